@@ -1,0 +1,5 @@
+//! Components shared by several pages.
+
+mod layout;
+
+pub use layout::Layout;

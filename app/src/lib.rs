@@ -1,0 +1,24 @@
+//! Your application: the routes, pages and components of the site. Start here.
+//!
+//! # Layout
+//! - [`shell`] and [`App`]: the HTML document and the router.
+//! - [`components`]: pieces shared by pages (the layout with its nav bar).
+//! - [`pages`]: one module per page.
+//!
+//! The same crate is compiled twice: with `ssr` into the server, and with `hydrate` into
+//! the WebAssembly bundle that makes the server-rendered page interactive.
+
+mod root;
+
+pub mod components;
+pub mod pages;
+
+pub use root::{App, shell};
+
+/// Entry point of the browser bundle: attaches the app to the server-rendered HTML.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,414 @@
+//! Settings read from the environment (and an optional `.env`), checked once at start-up.
+//!
+//! | variable           | default                                   |
+//! |--------------------|-------------------------------------------|
+//! | `MIZAN_ENV`        | `development` (or `production`)           |
+//! | `MIZAN_DATA_DIR`   | `data` (created on first start)           |
+//! | `DATABASE_URL`     | `sqlite://<MIZAN_DATA_DIR>/mizan.db`      |
+//! | `REDIS_URL`        | unset (embedded cache and channel hub)    |
+//! | `SECRET_KEY`       | required in production; in development a key generated once and kept in `<MIZAN_DATA_DIR>/secret_key` |
+//! | `LEPTOS_SITE_ADDR` | `127.0.0.1:3000` (the address to listen on) |
+//! | `MIZAN_SITE_URL`   | `http://<LEPTOS_SITE_ADDR>` (the public address of the site) |
+
+use std::fmt;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The shortest `SECRET_KEY` accepted, in bytes.
+pub const MIN_SECRET_KEY_LEN: usize = 32;
+
+/// Name of the file, inside the data directory, that keeps the development secret key.
+const SECRET_KEY_FILE: &str = "secret_key";
+
+/// A setting that is missing or wrong, with the variable it came from.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub var: &'static str,
+    /// What is wrong with it, in words a person can act on.
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(var: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            var,
+            message: message.into(),
+        }
+    }
+}
+
+/// Where the server runs: development is forgiving, production insists on real secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// Local work: generated secret, readable logs.
+    Development,
+    /// A deployment: `SECRET_KEY` required, secure cookies, JSON logs.
+    Production,
+}
+
+impl Environment {
+    /// True in production.
+    pub fn is_production(self) -> bool {
+        self == Self::Production
+    }
+}
+
+/// A value that must never appear in logs: `Debug` prints a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(\"***\")")
+    }
+}
+
+/// Every setting the server needs, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Development or production.
+    pub environment: Environment,
+    /// Directory for the SQLite file and the development secret key.
+    pub data_dir: PathBuf,
+    /// Database connection URL (`sqlite:` or `postgres:`); may hold a password.
+    pub database_url: Secret,
+    /// Redis connection URL, when Redis is used; may hold a password.
+    pub redis_url: Option<Secret>,
+    /// Key for signing (sessions, cache keys).
+    pub secret_key: Secret,
+    /// Address the server listens on.
+    pub bind_addr: SocketAddr,
+    /// Public address of the site, without a trailing slash (e.g. `https://example.com`).
+    pub site_url: String,
+}
+
+impl Config {
+    /// Reads `.env` (if present) and the process environment.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first variable that is missing or wrong, or the data
+    /// directory that cannot be created.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing `.env` is normal; a malformed one is not.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(ConfigError::new(".env", e.to_string())),
+        }
+        Self::load(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the settings from `lookup` (a variable name to its value). Creates the data
+    /// directory, and in development the secret key file, when they do not exist yet.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first variable that is missing or wrong.
+    pub fn load(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        // An empty value counts as unset, as in most shells' `VAR= cmd`.
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let environment = match get("MIZAN_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "MIZAN_ENV",
+                    format!("`{other}` is not an environment: use `development` or `production`"),
+                ));
+            }
+        };
+
+        let data_dir = PathBuf::from(get("MIZAN_DATA_DIR").unwrap_or_else(|| "data".into()));
+        std::fs::create_dir_all(&data_dir).map_err(|e| {
+            ConfigError::new(
+                "MIZAN_DATA_DIR",
+                format!("cannot create `{}`: {e}", data_dir.display()),
+            )
+        })?;
+
+        let database_url = match get("DATABASE_URL") {
+            Some(url) => parse_database_url(&url)?,
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("mizan.db").display()),
+        };
+
+        let redis_url = get("REDIS_URL")
+            .map(|url| parse_redis_url(&url))
+            .transpose()?;
+
+        let secret_key = match get("SECRET_KEY") {
+            Some(key) => parse_secret_key(key)?,
+            None if environment.is_production() => {
+                return Err(ConfigError::new(
+                    "SECRET_KEY",
+                    format!(
+                        "required when MIZAN_ENV=production: set it to a random string of at \
+                         least {MIN_SECRET_KEY_LEN} characters (e.g. `openssl rand -hex 32`)"
+                    ),
+                ));
+            }
+            None => load_or_create_secret_key(&data_dir)?,
+        };
+
+        let bind_addr = match get("LEPTOS_SITE_ADDR") {
+            Some(addr) => addr.parse().map_err(|_| {
+                ConfigError::new(
+                    "LEPTOS_SITE_ADDR",
+                    format!("`{addr}` is not an address to listen on, like 127.0.0.1:3000"),
+                )
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+        };
+
+        let site_url = match get("MIZAN_SITE_URL") {
+            Some(url) => parse_site_url(&url)?,
+            None => format!("http://{bind_addr}"),
+        };
+
+        Ok(Self {
+            environment,
+            data_dir,
+            database_url: Secret(database_url),
+            redis_url: redis_url.map(Secret),
+            secret_key,
+            bind_addr,
+            site_url,
+        })
+    }
+}
+
+fn has_scheme(url: &str, schemes: &[&str]) -> bool {
+    url.split_once("://")
+        .is_some_and(|(scheme, rest)| schemes.contains(&scheme) && !rest.is_empty())
+}
+
+fn parse_database_url(url: &str) -> Result<String, ConfigError> {
+    if has_scheme(url, &["sqlite", "postgres", "postgresql"]) || url == "sqlite::memory:" {
+        Ok(url.to_owned())
+    } else {
+        Err(ConfigError::new(
+            "DATABASE_URL",
+            "must start with sqlite:// or postgres:// (the value is not shown: it may hold a password)",
+        ))
+    }
+}
+
+fn parse_redis_url(url: &str) -> Result<String, ConfigError> {
+    if has_scheme(url, &["redis", "rediss"]) {
+        Ok(url.to_owned())
+    } else {
+        Err(ConfigError::new(
+            "REDIS_URL",
+            "must start with redis:// or rediss:// (the value is not shown: it may hold a password)",
+        ))
+    }
+}
+
+fn parse_site_url(url: &str) -> Result<String, ConfigError> {
+    let url = url.trim_end_matches('/');
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.contains('/') => Ok(url.to_owned()),
+        _ => Err(ConfigError::new(
+            "MIZAN_SITE_URL",
+            format!("`{url}` is not a site address like https://example.com (no path)"),
+        )),
+    }
+}
+
+fn parse_secret_key(key: String) -> Result<Secret, ConfigError> {
+    if key.len() < MIN_SECRET_KEY_LEN {
+        return Err(ConfigError::new(
+            "SECRET_KEY",
+            format!(
+                "too short ({} characters): use at least {MIN_SECRET_KEY_LEN}",
+                key.len()
+            ),
+        ));
+    }
+    Ok(Secret(key))
+}
+
+/// Reads the development key from the data directory, or makes one and keeps it there so
+/// that sessions survive a restart.
+fn load_or_create_secret_key(data_dir: &Path) -> Result<Secret, ConfigError> {
+    let path = data_dir.join(SECRET_KEY_FILE);
+    let io_error = |e: std::io::Error| {
+        ConfigError::new(
+            "SECRET_KEY",
+            format!("cannot use the development key `{}`: {e}", path.display()),
+        )
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(key) => parse_secret_key(key.trim().to_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = hex::encode(rand::random::<[u8; 32]>());
+            let mut file = owner_only_file(&path).map_err(io_error)?;
+            file.write_all(key.as_bytes()).map_err(io_error)?;
+            Ok(Secret(key))
+        }
+        Err(e) => Err(io_error(e)),
+    }
+}
+
+/// Creates a new file that only its owner may read (on Unix).
+fn owner_only_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)], data_dir: &Path) -> Result<Config, ConfigError> {
+        let mut map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        map.entry("MIZAN_DATA_DIR".into())
+            .or_insert_with(|| data_dir.display().to_string());
+        Config::load(|name| map.get(name).cloned())
+    }
+
+    fn err_var(result: Result<Config, ConfigError>) -> &'static str {
+        match result {
+            Ok(config) => panic!("expected an error, got {config:?}"),
+            Err(e) => e.var,
+        }
+    }
+
+    #[test]
+    fn defaults_give_a_working_development_setup() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = load(&[], dir.path()).expect("defaults load");
+        assert_eq!(config.environment, Environment::Development);
+        assert_eq!(config.bind_addr, "127.0.0.1:3000".parse().expect("addr"));
+        assert_eq!(config.site_url, "http://127.0.0.1:3000");
+        assert!(config.redis_url.is_none());
+        let db = config.database_url.expose();
+        assert!(
+            db.starts_with("sqlite://") && db.ends_with("mizan.db?mode=rwc"),
+            "{db}"
+        );
+        assert!(db.contains(&dir.path().display().to_string()));
+    }
+
+    #[test]
+    fn development_key_is_generated_once_and_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = load(&[], dir.path()).expect("first start");
+        let second = load(&[], dir.path()).expect("second start");
+        assert_eq!(first.secret_key, second.secret_key);
+        assert_eq!(first.secret_key.expose().len(), 64);
+        let other_dir = tempfile::tempdir().expect("tempdir");
+        let other = load(&[], other_dir.path()).expect("other data dir");
+        assert_ne!(first.secret_key, other.secret_key);
+    }
+
+    #[test]
+    fn data_dir_is_created_on_first_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let nested = dir.path().join("a/b");
+        load(&[], &nested).expect("load");
+        assert!(nested.join(SECRET_KEY_FILE).is_file());
+    }
+
+    #[test]
+    fn production_requires_a_long_secret_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let prod = ("MIZAN_ENV", "production");
+        assert_eq!(err_var(load(&[prod], dir.path())), "SECRET_KEY");
+        assert_eq!(
+            err_var(load(&[prod, ("SECRET_KEY", "short")], dir.path())),
+            "SECRET_KEY"
+        );
+        let key = "k".repeat(MIN_SECRET_KEY_LEN);
+        let config = load(&[prod, ("SECRET_KEY", &key)], dir.path()).expect("valid");
+        assert!(config.environment.is_production());
+        assert_eq!(config.secret_key.expose(), key);
+        assert!(!dir.path().join(SECRET_KEY_FILE).exists());
+    }
+
+    #[test]
+    fn explicit_values_are_used() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = load(
+            &[
+                ("DATABASE_URL", "postgres://u:p@localhost/mizan"),
+                ("REDIS_URL", "redis://127.0.0.1:6379"),
+                ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+                ("MIZAN_SITE_URL", "https://example.com/"),
+            ],
+            dir.path(),
+        )
+        .expect("valid");
+        assert_eq!(
+            config.database_url.expose(),
+            "postgres://u:p@localhost/mizan"
+        );
+        assert_eq!(
+            config.redis_url.as_ref().map(Secret::expose),
+            Some("redis://127.0.0.1:6379")
+        );
+        assert_eq!(config.bind_addr.port(), 8080);
+        assert_eq!(config.site_url, "https://example.com");
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cases = [
+            ("MIZAN_ENV", "staging"),
+            ("DATABASE_URL", "mysql://localhost/db"),
+            ("DATABASE_URL", "not a url"),
+            ("REDIS_URL", "http://localhost"),
+            ("LEPTOS_SITE_ADDR", "localhost"),
+            ("MIZAN_SITE_URL", "example.com"),
+            ("MIZAN_SITE_URL", "https://example.com/app"),
+        ];
+        for (var, value) in cases {
+            assert_eq!(
+                err_var(load(&[(var, value)], dir.path())),
+                var,
+                "{var}={value}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = load(&[("MIZAN_ENV", ""), ("REDIS_URL", " ")], dir.path()).expect("valid");
+        assert_eq!(config.environment, Environment::Development);
+        assert!(config.redis_url.is_none());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = load(
+            &[("DATABASE_URL", "postgres://user:hunter2@db/app")],
+            dir.path(),
+        )
+        .expect("valid");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains(config.secret_key.expose()), "{printed}");
+    }
+}

@@ -1,0 +1,99 @@
+# Shared by scripts/dev and scripts/test: install what is missing, skip what is there.
+# Each `ensure_*` checks first and is quick when the tool is already installed.
+# Sourced, not run: the caller sets `set -euo pipefail` and cds to the project root.
+
+CARGO_LEPTOS_VERSION=0.3.11
+
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# Build tools from npm (wasm-opt) live in scripts/node_modules.
+export PATH="$PWD/scripts/node_modules/.bin:$PATH"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# Runs a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# The channel pinned in rust-toolchain.toml, e.g. 1.99.1.
+pinned_toolchain() {
+  sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml
+}
+
+ensure_toolchain() {
+  local toolchain
+  toolchain=$(pinned_toolchain)
+  if ! have rustup; then
+    echo "rustup is required: see https://rustup.rs" >&2
+    exit 1
+  fi
+  if rustup run "$toolchain" rustc --version >/dev/null 2>&1 &&
+    rustup target list --installed --toolchain "$toolchain" | grep -qx wasm32-unknown-unknown &&
+    rustup component list --installed --toolchain "$toolchain" | grep -q '^clippy' &&
+    rustup component list --installed --toolchain "$toolchain" | grep -q '^rustfmt'; then
+    return
+  fi
+  step "Installing Rust $toolchain with the wasm32 target, clippy and rustfmt"
+  rustup toolchain install "$toolchain" --profile minimal \
+    --component clippy --component rustfmt --target wasm32-unknown-unknown
+}
+
+ensure_cargo_leptos() {
+  if have cargo-leptos && [ "$(cargo-leptos --version 2>/dev/null)" = "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
+    return
+  fi
+  step "Installing cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads: it uses the tools on PATH)"
+  # Fat LTO of a tool we only run makes the install minutes longer for nothing.
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+}
+
+# The wasm-bindgen CLI must be exactly the version of the crate in Cargo.lock.
+ensure_wasm_bindgen() {
+  local version
+  version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+  if [ -z "$version" ]; then
+    echo "no wasm-bindgen in Cargo.lock" >&2
+    exit 1
+  fi
+  if have wasm-bindgen && [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $version" ]; then
+    return
+  fi
+  step "Installing wasm-bindgen-cli $version (the version in Cargo.lock)"
+  # Not --locked: its lockfile has named a dependency version the registry lacks.
+  CARGO_PROFILE_RELEASE_LTO=false cargo install wasm-bindgen-cli --version "$version" --force
+}
+
+# Installs an npm project's packages when its lockfile changed since the last install.
+ensure_npm_packages() {
+  local dir=$1 stamp
+  stamp="$dir/node_modules/.mizan-lock-sha"
+  local want
+  want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return
+  fi
+  step "Installing npm packages in $dir"
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  echo "$want" >"$stamp"
+}
+
+# wasm-opt from npm's binaryen: Debian's (version 108) breaks hydration of release builds.
+ensure_wasm_opt() {
+  ensure_npm_packages scripts
+}
+
+# Playwright drives Debian's chromium; it never downloads a browser of its own.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    return
+  fi
+  if have apt-get; then
+    step "Installing chromium from Debian"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium
+  else
+    echo "No /usr/bin/chromium and no apt-get: Playwright will look for its own browser." >&2
+  fi
+}

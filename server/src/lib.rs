@@ -1,0 +1,7 @@
+//! The server: builds the application from its settings and serves it.
+//!
+//! # Layout
+//! - [`startup`]: database, migrations, the router and the listener, in one
+//!   [`startup::Application`] that tests start on port 0.
+
+pub mod startup;
