@@ -35,9 +35,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/mizan.css"/>
-        <Title formatter=|page: String| {
-            if page.is_empty() { "Mizan".to_owned() } else { format!("{page} · Mizan") }
-        }/>
+        <Title formatter=page_title/>
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
@@ -45,5 +43,32 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </Layout>
         </Router>
+    }
+}
+
+/// The browser tab's title for a page: the page's own title first, then the site's name.
+fn page_title(page: String) -> String {
+    if page.is_empty() {
+        "Mizan".to_owned()
+    } else {
+        format!("{page} · Mizan")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_title;
+
+    #[test]
+    fn home_page_title_is_the_site_name() {
+        assert_eq!(page_title(String::new()), "Mizan");
+    }
+
+    #[test]
+    fn other_pages_put_their_own_title_first() {
+        assert_eq!(
+            page_title("Page not found".into()),
+            "Page not found · Mizan"
+        );
     }
 }
