@@ -2,7 +2,10 @@
 //!
 //! # Layout
 //! - [`shell`] and [`App`]: the HTML document and the router.
-//! - [`components`]: pieces shared by pages (the layout with its nav bar).
+//! - [`api`]: the server functions (`/api/<name>`), each with its auth level.
+//! - [`current_user`]: the current user, a global context resolved during SSR.
+//! - [`components`]: pieces shared by pages (the layout with its nav bar, forms, the
+//!   access-denied view).
 //! - [`pages`]: one module per page.
 //!
 //! The same crate is compiled twice: with `ssr` into the server, and with `hydrate` into
@@ -10,7 +13,9 @@
 
 mod root;
 
+pub mod api;
 pub mod components;
+pub mod current_user;
 pub mod pages;
 
 pub use root::{App, shell};

@@ -6,7 +6,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::Layout;
-use crate::pages::{Home, NotFound};
+use crate::current_user::provide_current_user;
+use crate::pages::{AccountPage, AdminPage, Home, LoginPage, NotFound, SignupPage, StaffPage};
 
 /// The whole HTML document, rendered on the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -32,6 +33,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_current_user();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/mizan.css"/>
@@ -40,6 +42,11 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=Home/>
+                    <Route path=path!("signup") view=SignupPage/>
+                    <Route path=path!("login") view=LoginPage/>
+                    <Route path=path!("account") view=AccountPage/>
+                    <Route path=path!("staff") view=StaffPage/>
+                    <Route path=path!("admin") view=AdminPage/>
                 </Routes>
             </Layout>
         </Router>

@@ -23,6 +23,8 @@ export const test = base.extend<{ allowedStatuses: number[]; browserProblems: st
         const reason = req.failure()?.errorText;
         // With JavaScript off, Playwright blocks the scripts the page links ("csp").
         if (!javaScriptEnabled && reason === "csp") return;
+        // A navigation cancels the requests the previous page still had open.
+        if (reason === "net::ERR_ABORTED") return;
         problems.push(`request failed: ${req.url()} (${reason})`);
       });
       page.on("response", (res) => {

@@ -5,12 +5,23 @@
 //! (`hydrate`) never sees tokio, sqlx or axum.
 //!
 //! # Layout
+//! - [`error`]: [`AppError`], the typed error of server functions, with its HTTP status.
+//! - [`auth`]: the current user, auth levels, field rules; (ssr) passwords, sessions,
+//!   the users table and the sign-in flows.
+//! - [`server`](macro@server): `#[mizan::server(auth = …)]`, a server function with a
+//!   stable `/api/<name>` endpoint and its auth check.
 //! - [`response`]: what a page sets on its HTTP response (its status).
 //! - [`config`] (ssr): settings from the environment and `.env`, checked at start-up.
 //! - [`server`] (ssr): the pieces of a running server: shared state, database pool and
-//!   migrations, health endpoints, logging, request tracing and graceful shutdown.
+//!   migrations, sessions, CSRF and error-status layers, rate limits, health endpoints,
+//!   logging, request tracing and graceful shutdown.
 
+pub mod auth;
+pub mod error;
 pub mod response;
+
+pub use error::AppError;
+pub use mizan_macros::server;
 
 #[cfg(feature = "ssr")]
 pub mod config;

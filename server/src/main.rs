@@ -1,20 +1,43 @@
 //! The server binary: settings → logs → build → serve until SIGINT/SIGTERM.
+//!
+//! `server` serves the site; `server createsuperuser […]` creates an administrator.
 
 use std::fmt::Display;
 use std::process::ExitCode;
 
 use mizan::config::Config;
 use mizan::server::{shutdown, telemetry};
-use server::startup::Application;
+use server::commands::createsuperuser;
+use server::startup::{Application, open_database};
+
+const USAGE: &str = "usage: server                 serve the site
+       server createsuperuser [--email E] [--name N] [--no-input]
+                              create a staff + superuser account
+                              (--no-input reads MIZAN_SUPERUSER_PASSWORD)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    if matches!(command.as_deref(), Some("-h" | "--help" | "help")) {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => return fail("invalid configuration", e),
     };
     telemetry::init(config.environment);
 
+    match command.as_deref() {
+        None => serve(config).await,
+        Some("createsuperuser") => create_superuser(config, args).await,
+        Some(other) => fail("unknown command", format!("`{other}`\n{USAGE}")),
+    }
+}
+
+async fn serve(config: Config) -> ExitCode {
     let leptos = match leptos::config::get_configuration(None) {
         Ok(conf) => conf.leptos_options,
         Err(e) => return fail("invalid Leptos configuration", e),
@@ -28,6 +51,24 @@ async fn main() -> ExitCode {
     match app.serve_until(shutdown::signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail("server stopped", e),
+    }
+}
+
+async fn create_superuser(config: Config, args: impl Iterator<Item = String>) -> ExitCode {
+    let options = match createsuperuser::Options::parse(args) {
+        Ok(options) => options,
+        Err(e) => return fail("createsuperuser", format!("{e}\n{USAGE}")),
+    };
+    let pool = match open_database(&config).await {
+        Ok(pool) => pool,
+        Err(e) => return fail("cannot open the database", e),
+    };
+    match createsuperuser::run(&pool, options).await {
+        Ok(email) => {
+            println!("Superuser {email} created.");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail("createsuperuser", e),
     }
 }
 

@@ -10,10 +10,21 @@ use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 use mizan::config::Config;
-use mizan::server::{AppState, db, health, telemetry};
+use mizan::server::rate_limit::LoginLimiter;
+use mizan::server::session_store::session_layer;
+use mizan::server::{AppState, csrf, db, error_status, health, telemetry};
+use sqlx::AnyPool;
 use sqlx::migrate::{MigrateError, Migrator};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// The largest request body accepted (server-function arguments, forms): 64 KiB.
+const MAX_REQUEST_BODY: usize = 64 * 1024;
+
+/// Sign-in attempts allowed a minute from one client address, and on one account.
+const LOGINS_PER_MINUTE_PER_CLIENT: u32 = 20;
+const LOGINS_PER_MINUTE_PER_ACCOUNT: u32 = 5;
 
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
@@ -51,10 +62,7 @@ impl Application {
     /// # Errors
     /// A [`StartupError`] saying which step failed.
     pub async fn build(config: Config, mut leptos: LeptosOptions) -> Result<Self, StartupError> {
-        let pool = db::connect(config.database_url.expose())
-            .await
-            .map_err(StartupError::Database)?;
-        db::migrate(&pool, &MIGRATOR).await?;
+        let pool = open_database(&config).await?;
 
         let addr = config.bind_addr;
         let listener = TcpListener::bind(addr)
@@ -68,6 +76,10 @@ impl Application {
             config: Arc::new(config),
             db: pool,
             leptos,
+            login_limiter: Arc::new(LoginLimiter::per_minute(
+                LOGINS_PER_MINUTE_PER_CLIENT,
+                LOGINS_PER_MINUTE_PER_ACCOUNT,
+            )),
         };
         Ok(Self {
             listener,
@@ -94,20 +106,48 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }
 
-/// Every route of the site: health checks, pages, server functions and static files.
+/// Opens the database named by the settings and applies the pending migrations.
+///
+/// # Errors
+/// [`StartupError::Database`] or [`StartupError::Migrate`].
+pub async fn open_database(config: &Config) -> Result<AnyPool, StartupError> {
+    let pool = db::connect(config.database_url.expose())
+        .await
+        .map_err(StartupError::Database)?;
+    db::migrate(&pool, &MIGRATOR).await?;
+    Ok(pool)
+}
+
+/// Every route of the site (health checks, pages, server functions, static files) behind
+/// the layers, outermost first: tracing, compression, body limit, CSRF check, sessions,
+/// error statuses.
 pub fn router(state: AppState) -> Router {
     let pages = generate_route_list(App);
     let leptos = state.leptos.clone();
+    let production = state.config.environment.is_production();
     Router::new()
         .merge(health::routes())
         .leptos_routes(&state, pages, move || shell(leptos.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::map_response(
+            error_status::set_error_status,
+        ))
+        .layer(session_layer(state.db.clone(), production))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::reject_cross_site,
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
         .layer(CompressionLayer::new())
         .layer(telemetry::trace_layer())
         .with_state(state)

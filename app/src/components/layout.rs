@@ -2,6 +2,10 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::accounts::Logout;
+use crate::current_user::use_current_user;
 
 /// The nav bar and a `<main>` holding the page.
 #[component]
@@ -12,9 +16,55 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/" attr:class="brand">"Mizan"</A>
                 <ul>
                     <li><A href="/">"Home"</A></li>
+                    <Transition fallback=|| ()>
+                        <UserLinks/>
+                    </Transition>
                 </ul>
             </nav>
         </header>
         <main>{children()}</main>
+    }
+}
+
+/// Links for the visitor: sign-in links, or the account, staff pages and log-out.
+#[component]
+fn UserLinks() -> impl IntoView {
+    let user = use_current_user();
+    move || {
+        Suspend::new(async move {
+            match user.await {
+                Ok(Some(user)) => view! {
+                    {user.is_staff.then(|| view! { <li><A href="/staff">"Staff"</A></li> })}
+                    {user.is_superuser.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
+                    <li><A href="/account" attr:data-testid="nav-user">{user.name}</A></li>
+                    <li><LogoutButton/></li>
+                }
+                .into_any(),
+                _ => view! {
+                    <li><A href="/login">"Log in"</A></li>
+                    <li><A href="/signup">"Sign up"</A></li>
+                }
+                .into_any(),
+            }
+        })
+    }
+}
+
+/// Signs out, refreshes the current user and goes home, without a page reload.
+#[component]
+fn LogoutButton() -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    let user = use_current_user();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            user.refetch();
+            navigate("/", Default::default());
+        }
+    });
+    view! {
+        <ActionForm action=logout attr:class="inline">
+            <button type="submit" class="link">"Log out"</button>
+        </ActionForm>
     }
 }

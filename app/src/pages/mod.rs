@@ -1,7 +1,17 @@
 //! The pages of the site, one module each.
 
+mod account;
+mod admin;
 mod home;
+mod login;
 mod not_found;
+mod signup;
+mod staff;
 
+pub use account::AccountPage;
+pub use admin::AdminPage;
 pub use home::Home;
+pub use login::LoginPage;
 pub use not_found::NotFound;
+pub use signup::SignupPage;
+pub use staff::StaffPage;

@@ -1,9 +1,13 @@
 //! The pieces of a running server; `server/` composes them into the binary.
 
+pub mod csrf;
 pub mod db;
+pub mod error_status;
 pub mod health;
+pub mod rate_limit;
+pub mod session_store;
 pub mod shutdown;
 pub mod state;
 pub mod telemetry;
 
-pub use state::AppState;
+pub use state::{AppState, state};

@@ -8,6 +8,8 @@ use leptos::config::LeptosOptions;
 use sqlx::AnyPool;
 
 use crate::config::Config;
+use crate::error::AppError;
+use crate::server::rate_limit::LoginLimiter;
 
 /// Everything a request may need, cheap to clone.
 #[derive(Clone, Debug)]
@@ -18,6 +20,18 @@ pub struct AppState {
     pub db: AnyPool,
     /// Leptos' own options (site root, output name…), needed by the page renderer.
     pub leptos: LeptosOptions,
+    /// Sign-in attempts per client and per account.
+    pub login_limiter: Arc<LoginLimiter>,
+}
+
+/// The shared state, from inside a server function or a component rendering on the
+/// server.
+///
+/// # Errors
+/// [`AppError::Internal`] outside a request (the state is provided per request).
+pub fn state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| AppError::internal("AppState is not in the Leptos context"))
 }
 
 impl FromRef<AppState> for LeptosOptions {

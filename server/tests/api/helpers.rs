@@ -10,6 +10,9 @@ use server::startup::Application;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+/// The password every test account uses.
+pub const TEST_PASSWORD: &str = "a long enough password";
+
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
     /// Where it listens.
@@ -30,10 +33,79 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
-    /// Sends `GET path`.
+    /// A client with its own cookie jar: one signed-in (or anonymous) visitor.
+    pub fn visitor(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("HTTP client")
+    }
+
+    /// Calls the server function at `/api/<name>` with form-encoded `args`, as `client`.
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        args: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/{name}")))
+            .form(args)
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    /// Signs up a new account on a fresh visitor, which stays signed in.
+    pub async fn signed_up(&self, email: &str) -> reqwest::Client {
+        let visitor = self.visitor();
+        let response = self
+            .call(
+                &visitor,
+                "signup",
+                &[
+                    ("email", email),
+                    ("password", TEST_PASSWORD),
+                    ("name", "Test"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::OK,
+            "sign-up of {email}"
+        );
+        visitor
+    }
+
+    /// Runs SQL against the app's database (to grant roles, deactivate accounts…).
+    pub async fn sql(&self, statement: &str) {
+        sqlx::query(statement)
+            .execute(&self.state.db)
+            .await
+            .expect("SQL runs");
+    }
+
+    /// The id of the account with this email.
+    pub async fn user_id(&self, email: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.state.db)
+            .await
+            .expect("the account exists")
+    }
+
+    /// Sends `GET path` as an anonymous browser navigation would (`Accept: text/html`).
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
+        self.page(&self.client, path).await
+    }
+
+    /// Loads the page at `path` as `client`, the way a browser navigates to it.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client
             .get(self.url(path))
+            .header("accept", "text/html,application/xhtml+xml")
             .send()
             .await
             .expect("request reaches the server")
@@ -78,6 +150,10 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server that keeps its data in `data_dir`.
 pub async fn spawn_app_in(data_dir: TempDir) -> TestApp {
+    // Silent by default; `TEST_LOG=1 cargo test` shows the server's logs.
+    if std::env::var_os("TEST_LOG").is_some() {
+        mizan::server::telemetry::init(mizan::config::Environment::Development);
+    }
     let app = Application::build(test_config(&data_dir), test_leptos_options())
         .await
         .expect("the application builds");

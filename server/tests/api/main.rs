@@ -2,7 +2,10 @@
 
 mod helpers;
 
+mod auth;
+mod commands;
 mod config;
+mod guarded_pages;
 mod health;
 mod migrations;
 mod pages;

@@ -1,0 +1,47 @@
+//! Helpers for forms that post to server functions.
+
+use leptos::prelude::*;
+use mizan::AppError;
+
+/// The message to show beside `field` after a submission, if it failed on that field.
+/// The pseudo-field `"form"` also shows errors that belong to no field.
+pub fn error_for<T, R>(
+    result: R,
+    field: &'static str,
+) -> impl Fn() -> Option<String> + Send + Sync + 'static
+where
+    R: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    move || {
+        result.with(|result| match result {
+            Some(Err(AppError::Validation { fields })) => fields.get(field).map(|m| m.join("; ")),
+            Some(Err(other)) if field == "form" => Some(other.to_string()),
+            _ => None,
+        })
+    }
+}
+
+/// A `next` query value that is safe to redirect to: a path on this site.
+pub fn safe_next(next: Option<String>, fallback: &str) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| fallback.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/staff".into()), "/account"), "/staff");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "account",
+        ] {
+            assert_eq!(safe_next(Some(bad.into()), "/account"), "/account", "{bad}");
+        }
+        assert_eq!(safe_next(None, "/account"), "/account");
+    }
+}

@@ -1,0 +1,84 @@
+import { test, expect } from "./fixtures";
+import type { Page } from "@playwright/test";
+
+const password = "a long enough password";
+const uniqueEmail = () => `user-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+
+/** Waits until the wasm bundle has hydrated the page (the home counter responds). */
+async function hydrated(page: Page) {
+  await page.goto("/");
+  const count = page.getByTestId("count");
+  await expect(async () => {
+    await page.getByRole("button", { name: /Clicked/ }).click();
+    expect(Number(await count.textContent())).toBeGreaterThan(0);
+  }).toPass({ timeout: 15_000 });
+}
+
+async function signUp(page: Page, email: string, name = "Ada Lovelace") {
+  await hydrated(page);
+  await page.getByRole("link", { name: "Sign up" }).click();
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL("/account");
+}
+
+test("sign up, log out and log in again, without page reloads", async ({ page }) => {
+  const email = uniqueEmail();
+  await signUp(page, email);
+  await expect(page.getByTestId("nav-user")).toHaveText("Ada Lovelace");
+  await expect(page.getByTestId("account-name")).toHaveText("Ada Lovelace");
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL("/");
+  await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
+  await expect(page.getByTestId("nav-user")).toHaveCount(0);
+
+  await page.getByRole("link", { name: "Log in" }).click();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL("/account");
+  await expect(page.getByTestId("nav-user")).toHaveText("Ada Lovelace");
+});
+
+test.describe("refusals", () => {
+  test.use({ allowedStatuses: [403, 422] });
+
+  test("a wrong password is refused with a message", async ({ page }) => {
+    await hydrated(page);
+    await page.getByRole("link", { name: "Log in" }).click();
+    await page.getByLabel("Email").fill(uniqueEmail());
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(page.getByRole("alert")).toHaveText("the email or the password is wrong");
+  });
+
+  test("a signed-in user without staff rights gets a 403 page", async ({ page }) => {
+    await signUp(page, uniqueEmail());
+    const response = await page.goto("/staff");
+    expect(response?.status()).toBe(403);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+      "You do not have access to this page",
+    );
+  });
+});
+
+test("an anonymous visitor is sent to the login page", async ({ page }) => {
+  await page.goto("/account");
+  await expect(page).toHaveURL("/login?next=/account");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Log in");
+});
+
+test("a signed-in page load does not ask for the current user again", async ({ page }) => {
+  await signUp(page, uniqueEmail());
+  const asked: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/api/current_user")) asked.push(request.url());
+  });
+  await page.goto("/account");
+  await expect(page.getByTestId("nav-user")).toHaveText("Ada Lovelace");
+  await hydrated(page);
+  expect(asked).toEqual([]);
+});

@@ -1,0 +1,113 @@
+//! Who is calling, and what they may do: the current user and the auth levels that
+//! server functions declare.
+//!
+//! [`Level::check`] is plain code that runs on both sides: the server enforces it, and
+//! the browser may use it to decide which links to show.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+pub mod fields;
+
+#[cfg(feature = "ssr")]
+pub mod accounts;
+#[cfg(feature = "ssr")]
+mod guard;
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod users;
+
+#[cfg(feature = "ssr")]
+pub use guard::{authorize, authorize_with, current_user};
+
+/// The signed-in user as the app sees it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    /// Stable id (UUIDv7 text).
+    pub id: String,
+    /// Email address, as the user typed it at sign-up.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// May use staff pages and functions.
+    pub is_staff: bool,
+    /// May do everything, including granting staff rights.
+    pub is_superuser: bool,
+}
+
+/// Who may call a server function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in, active user.
+    Authenticated,
+    /// Staff (superusers count as staff).
+    Staff,
+    /// Superusers only.
+    Superuser,
+}
+
+impl Level {
+    /// Whether `user` (`None`: anonymous) may pass: `Unauthenticated` when a sign-in is
+    /// needed, `Forbidden` when the signed-in user lacks the rights.
+    ///
+    /// # Errors
+    /// [`AppError::Unauthenticated`] or [`AppError::Forbidden`].
+    pub fn check(self, user: Option<&CurrentUser>) -> Result<(), AppError> {
+        let allowed = match (self, user) {
+            (Self::Public, _) => true,
+            (_, None) => return Err(AppError::Unauthenticated),
+            (Self::Authenticated, Some(_)) => true,
+            (Self::Staff, Some(u)) => u.is_staff || u.is_superuser,
+            (Self::Superuser, Some(u)) => u.is_superuser,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(is_staff: bool, is_superuser: bool) -> CurrentUser {
+        CurrentUser {
+            id: "u1".into(),
+            email: "a@example.com".into(),
+            name: "A".into(),
+            is_staff,
+            is_superuser,
+        }
+    }
+
+    #[test]
+    fn levels_allow_exactly_who_they_name() {
+        let plain = user(false, false);
+        let staff = user(true, false);
+        let superuser = user(false, true);
+        let cases = [
+            (Level::Public, None, Ok(())),
+            (Level::Public, Some(&plain), Ok(())),
+            (Level::Authenticated, None, Err(AppError::Unauthenticated)),
+            (Level::Authenticated, Some(&plain), Ok(())),
+            (Level::Staff, None, Err(AppError::Unauthenticated)),
+            (Level::Staff, Some(&plain), Err(AppError::Forbidden)),
+            (Level::Staff, Some(&staff), Ok(())),
+            (Level::Staff, Some(&superuser), Ok(())),
+            (Level::Superuser, None, Err(AppError::Unauthenticated)),
+            (Level::Superuser, Some(&staff), Err(AppError::Forbidden)),
+            (Level::Superuser, Some(&superuser), Ok(())),
+        ];
+        for (level, who, expected) in cases {
+            assert_eq!(level.check(who), expected, "{level:?} with {who:?}");
+        }
+    }
+}

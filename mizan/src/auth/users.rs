@@ -1,0 +1,181 @@
+//! The `users` table: create, find, list and change accounts.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use super::CurrentUser;
+use crate::error::AppError;
+
+/// What a new account is made of; the password is already hashed.
+#[derive(Debug)]
+pub struct NewUser<'a> {
+    /// Email address (unique whatever its case).
+    pub email: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// argon2 PHC string.
+    pub password_hash: &'a str,
+    /// Staff rights.
+    pub is_staff: bool,
+    /// Superuser rights.
+    pub is_superuser: bool,
+}
+
+/// An account as the login step needs it.
+#[derive(Debug)]
+pub struct LoginRecord {
+    /// The user.
+    pub user: CurrentUser,
+    /// argon2 PHC string.
+    pub password_hash: String,
+    /// Deactivated accounts cannot sign in.
+    pub is_active: bool,
+}
+
+// sqlx's Any driver cannot read SQLite booleans, so flags are read as 0/1 integers
+// (the same SQL works on PostgreSQL).
+const USER_COLUMNS: &str = "id, email, name, \
+     CAST(is_staff AS BIGINT) AS is_staff, CAST(is_superuser AS BIGINT) AS is_superuser";
+
+fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    row.try_get::<i64, _>(column).map(|value| value != 0)
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn to_user(row: &AnyRow) -> Result<CurrentUser, sqlx::Error> {
+    Ok(CurrentUser {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        is_staff: flag(row, "is_staff")?,
+        is_superuser: flag(row, "is_superuser")?,
+    })
+}
+
+/// Creates an account.
+///
+/// # Errors
+/// A validation error on `email` when it is taken; [`AppError::Internal`] otherwise.
+pub async fn create(pool: &AnyPool, new: NewUser<'_>) -> Result<CurrentUser, AppError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, is_staff, is_superuser, is_active, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)",
+    )
+    .bind(&id)
+    .bind(new.email)
+    .bind(new.name)
+    .bind(new.password_hash)
+    .bind(new.is_staff)
+    .bind(new.is_superuser)
+    .bind(now())
+    .execute(pool)
+    .await;
+    match inserted {
+        Ok(_) => Ok(CurrentUser {
+            id,
+            email: new.email.to_owned(),
+            name: new.name.to_owned(),
+            is_staff: new.is_staff,
+            is_superuser: new.is_superuser,
+        }),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::field(
+            "email",
+            "an account with this email already exists",
+        )),
+        Err(e) => Err(AppError::internal(e)),
+    }
+}
+
+/// The account for `email` (any case), for the login step.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn find_for_login(pool: &AnyPool, email: &str) -> Result<Option<LoginRecord>, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS}, password_hash, CAST(is_active AS BIGINT) AS is_active \
+         FROM users WHERE lower(email) = lower($1)"
+    ))
+    .bind(email)
+    .fetch_optional(pool)
+    .await
+    .map_err(AppError::internal)?;
+    row.map(|row| {
+        Ok::<_, sqlx::Error>(LoginRecord {
+            user: to_user(&row)?,
+            password_hash: row.try_get("password_hash")?,
+            is_active: flag(&row, "is_active")?,
+        })
+    })
+    .transpose()
+    .map_err(AppError::internal)
+}
+
+/// The active account with this id.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn find_active(pool: &AnyPool, id: &str) -> Result<Option<CurrentUser>, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND is_active = TRUE"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .map_err(AppError::internal)?;
+    row.as_ref()
+        .map(to_user)
+        .transpose()
+        .map_err(AppError::internal)
+}
+
+/// Every account, oldest first.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn list(pool: &AnyPool) -> Result<Vec<CurrentUser>, AppError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users ORDER BY created_at, id"
+    ))
+    .fetch_all(pool)
+    .await
+    .map_err(AppError::internal)?;
+    rows.iter()
+        .map(to_user)
+        .collect::<Result<_, _>>()
+        .map_err(AppError::internal)
+}
+
+/// Grants or removes staff rights.
+///
+/// # Errors
+/// [`AppError::NotFound`] for an unknown id; [`AppError::Internal`] when the database fails.
+pub async fn set_staff(pool: &AnyPool, id: &str, is_staff: bool) -> Result<(), AppError> {
+    let result = sqlx::query("UPDATE users SET is_staff = $1 WHERE id = $2")
+        .bind(is_staff)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(AppError::internal)?;
+    if result.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// Records a successful sign-in.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn touch_last_login(pool: &AnyPool, id: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! Login attempts, limited per client address and per account, in this process.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::error::AppError;
+
+/// Two keyed limiters: one per client address, one per account (email, lower-cased).
+#[derive(Debug)]
+pub struct LoginLimiter {
+    per_client: DefaultKeyedRateLimiter<IpAddr>,
+    per_account: DefaultKeyedRateLimiter<String>,
+}
+
+impl LoginLimiter {
+    /// Allows `per_client` attempts a minute from one address and `per_account` a minute
+    /// on one account (zero is read as one).
+    pub fn per_minute(per_client: u32, per_account: u32) -> Self {
+        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
+        Self {
+            per_client: RateLimiter::keyed(quota(per_client)),
+            per_account: RateLimiter::keyed(quota(per_account)),
+        }
+    }
+
+    /// Counts one attempt.
+    ///
+    /// # Errors
+    /// [`AppError::RateLimited`] with the seconds to wait, when either limit is reached.
+    pub fn check(&self, client: Option<IpAddr>, account: &str) -> Result<(), AppError> {
+        let now = DefaultClock::default().now();
+        let retry_after = |wait: std::time::Duration| AppError::RateLimited {
+            retry_after: wait.as_secs() + 1,
+        };
+        if let Some(ip) = client {
+            self.per_client
+                .check_key(&ip)
+                .map_err(|not_until| retry_after(not_until.wait_time_from(now)))?;
+        }
+        self.per_account
+            .check_key(&account.trim().to_lowercase())
+            .map_err(|not_until| retry_after(not_until.wait_time_from(now)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_is_limited_whatever_the_case_of_its_email() {
+        let limiter = LoginLimiter::per_minute(100, 2);
+        let ip = Some(IpAddr::from([127, 0, 0, 1]));
+        assert!(limiter.check(ip, "a@example.com").is_ok());
+        assert!(limiter.check(ip, "A@Example.com").is_ok());
+        let Err(AppError::RateLimited { retry_after }) = limiter.check(ip, "a@example.com") else {
+            panic!("third attempt in a minute is refused");
+        };
+        assert!((1..=61).contains(&retry_after), "{retry_after}");
+        assert!(
+            limiter.check(ip, "b@example.com").is_ok(),
+            "other accounts are not affected"
+        );
+    }
+
+    #[test]
+    fn a_client_is_limited_across_accounts() {
+        let limiter = LoginLimiter::per_minute(2, 100);
+        let ip = Some(IpAddr::from([10, 0, 0, 1]));
+        assert!(limiter.check(ip, "a@example.com").is_ok());
+        assert!(limiter.check(ip, "b@example.com").is_ok());
+        assert!(limiter.check(ip, "c@example.com").is_err());
+        assert!(
+            limiter
+                .check(Some(IpAddr::from([10, 0, 0, 2])), "d@example.com")
+                .is_ok()
+        );
+    }
+}

@@ -1,0 +1,122 @@
+//! Sessions kept in the database (the `sessions` table), for SQLite and PostgreSQL alike.
+
+use async_trait::async_trait;
+use sqlx::AnyPool;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
+
+/// A [`SessionStore`] over the application's database pool.
+#[derive(Debug, Clone)]
+pub struct DbSessionStore {
+    pool: AnyPool,
+}
+
+impl DbSessionStore {
+    /// A store that uses `pool`'s `sessions` table.
+    pub fn new(pool: AnyPool) -> Self {
+        Self { pool }
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+fn encode(record: &Record) -> session_store::Result<String> {
+    serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A new id is 128 random bits; on the astronomically rare collision, draw again
+        // rather than overwrite somebody else's session.
+        loop {
+            let inserted = sqlx::query(
+                "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(record.id.to_string())
+            .bind(encode(record)?)
+            .bind(record.expiry_date.unix_timestamp())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+            if inserted.rows_affected() == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+        )
+        .bind(record.id.to_string())
+        .bind(encode(record)?)
+        .bind(record.expiry_date.unix_timestamp())
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let data: Option<String> =
+            sqlx::query_scalar("SELECT data FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(id.to_string())
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        data.map(|json| {
+            serde_json::from_str(&json).map_err(|e| session_store::Error::Decode(e.to_string()))
+        })
+        .transpose()
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for DbSessionStore {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+/// How long a session lives without a request.
+const SESSION_IDLE_DAYS: i64 = 14;
+
+/// The session layer: cookie `mizan_session`, `HttpOnly`, `SameSite=Lax`, `Secure` in
+/// production, expiring after two weeks without a visit, stored in the database.
+pub fn session_layer(
+    pool: AnyPool,
+    production: bool,
+) -> tower_sessions::SessionManagerLayer<DbSessionStore> {
+    use tower_sessions::cookie::SameSite;
+    tower_sessions::SessionManagerLayer::new(DbSessionStore::new(pool))
+        .with_name("mizan_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(production)
+        .with_expiry(tower_sessions::Expiry::OnInactivity(time::Duration::days(
+            SESSION_IDLE_DAYS,
+        )))
+}

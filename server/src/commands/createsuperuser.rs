@@ -1,0 +1,165 @@
+//! `server createsuperuser`: creates a staff + superuser account.
+//!
+//! Interactive by default (prompts, password typed twice and not echoed). For scripts:
+//! `server createsuperuser --email E [--name N] --no-input` with the password in
+//! `MIZAN_SUPERUSER_PASSWORD`.
+
+use std::io::{BufRead, Write};
+
+use mizan::AppError;
+use mizan::auth::{fields, password, users};
+use sqlx::AnyPool;
+
+/// The environment variable that holds the password with `--no-input`.
+pub const PASSWORD_VAR: &str = "MIZAN_SUPERUSER_PASSWORD";
+
+/// The command line of `createsuperuser`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `--email`.
+    pub email: Option<String>,
+    /// `--name`.
+    pub name: Option<String>,
+    /// `--no-input`: never prompt.
+    pub no_input: bool,
+}
+
+impl Options {
+    /// Reads the arguments that follow `createsuperuser`.
+    ///
+    /// # Errors
+    /// A message naming the argument that is unknown or lacks its value.
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
+        let mut options = Self::default();
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let mut value = |flag: &str| args.next().ok_or(format!("{flag} needs a value"));
+            match arg.as_str() {
+                "--email" => options.email = Some(value("--email")?),
+                "--name" => options.name = Some(value("--name")?),
+                "--no-input" => options.no_input = true,
+                other => return Err(format!("unknown argument `{other}`")),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// Why no account was created.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// Bad or missing input.
+    #[error("{0}")]
+    Input(String),
+    /// The account could not be written.
+    #[error("{0}")]
+    App(#[from] AppError),
+}
+
+fn describe(error: AppError) -> CommandError {
+    match error {
+        AppError::Validation { fields } => CommandError::Input(
+            fields
+                .iter()
+                .map(|(field, problems)| format!("{field}: {}", problems.join("; ")))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        other => CommandError::App(other),
+    }
+}
+
+fn prompt(label: &str) -> Result<String, CommandError> {
+    print!("{label}: ");
+    std::io::stdout()
+        .flush()
+        .map_err(|e| CommandError::Input(e.to_string()))?;
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CommandError::Input(e.to_string()))?;
+    Ok(line.trim().to_owned())
+}
+
+fn prompt_password() -> Result<String, CommandError> {
+    let read = |label: &str| {
+        rpassword::prompt_password(label).map_err(|e| CommandError::Input(e.to_string()))
+    };
+    let first = read("Password: ")?;
+    if read("Password (again): ")? != first {
+        return Err(CommandError::Input("the passwords differ".into()));
+    }
+    Ok(first)
+}
+
+/// Creates the account and returns its email.
+///
+/// # Errors
+/// [`CommandError::Input`] for invalid or missing input (nothing is written), or the
+/// database's failure.
+pub async fn run(pool: &AnyPool, options: Options) -> Result<String, CommandError> {
+    let email = match (options.email, options.no_input) {
+        (Some(email), _) => email,
+        (None, true) => return Err(CommandError::Input("--no-input needs --email".into())),
+        (None, false) => prompt("Email")?,
+    };
+    let name = match (options.name, options.no_input) {
+        (Some(name), _) => name,
+        (None, true) => "Admin".to_owned(),
+        (None, false) => prompt("Name")?,
+    };
+    let password = if options.no_input {
+        std::env::var(PASSWORD_VAR).map_err(|_| {
+            CommandError::Input(format!(
+                "--no-input reads the password from {PASSWORD_VAR}: set it"
+            ))
+        })?
+    } else {
+        prompt_password()?
+    };
+    fields::check_signup(&email, &password, &name).map_err(describe)?;
+
+    let password_hash = password::hash(password).await?;
+    users::create(
+        pool,
+        users::NewUser {
+            email: email.trim(),
+            name: name.trim(),
+            password_hash: &password_hash,
+            is_staff: true,
+            is_superuser: true,
+        },
+    )
+    .await
+    .map_err(describe)?;
+    Ok(email.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, String> {
+        Options::parse(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn reads_its_flags() {
+        assert_eq!(
+            parse(&["--email", "a@example.com", "--no-input"]),
+            Ok(Options {
+                email: Some("a@example.com".into()),
+                name: None,
+                no_input: true
+            })
+        );
+        assert_eq!(parse(&[]), Ok(Options::default()));
+    }
+
+    #[test]
+    fn refuses_unknown_or_incomplete_flags() {
+        assert!(parse(&["--email"]).is_err());
+        assert!(parse(&["--force"]).is_err());
+    }
+}

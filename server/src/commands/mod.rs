@@ -1,0 +1,3 @@
+//! Sub-commands of the server binary (`server <command>`), like Django's `manage.py`.
+
+pub mod createsuperuser;
