@@ -13,6 +13,8 @@ const executablePath = existsSync(chromium) ? chromium : undefined;
 
 export default defineConfig({
   testDir: "./tests",
+  // Runs after the web server has started on a fresh data directory.
+  globalSetup: "./global-setup.ts",
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,

@@ -1,5 +1,6 @@
 import { test, expect } from "./fixtures";
 import type { Page } from "@playwright/test";
+import { superuser } from "../global-setup";
 
 const password = "a long enough password";
 const uniqueEmail = () => `user-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
@@ -30,6 +31,8 @@ test("sign up, log out and log in again, without page reloads", async ({ page })
   await expect(page.getByTestId("nav-user")).toHaveText("Ada Lovelace");
   await expect(page.getByTestId("account-name")).toHaveText("Ada Lovelace");
 
+  // A full page load would drop this marker: the nav must change without one.
+  await page.evaluate(() => ((window as any).__sameDocument = true));
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page).toHaveURL("/");
   await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
@@ -41,6 +44,36 @@ test("sign up, log out and log in again, without page reloads", async ({ page })
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page).toHaveURL("/account");
   await expect(page.getByTestId("nav-user")).toHaveText("Ada Lovelace");
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+});
+
+async function logIn(page: Page, email: string, pw: string) {
+  await hydrated(page);
+  await page.getByRole("link", { name: "Log in" }).click();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(pw);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL("/account");
+}
+
+test("a superuser makes a user staff, who then sees the staff page", async ({ browser }) => {
+  const email = uniqueEmail();
+  const userPage = await (await browser.newContext()).newPage();
+  await signUp(userPage, email, "New Staff");
+
+  const rootPage = await (await browser.newContext()).newPage();
+  await logIn(rootPage, superuser.email, superuser.password);
+  await expect(rootPage.getByTestId("account-role")).toHaveText("superuser");
+  await rootPage.getByRole("link", { name: "Admin" }).click();
+  await expect(rootPage.getByRole("heading", { level: 1 })).toHaveText("Admin");
+  await rootPage.getByRole("button", { name: `Make staff: ${email}` }).click();
+  await expect(rootPage.getByRole("button", { name: `Remove staff: ${email}` })).toBeVisible();
+
+  const response = await userPage.goto("/staff");
+  expect(response?.status()).toBe(200);
+  await expect(userPage.getByRole("heading", { level: 1 })).toHaveText("Users");
+  await expect(userPage.getByRole("cell", { name: email })).toBeVisible();
+  await expect(userPage.getByRole("link", { name: "Staff", exact: true })).toBeVisible();
 });
 
 test.describe("refusals", () => {
