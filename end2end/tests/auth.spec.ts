@@ -15,6 +15,20 @@ async function hydrated(page: Page) {
   }).toPass({ timeout: 15_000 });
 }
 
+/** Submits the login form, from the home page's nav. */
+async function submitLogin(page: Page, email: string, pw: string) {
+  await hydrated(page);
+  await page.getByRole("link", { name: "Log in" }).click();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(pw);
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
+async function logIn(page: Page, email: string, pw: string) {
+  await submitLogin(page, email, pw);
+  await expect(page).toHaveURL("/account");
+}
+
 async function signUp(page: Page, email: string, name = "Ada Lovelace") {
   await hydrated(page);
   await page.getByRole("link", { name: "Sign up" }).click();
@@ -47,15 +61,6 @@ test("sign up, log out and log in again, without page reloads", async ({ page })
   expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
 });
 
-async function logIn(page: Page, email: string, pw: string) {
-  await hydrated(page);
-  await page.getByRole("link", { name: "Log in" }).click();
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(pw);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL("/account");
-}
-
 test("a superuser makes a user staff, who then sees the staff page", async ({ browser }) => {
   const email = uniqueEmail();
   const userPage = await (await browser.newContext()).newPage();
@@ -80,11 +85,7 @@ test.describe("refusals", () => {
   test.use({ allowedStatuses: [403, 422] });
 
   test("a wrong password is refused with a message", async ({ page }) => {
-    await hydrated(page);
-    await page.getByRole("link", { name: "Log in" }).click();
-    await page.getByLabel("Email").fill(uniqueEmail());
-    await page.getByLabel("Password").fill("not the password");
-    await page.getByRole("button", { name: "Log in" }).click();
+    await submitLogin(page, uniqueEmail(), "not the password");
     await expect(page.getByRole("alert")).toHaveText("the email or the password is wrong");
   });
 

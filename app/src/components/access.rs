@@ -1,11 +1,39 @@
-//! What a page shows when its server function refuses: anonymous visitors go to the
-//! login page, signed-in ones without the rights get a 403 page.
+//! Pages whose data comes from a guarded server function: the data when the call is
+//! allowed; otherwise the login page for anonymous visitors and a 403 page for signed-in
+//! ones without the rights.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 use mizan::AppError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Renders `render(value)` once `resource` has resolved, or [`AccessDenied`] when the
+/// server function refused. Create `resource` with `Resource::new_blocking` so that the
+/// status (redirect, 403) is decided before the HTML streams.
+#[component]
+pub fn Guarded<T, V, F>(resource: Resource<Result<T, AppError>>, render: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    V: IntoView + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+{
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(error) => view! { <AccessDenied error=error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
 
 /// Redirects to `/login?next=…` on `Unauthenticated`; shows the error (with its HTTP
 /// status on the server) otherwise.

@@ -4,5 +4,5 @@ mod access;
 pub mod form;
 mod layout;
 
-pub use access::AccessDenied;
+pub use access::{AccessDenied, Guarded};
 pub use layout::Layout;

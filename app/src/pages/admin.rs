@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::demo::{SetStaff, list_users};
-use crate::components::AccessDenied;
+use crate::components::Guarded;
 
 /// Every account with a button that toggles its staff flag.
 #[component]
@@ -13,41 +13,33 @@ pub fn AdminPage() -> impl IntoView {
     // Reloads the list after each change.
     let users = Resource::new_blocking(move || set_staff.version().get(), |_| list_users());
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match users.await {
-                    Ok(users) => view! {
-                        <Title text="Admin"/>
-                        <section class="card wide">
-                            <h1>"Admin"</h1>
-                            <table>
-                                <thead><tr><th>"Name"</th><th>"Email"</th><th>"Staff"</th><th></th></tr></thead>
-                                <tbody>
-                                    {users.into_iter().map(|u| {
-                                        let label = if u.is_staff { "Remove staff" } else { "Make staff" };
-                                        view! {
-                                            <tr>
-                                                <td>{u.name.clone()}</td>
-                                                <td>{u.email.clone()}</td>
-                                                <td>{if u.is_staff { "yes" } else { "no" }}</td>
-                                                <td>
-                                                    <ActionForm action=set_staff attr:class="inline">
-                                                        <input type="hidden" name="user_id" value=u.id.clone()/>
-                                                        <input type="hidden" name="is_staff" value=(!u.is_staff).to_string()/>
-                                                        <button type="submit" aria-label=format!("{label}: {}", u.email)>{label}</button>
-                                                    </ActionForm>
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </section>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <AccessDenied error=error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Guarded resource=users render=move |users| view! {
+            <Title text="Admin"/>
+            <section class="card wide">
+                <h1>"Admin"</h1>
+                <table>
+                    <thead><tr><th>"Name"</th><th>"Email"</th><th>"Staff"</th><th></th></tr></thead>
+                    <tbody>
+                        {users.into_iter().map(|u| {
+                            let label = if u.is_staff { "Remove staff" } else { "Make staff" };
+                            view! {
+                                <tr>
+                                    <td>{u.name.clone()}</td>
+                                    <td>{u.email.clone()}</td>
+                                    <td>{if u.is_staff { "yes" } else { "no" }}</td>
+                                    <td>
+                                        <ActionForm action=set_staff attr:class="inline">
+                                            <input type="hidden" name="user_id" value=u.id.clone()/>
+                                            <input type="hidden" name="is_staff" value=(!u.is_staff).to_string()/>
+                                            <button type="submit" aria-label=format!("{label}: {}", u.email)>{label}</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        }/>
     }
 }
