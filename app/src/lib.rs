@@ -2,8 +2,9 @@
 //!
 //! # Layout
 //! - [`shell`] and [`App`]: the HTML document and the router.
-//! - [`api`]: the server functions (`/api/<name>`), each with its auth level.
-//! - [`current_user`]: the current user, a global context resolved during SSR.
+//! - [`api`]: the server functions (`/api/<name>`), each with its auth level; the current
+//!   user (a global context) and `greet` (a local context) among them.
+//! - [`forms`]: the forms (contact, sign-up), each declared once for both sides.
 //! - [`components`]: pieces shared by pages (the layout with its nav bar, forms, the
 //!   access-denied view).
 //! - [`pages`]: one module per page.
@@ -15,7 +16,7 @@ mod root;
 
 pub mod api;
 pub mod components;
-pub mod current_user;
+pub mod forms;
 pub mod pages;
 
 pub use root::{App, shell};
@@ -26,4 +27,8 @@ pub use root::{App, shell};
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
+    // A mark for tests and tools: from here on the page is interactive.
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "");
+    }
 }

@@ -3,11 +3,14 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
+use crate::api::accounts::provide_current_user;
 use crate::components::Layout;
-use crate::current_user::provide_current_user;
-use crate::pages::{AccountPage, AdminPage, Home, LoginPage, NotFound, SignupPage, StaffPage};
+use crate::pages::{
+    AccountPage, AdminPage, ContactPage, GreetPage, Home, LoginPage, NotFound, SignupPage,
+    StaffPage,
+};
 
 /// The whole HTML document, rendered on the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -29,6 +32,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// How pages render on the server: every resource is resolved first and the HTML is sent
+/// in one piece, with each `<Suspense>` in place. So a page reads right without
+/// JavaScript, and its status and redirects are decided before any byte is sent.
+/// (Leptos 0.8's out-of-order streaming may send a resolved `<Suspense>` as a fragment
+/// that only JavaScript puts in place, and `PartiallyBlocked` is not implemented there.)
+const SSR: SsrMode = SsrMode::Async;
+
 /// The application: metadata, the layout and the route table.
 #[component]
 pub fn App() -> impl IntoView {
@@ -41,12 +51,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=Home/>
-                    <Route path=path!("signup") view=SignupPage/>
-                    <Route path=path!("login") view=LoginPage/>
-                    <Route path=path!("account") view=AccountPage/>
-                    <Route path=path!("staff") view=StaffPage/>
-                    <Route path=path!("admin") view=AdminPage/>
+                    <Route path=path!("") view=Home ssr=SSR/>
+                    <Route path=path!("signup") view=SignupPage ssr=SSR/>
+                    <Route path=path!("login") view=LoginPage ssr=SSR/>
+                    <Route path=path!("account") view=AccountPage ssr=SSR/>
+                    <Route path=path!("staff") view=StaffPage ssr=SSR/>
+                    <Route path=path!("admin") view=AdminPage ssr=SSR/>
+                    <Route path=path!("contact") view=ContactPage ssr=SSR/>
+                    <Route path=path!("greet") view=GreetPage ssr=SSR/>
                 </Routes>
             </Layout>
         </Router>

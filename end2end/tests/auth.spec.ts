@@ -1,23 +1,17 @@
 import { test, expect } from "./fixtures";
 import type { Page } from "@playwright/test";
 import { superuser } from "../global-setup";
+import { hydrated, password, uniqueEmail } from "./helpers";
 
-const password = "a long enough password";
-const uniqueEmail = () => `user-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-
-/** Waits until the wasm bundle has hydrated the page (the home counter responds). */
-async function hydrated(page: Page) {
+/** Opens the home page and waits for it to hydrate. */
+async function home(page: Page) {
   await page.goto("/");
-  const count = page.getByTestId("count");
-  await expect(async () => {
-    await page.getByRole("button", { name: /Clicked/ }).click();
-    expect(Number(await count.textContent())).toBeGreaterThan(0);
-  }).toPass({ timeout: 15_000 });
+  await hydrated(page);
 }
 
 /** Submits the login form, from the home page's nav. */
 async function submitLogin(page: Page, email: string, pw: string) {
-  await hydrated(page);
+  await home(page);
   await page.getByRole("link", { name: "Log in" }).click();
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(pw);
@@ -30,7 +24,7 @@ async function logIn(page: Page, email: string, pw: string) {
 }
 
 async function signUp(page: Page, email: string, name = "Ada Lovelace") {
-  await hydrated(page);
+  await home(page);
   await page.getByRole("link", { name: "Sign up" }).click();
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Email").fill(email);
@@ -115,4 +109,16 @@ test("a signed-in page load does not ask for the current user again", async ({ p
   await expect(page.getByTestId("nav-user")).toHaveText("Ada Lovelace");
   await hydrated(page);
   expect(asked).toEqual([]);
+});
+
+test("renaming yourself on /account updates the page and the nav without a reload", async ({
+  page,
+}) => {
+  await signUp(page, uniqueEmail());
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+  await page.getByLabel("Display name").fill("Augusta Ada");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("nav-user")).toHaveText("Augusta Ada");
+  await expect(page.getByTestId("account-name")).toHaveText("Augusta Ada");
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
 });

@@ -6,8 +6,11 @@
 //!
 //! # Layout
 //! - [`error`]: [`AppError`], the typed error of server functions, with its HTTP status.
-//! - [`auth`]: the current user, auth levels, field rules; (ssr) passwords, sessions,
-//!   the users table and the sign-in flows.
+//! - [`auth`]: the current user and auth levels; (ssr) passwords, sessions, the users
+//!   table and the sign-in flows.
+//! - [`context`]: global and local contexts (`context = global | local`).
+//! - [`forms`]: `#[derive(mizan::Form)]`: schema, validation on both sides, endpoints,
+//!   the browser hook and `<MizanForm>`.
 //! - [`server`](macro@server): `#[mizan::server(auth = …)]`, a server function with a
 //!   stable `/api/<name>` endpoint and its auth check.
 //! - [`response`]: what a page sets on its HTTP response (its status).
@@ -17,11 +20,13 @@
 //!   logging, request tracing and graceful shutdown.
 
 pub mod auth;
+pub mod context;
 pub mod error;
+pub mod forms;
 pub mod response;
 
-pub use error::AppError;
-pub use mizan_macros::server;
+pub use error::{AppError, FieldErrors};
+pub use mizan_macros::{Form, server};
 
 #[cfg(feature = "ssr")]
 pub mod config;

@@ -10,6 +10,7 @@ use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 use mizan::config::Config;
+use mizan::forms;
 use mizan::server::rate_limit::LoginLimiter;
 use mizan::server::session_store::session_layer;
 use mizan::server::{AppState, csrf, db, error_status, health, telemetry};
@@ -130,25 +131,30 @@ pub async fn open_database(config: &Config) -> Result<AnyPool, StartupError> {
 
 /// Every route of the site (health checks, pages, server functions, static files) behind
 /// the layers, outermost first: tracing, compression, body limit, CSRF check, sessions,
-/// error statuses.
+/// form posts to pages (without JavaScript), error statuses.
 pub fn router(state: AppState) -> Router {
     let pages = generate_route_list(App);
     let leptos = state.leptos.clone();
     let production = state.config.environment.is_production();
-    Router::new()
+    let routes = Router::new()
         .merge(health::routes())
         .leptos_routes(&state, pages, move || shell(leptos.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(
             error_status::set_error_status,
         ))
+        .with_state(state.clone());
+    // The layers below run before routing: a form posted to a page must become a GET of
+    // that page before the router looks at its method.
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn(forms::accept_page_posts))
         .layer(session_layer(state.db.clone(), production))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state,
             csrf::reject_cross_site,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
         .layer(CompressionLayer::new())
         .layer(telemetry::trace_layer())
-        .with_state(state)
 }

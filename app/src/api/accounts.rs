@@ -1,17 +1,7 @@
-//! Sign-up, sign-in, sign-out and the current user.
+//! Sign-in, sign-out and the current user. (Sign-up is a form: `crate::forms::signup`.)
 
 use mizan::AppError;
 use mizan::auth::CurrentUser;
-
-/// Creates an account and signs it in.
-#[mizan::server(auth = public)]
-pub async fn signup(
-    email: String,
-    password: String,
-    name: String,
-) -> Result<CurrentUser, AppError> {
-    mizan::auth::accounts::sign_up(&email, password, &name).await
-}
 
 /// Signs in with email and password.
 #[mizan::server(auth = public)]
@@ -25,8 +15,10 @@ pub async fn logout() -> Result<(), AppError> {
     mizan::auth::accounts::log_out().await
 }
 
-/// The signed-in user, or `None`: the app's global context, resolved during SSR.
-#[mizan::server(auth = public, endpoint = "current_user")]
+/// The signed-in user, or `None`: the app's global context. `provide_current_user()` at
+/// the root resolves it during SSR; `use_current_user()` reads it anywhere below, and the
+/// browser never asks for it on hydration.
+#[mizan::server(auth = public, endpoint = "current_user", context = global)]
 pub async fn fetch_current_user() -> Result<Option<CurrentUser>, AppError> {
     mizan::auth::current_user().await
 }

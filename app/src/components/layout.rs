@@ -5,7 +5,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::accounts::Logout;
-use crate::current_user::use_current_user;
+use crate::api::accounts::use_current_user;
 
 /// The nav bar and a `<main>` holding the page.
 #[component]
@@ -16,6 +16,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/" attr:class="brand">"Mizan"</A>
                 <ul>
                     <li><A href="/">"Home"</A></li>
+                    <li><A href="/greet">"Greet"</A></li>
+                    <li><A href="/contact">"Contact"</A></li>
                     <Transition fallback=|| ()>
                         <UserLinks/>
                     </Transition>

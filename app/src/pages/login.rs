@@ -6,8 +6,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::accounts::Login;
+use crate::api::accounts::use_current_user;
 use crate::components::form::{error_for, safe_next};
-use crate::current_user::use_current_user;
 
 /// The sign-in form.
 #[component]

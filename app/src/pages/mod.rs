@@ -2,6 +2,8 @@
 
 mod account;
 mod admin;
+mod contact;
+mod greet;
 mod home;
 mod login;
 mod not_found;
@@ -10,6 +12,8 @@ mod staff;
 
 pub use account::AccountPage;
 pub use admin::AdminPage;
+pub use contact::ContactPage;
+pub use greet::GreetPage;
 pub use home::Home;
 pub use login::LoginPage;
 pub use not_found::NotFound;

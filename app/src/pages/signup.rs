@@ -2,50 +2,32 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::components::{A, Redirect};
+use mizan::forms::MizanForm;
 
-use crate::api::accounts::Signup;
-use crate::components::form::error_for;
-use crate::current_user::use_current_user;
+use crate::api::accounts::use_current_user;
+use crate::forms::use_signup_form;
 
-/// The sign-up form.
+/// The sign-up form, rendered from its declaration (`crate::forms::SignupForm`).
 #[component]
 pub fn SignupPage() -> impl IntoView {
-    let signup = ServerAction::<Signup>::new();
+    let form = use_signup_form();
     let user = use_current_user();
-    let navigate = use_navigate();
+    // Signed in now: the nav must learn it without a reload.
     Effect::new(move |_| {
-        if let Some(Ok(_)) = signup.value().get() {
+        if let Some(Ok(_)) = form.result() {
             user.refetch();
-            navigate("/account", Default::default());
         }
     });
-    let error = move |field| error_for(signup.value(), field);
 
     view! {
         <Title text="Sign up"/>
         <section class="card">
             <h1>"Sign up"</h1>
-            <ActionForm action=signup>
-                <p class="form-error" role="alert">{error("form")}</p>
-                <label>
-                    "Name"
-                    <input type="text" name="name" required autocomplete="name"/>
-                </label>
-                <p class="field-error">{error("name")}</p>
-                <label>
-                    "Email"
-                    <input type="email" name="email" required autocomplete="email"/>
-                </label>
-                <p class="field-error">{error("email")}</p>
-                <label>
-                    "Password"
-                    <input type="password" name="password" required minlength="10" autocomplete="new-password"/>
-                </label>
-                <p class="field-error">{error("password")}</p>
-                <button type="submit" disabled=move || signup.pending().get()>"Create account"</button>
-            </ActionForm>
+            <MizanForm form=form submit_label="Create account"/>
+            <Transition fallback=|| ()>
+                {move || matches!(form.result(), Some(Ok(_))).then(|| view! { <Redirect path="/account"/> })}
+            </Transition>
             <p>"Already have an account? " <A href="/login">"Log in"</A></p>
         </section>
     }

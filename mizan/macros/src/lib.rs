@@ -1,19 +1,13 @@
-//! Mizan's attribute macros. They stay thin: each expands to Leptos' own `#[server]` plus
-//! a call into the `mizan` crate, so the logic lives in ordinary, tested Rust.
+//! Mizan's macros. They stay thin: each expands to Leptos' own `#[server]` (and, for
+//! contexts and forms, a component or a hook) plus calls into the `mizan` crate, so the
+//! logic lives in ordinary, tested Rust.
 
 use proc_macro::TokenStream;
-use proc_macro2::TokenStream as TokenStream2;
-use quote::quote;
-use syn::{FnArg, ItemFn, LitStr, Pat, Path, parse_macro_input};
 
-/// Who may call the function, as written in `auth = …`.
-enum Auth {
-    /// `public`, `authenticated`, `staff` or `superuser`.
-    Level(syn::Ident),
-    /// `custom(path::to::check)`: `check(user: Option<&CurrentUser>, &arg1, &arg2, …)`
-    /// returns `Result<(), AppError>`.
-    Custom(Path),
-}
+mod case;
+mod context;
+mod form;
+mod server_fn;
 
 /// A server function with a stable endpoint (`/api/<name>`) and an auth level that is
 /// checked before its body runs, on every path: HTTP calls and direct calls during SSR.
@@ -24,113 +18,50 @@ enum Auth {
 ///
 /// #[mizan::server(auth = custom(can_read_user), endpoint = "user")]
 /// pub async fn user_detail(user_id: String) -> Result<UserRow, AppError> { … }
+///
+/// #[mizan::server(auth = public, context = local)]   // <GreetProvider name=…>, use_greet()
+/// pub async fn greet(name: String) -> Result<Greeting, AppError> { … }
 /// ```
 ///
-/// `auth` is required: `public`, `authenticated`, `staff`, `superuser` or
-/// `custom(path)`. `endpoint` defaults to the function's name.
+/// - `auth` (required): `public`, `authenticated`, `staff`, `superuser` or
+///   `custom(path)`, where `path(user: Option<&CurrentUser>, &arg1, …)` returns
+///   `Result<(), AppError>`.
+/// - `endpoint`: the name in the URL; the function's name by default.
+/// - `input`: Leptos' input encoding (`PostUrl` by default, e.g. `GetUrl`).
+/// - `context = global`: also `provide_<name>()` (call it once, at the root) and
+///   `use_<name>()`; `context = local`: also `<NameProvider arg=…>` and `use_<name>()`,
+///   where `<name>` is the endpoint's name.
 #[proc_macro_attribute]
 pub fn server(args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut auth = None;
-    let mut endpoint = None;
-    let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("auth") {
-            let value = meta.value()?;
-            let ident: syn::Ident = value.parse()?;
-            if ident == "custom" {
-                let content;
-                syn::parenthesized!(content in value);
-                auth = Some(Auth::Custom(content.parse()?));
-            } else if ["public", "authenticated", "staff", "superuser"]
-                .iter()
-                .any(|level| ident == level)
-            {
-                auth = Some(Auth::Level(ident));
-            } else {
-                return Err(meta.error(
-                    "auth is one of: public, authenticated, staff, superuser, custom(path)",
-                ));
-            }
-            Ok(())
-        } else if meta.path.is_ident("endpoint") {
-            endpoint = Some(meta.value()?.parse::<LitStr>()?);
-            Ok(())
-        } else {
-            Err(meta.error("expected `auth = …` or `endpoint = \"…\"`"))
-        }
-    });
-    parse_macro_input!(args with parser);
-
-    let function = parse_macro_input!(item as ItemFn);
-    let Some(auth) = auth else {
-        return syn::Error::new_spanned(
-            &function.sig.ident,
-            "say who may call this function: #[mizan::server(auth = public)] (or authenticated, \
-             staff, superuser, custom(check))",
-        )
-        .into_compile_error()
-        .into();
-    };
-    expand(auth, endpoint, function)
+    server_fn::expand(args.into(), item.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }
 
-fn expand(auth: Auth, endpoint: Option<LitStr>, function: ItemFn) -> syn::Result<TokenStream2> {
-    let ItemFn {
-        attrs,
-        vis,
-        sig,
-        block,
-    } = function;
-    let endpoint =
-        endpoint.unwrap_or_else(|| LitStr::new(&sig.ident.to_string(), sig.ident.span()));
-
-    let guard = match auth {
-        Auth::Level(level) => {
-            let variant = syn::Ident::new(&capitalize(&level.to_string()), level.span());
-            quote! { ::mizan::auth::authorize(::mizan::auth::Level::#variant).await?; }
-        }
-        Auth::Custom(check) => {
-            let args = argument_names(&sig)?;
-            quote! {
-                ::mizan::auth::authorize_with(|user| #check(user, #(&#args),*)).await?;
-            }
-        }
-    };
-    let statements = &block.stmts;
-
-    Ok(quote! {
-        #[::leptos::server(prefix = "/api", endpoint = #endpoint)]
-        #(#attrs)*
-        // The argument struct `#[server]` generates has one field per argument.
-        #[allow(missing_docs)]
-        #vis #sig {
-            #guard
-            #(#statements)*
-        }
-    })
-}
-
-fn argument_names(sig: &syn::Signature) -> syn::Result<Vec<syn::Ident>> {
-    sig.inputs
-        .iter()
-        .map(|arg| match arg {
-            FnArg::Typed(typed) => match &*typed.pat {
-                Pat::Ident(ident) => Ok(ident.ident.clone()),
-                other => Err(syn::Error::new_spanned(other, "use a plain argument name")),
-            },
-            FnArg::Receiver(receiver) => Err(syn::Error::new_spanned(
-                receiver,
-                "server functions take no `self`",
-            )),
-        })
-        .collect()
-}
-
-fn capitalize(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+/// A form declared once: schema, validate and submit endpoints, and a browser hook.
+///
+/// ```ignore
+/// #[derive(Debug, Clone, mizan::Form)]
+/// #[form(name = "contact", auth = public, output = Receipt, check = path::to::fn)]
+/// pub struct ContactForm {
+///     #[field(label = "Email", email, help = "We answer here.")]
+///     pub email: String,
+///     #[field(widget = "textarea", length(min = 10, max = 5000))]
+///     pub message: String,
+///     #[field(range(min = 1, max = 5))]
+///     pub urgency: Option<u8>,
+///     #[field(regex(pattern = "[a-z-]+", message = "lowercase letters and dashes"))]
+///     pub slug: String,
+/// }
+/// ```
+///
+/// Generates `impl mizan::forms::Form`, the server functions `<name>_schema`,
+/// `<name>_validate` and `<name>_submit` (at `/api/<name>.schema|validate|submit`), and
+/// `use_<struct_name>()` (`use_contact_form()`). The server side implements
+/// `mizan::forms::FormHandler` for the struct.
+#[proc_macro_derive(Form, attributes(form, field))]
+pub fn derive_form(item: TokenStream) -> TokenStream {
+    form::expand(item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

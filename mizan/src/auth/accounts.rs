@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use axum::extract::ConnectInfo;
 use tower_sessions::Session;
 
-use super::{CurrentUser, fields, password, session, users};
+use super::{CurrentUser, password, session, users};
 use crate::error::AppError;
 use crate::server::state;
 
@@ -18,12 +18,11 @@ async fn request_session() -> Result<Session, AppError> {
     leptos_axum::extract().await.map_err(AppError::internal)
 }
 
-/// Creates an account from a sign-up form and signs it in.
+/// Creates an account from a valid sign-up form and signs it in.
 ///
 /// # Errors
-/// [`AppError::Validation`] for invalid fields or a taken email; [`AppError::Internal`].
+/// [`AppError::Validation`] for a taken email; [`AppError::Internal`].
 pub async fn sign_up(email: &str, password: String, name: &str) -> Result<CurrentUser, AppError> {
-    fields::check_signup(email, &password, name)?;
     let state = state()?;
     let password_hash = password::hash(password).await?;
     let user = users::create(

@@ -8,8 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-pub mod fields;
-
 #[cfg(feature = "ssr")]
 pub mod accounts;
 #[cfg(feature = "ssr")]

@@ -1,10 +1,11 @@
 //! The `users` table: create, find, list and change accounts.
 
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyQueryResult, AnyRow};
 use sqlx::{AnyPool, Row};
 
 use super::CurrentUser;
 use crate::error::AppError;
+use crate::server::db::{new_id, now};
 
 /// What a new account is made of; the password is already hashed.
 #[derive(Debug)]
@@ -41,10 +42,6 @@ fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     row.try_get::<i64, _>(column).map(|value| value != 0)
 }
 
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
 fn to_user(row: &AnyRow) -> Result<CurrentUser, sqlx::Error> {
     Ok(CurrentUser {
         id: row.try_get("id")?,
@@ -60,7 +57,7 @@ fn to_user(row: &AnyRow) -> Result<CurrentUser, sqlx::Error> {
 /// # Errors
 /// A validation error on `email` when it is taken; [`AppError::Internal`] otherwise.
 pub async fn create(pool: &AnyPool, new: NewUser<'_>) -> Result<CurrentUser, AppError> {
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = new_id();
     let inserted = sqlx::query(
         "INSERT INTO users (id, email, name, password_hash, is_staff, is_superuser, is_active, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)",
@@ -88,6 +85,20 @@ pub async fn create(pool: &AnyPool, new: NewUser<'_>) -> Result<CurrentUser, App
         )),
         Err(e) => Err(AppError::internal(e)),
     }
+}
+
+/// Whether an account uses `email` already (whatever its case).
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn email_taken(pool: &AnyPool, email: &str) -> Result<bool, AppError> {
+    let found: Option<String> =
+        sqlx::query_scalar("SELECT id FROM users WHERE lower(email) = lower($1)")
+            .bind(email)
+            .fetch_optional(pool)
+            .await
+            .map_err(AppError::internal)?;
+    Ok(found.is_some())
 }
 
 /// The account for `email` (any case), for the login step.
@@ -154,16 +165,36 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<CurrentUser>, AppError> {
 /// # Errors
 /// [`AppError::NotFound`] for an unknown id; [`AppError::Internal`] when the database fails.
 pub async fn set_staff(pool: &AnyPool, id: &str, is_staff: bool) -> Result<(), AppError> {
-    let result = sqlx::query("UPDATE users SET is_staff = $1 WHERE id = $2")
-        .bind(is_staff)
-        .bind(id)
-        .execute(pool)
-        .await
-        .map_err(AppError::internal)?;
-    if result.rows_affected() == 0 {
-        return Err(AppError::NotFound);
+    one_row(
+        sqlx::query("UPDATE users SET is_staff = $1 WHERE id = $2")
+            .bind(is_staff)
+            .bind(id)
+            .execute(pool)
+            .await,
+    )
+}
+
+/// Changes an account's display name.
+///
+/// # Errors
+/// [`AppError::NotFound`] for an unknown id; [`AppError::Internal`] when the database fails.
+pub async fn set_name(pool: &AnyPool, id: &str, name: &str) -> Result<(), AppError> {
+    one_row(
+        sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(id)
+            .execute(pool)
+            .await,
+    )
+}
+
+/// The outcome of an update of one account by id: [`AppError::NotFound`] when no row
+/// matched.
+fn one_row(result: Result<AnyQueryResult, sqlx::Error>) -> Result<(), AppError> {
+    match result.map_err(AppError::internal)?.rows_affected() {
+        0 => Err(AppError::NotFound),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Records a successful sign-in.

@@ -1,4 +1,5 @@
-//! Refuses state-changing calls to `/api/` that a browser sends from another site (CSRF).
+//! Refuses state-changing requests that a browser sends from another site (CSRF): calls
+//! to `/api/` and form posts to pages alike.
 //!
 //! Browsers say where a request comes from: `Sec-Fetch-Site` (all current ones) and
 //! `Origin` (on every cross-origin POST). A request that carries neither is not from a
@@ -18,10 +19,7 @@ pub async fn reject_cross_site(
     request: Request,
     next: Next,
 ) -> Response {
-    if is_state_changing(request.method())
-        && request.uri().path().starts_with("/api/")
-        && is_cross_site(&request, &state.config.site_url)
-    {
+    if is_state_changing(request.method()) && is_cross_site(&request, &state.config.site_url) {
         tracing::warn!(path = %request.uri().path(), "cross-site call refused");
         let body = serde_json::to_string(&AppError::Forbidden).unwrap_or_default();
         return (

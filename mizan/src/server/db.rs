@@ -45,3 +45,13 @@ pub async fn migrate(pool: &AnyPool, migrator: &Migrator) -> Result<(), MigrateE
 pub async fn ping(pool: &AnyPool) -> Result<(), sqlx::Error> {
     pool.execute("SELECT 1").await.map(|_| ())
 }
+
+/// A new row id: a UUIDv7 as text (time-ordered, so recent rows sort last).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The current time as Unix seconds, as every table stores times.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

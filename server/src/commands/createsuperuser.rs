@@ -6,8 +6,10 @@
 
 use std::io::{BufRead, Write};
 
+use app::forms::SignupForm;
 use mizan::AppError;
-use mizan::auth::{fields, password, users};
+use mizan::auth::{password, users};
+use mizan::forms::{FormValues, validate};
 use sqlx::AnyPool;
 
 /// The environment variable that holds the password with `--no-input`.
@@ -118,7 +120,13 @@ pub async fn run(pool: &AnyPool, options: Options) -> Result<String, CommandErro
     } else {
         prompt_password()?
     };
-    fields::check_signup(&email, &password, &name).map_err(describe)?;
+    // The very rules of the sign-up form.
+    let values = FormValues::from([
+        ("email".to_owned(), email.clone()),
+        ("name".to_owned(), name.clone()),
+        ("password".to_owned(), password.clone()),
+    ]);
+    validate::<SignupForm>(&values).map_err(|fields| describe(AppError::Validation { fields }))?;
 
     let password_hash = password::hash(password).await?;
     users::create(

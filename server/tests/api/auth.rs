@@ -295,7 +295,7 @@ async fn duplicate_and_invalid_signups_write_nothing() {
     let duplicate = app
         .call(
             &visitor,
-            "signup",
+            "signup.submit",
             &[
                 ("email", "Ada@Example.com"),
                 ("password", TEST_PASSWORD),
@@ -310,7 +310,7 @@ async fn duplicate_and_invalid_signups_write_nothing() {
     let invalid = app
         .call(
             &visitor,
-            "signup",
+            "signup.submit",
             &[("email", "nope"), ("password", "short"), ("name", "")],
         )
         .await;

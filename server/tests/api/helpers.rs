@@ -63,7 +63,7 @@ impl TestApp {
         let response = self
             .call(
                 &visitor,
-                "signup",
+                "signup.submit",
                 &[
                     ("email", email),
                     ("password", TEST_PASSWORD),

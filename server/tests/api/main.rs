@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod commands;
 mod config;
+mod forms;
 mod guarded_pages;
 mod health;
 mod migrations;

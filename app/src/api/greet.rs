@@ -1,0 +1,30 @@
+//! A local context: `<GreetProvider name=…>` fetches `greet(name)` and its children read
+//! it with `use_greet()`.
+
+use mizan::AppError;
+use serde::{Deserialize, Serialize};
+
+/// What [`greet`] answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Greeting {
+    /// The greeting to show.
+    pub message: String,
+}
+
+/// Public: a greeting for `name` (a stranger when it is empty).
+#[mizan::server(auth = public, context = local)]
+pub async fn greet(name: String) -> Result<Greeting, AppError> {
+    /// The longest name accepted, in characters.
+    const MAX_NAME: usize = 100;
+    let name = name.trim();
+    if name.chars().count() > MAX_NAME {
+        return Err(AppError::field(
+            "name",
+            format!("use at most {MAX_NAME} characters"),
+        ));
+    }
+    let who = if name.is_empty() { "stranger" } else { name };
+    Ok(Greeting {
+        message: format!("Hello, {who}!"),
+    })
+}

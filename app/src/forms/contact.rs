@@ -1,0 +1,217 @@
+//! The contact form: anyone may write; staff read the messages on `/staff`.
+
+use mizan::FieldErrors;
+use serde::{Deserialize, Serialize};
+
+/// A message to the site's staff.
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "contact", auth = public, output = ContactReceipt, check = subject_differs_from_message)]
+pub struct ContactForm {
+    /// Who writes.
+    #[field(label = "Your name", length(max = 100))]
+    pub name: String,
+    /// Where to answer.
+    #[field(label = "Email", email, help = "We answer to this address.")]
+    pub email: String,
+    /// What it is about.
+    #[field(label = "Subject", length(min = 3, max = 120))]
+    pub subject: String,
+    /// The message itself.
+    #[field(label = "Message", widget = "textarea", length(min = 10, max = 5000))]
+    pub message: String,
+    /// How urgent, from 1 to 5; empty when it can wait.
+    #[field(
+        label = "Urgency (1 to 5)",
+        range(min = 1, max = 5),
+        help = "Leave it empty if it can wait."
+    )]
+    pub urgency: Option<u8>,
+}
+
+/// What the sender gets back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactReceipt {
+    /// The stored message's id.
+    pub id: String,
+}
+
+/// A message that only repeats its subject says nothing: a check across two fields.
+fn subject_differs_from_message(form: &ContactForm) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    if form
+        .message
+        .trim()
+        .eq_ignore_ascii_case(form.subject.trim())
+    {
+        errors.insert("message".into(), vec!["say more than the subject".into()]);
+    }
+    errors
+}
+
+/// A stored message, as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactMessage {
+    /// Its id.
+    pub id: String,
+    /// Sender's name.
+    pub name: String,
+    /// Sender's email.
+    pub email: String,
+    /// Subject.
+    pub subject: String,
+    /// Text.
+    pub message: String,
+    /// Urgency from 1 to 5, if given.
+    pub urgency: Option<i64>,
+    /// When it was sent, Unix seconds.
+    pub created_at: i64,
+}
+
+/// Staff: the latest contact messages, newest first.
+#[mizan::server(auth = staff)]
+pub async fn list_contact_messages() -> Result<Vec<ContactMessage>, mizan::AppError> {
+    handler::latest(&mizan::server::state()?.db).await
+}
+
+#[cfg(feature = "ssr")]
+mod handler {
+    use mizan::AppError;
+    use mizan::forms::{FormHandler, Submission};
+    use mizan::server::db::{new_id, now};
+    use sqlx::{AnyPool, Row};
+
+    use super::{ContactForm, ContactMessage, ContactReceipt};
+
+    /// How many messages `/staff` shows.
+    const LATEST: i64 = 50;
+
+    impl FormHandler for ContactForm {
+        async fn on_submit(self, submission: Submission) -> Result<ContactReceipt, AppError> {
+            let id = new_id();
+            sqlx::query(
+                "INSERT INTO contact_messages \
+                 (id, name, email, subject, message, urgency, user_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&id)
+            .bind(&self.name)
+            .bind(&self.email)
+            .bind(&self.subject)
+            .bind(&self.message)
+            .bind(self.urgency.map(i64::from))
+            .bind(submission.user.map(|user| user.id))
+            .bind(now())
+            .execute(&mizan::server::state()?.db)
+            .await
+            .map_err(AppError::internal)?;
+            Ok(ContactReceipt { id })
+        }
+    }
+
+    /// The latest messages, newest first.
+    pub async fn latest(pool: &AnyPool) -> Result<Vec<ContactMessage>, AppError> {
+        let rows = sqlx::query(
+            "SELECT id, name, email, subject, message, urgency, created_at \
+             FROM contact_messages ORDER BY created_at DESC, id DESC LIMIT $1",
+        )
+        .bind(LATEST)
+        .fetch_all(pool)
+        .await
+        .map_err(AppError::internal)?;
+        rows.iter()
+            .map(|row| {
+                Ok(ContactMessage {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    email: row.try_get("email")?,
+                    subject: row.try_get("subject")?,
+                    message: row.try_get("message")?,
+                    urgency: row.try_get("urgency")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(AppError::internal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mizan::forms::{Form, FormValues, validate};
+    use serde_json::json;
+
+    use super::*;
+
+    fn good() -> FormValues {
+        FormValues::from([
+            ("name".to_owned(), "Ada".to_owned()),
+            ("email".to_owned(), "ada@example.com".to_owned()),
+            ("subject".to_owned(), "Engines".to_owned()),
+            (
+                "message".to_owned(),
+                "About the analytical engine.".to_owned(),
+            ),
+        ])
+    }
+
+    #[test]
+    fn a_good_message_passes_and_urgency_is_optional() {
+        let form = validate::<ContactForm>(&good()).expect("valid");
+        assert_eq!(form.urgency, None);
+        let mut urgent = good();
+        urgent.insert("urgency".into(), "5".into());
+        assert_eq!(
+            validate::<ContactForm>(&urgent).expect("valid").urgency,
+            Some(5)
+        );
+    }
+
+    #[test]
+    fn wrong_types_and_ranges_are_field_errors() {
+        for (value, message) in [
+            ("high", "enter a whole number"),
+            ("9", "enter a number from 1 to 5"),
+            ("300", "enter a number from 1 to 5"),
+            ("2.5", "enter a whole number"),
+        ] {
+            let mut values = good();
+            values.insert("urgency".into(), value.into());
+            let errors = validate::<ContactForm>(&values).expect_err(value);
+            assert_eq!(errors["urgency"], [message], "{value}");
+        }
+    }
+
+    #[test]
+    fn a_message_that_repeats_the_subject_is_refused() {
+        let mut values = good();
+        values.insert("subject".into(), "Just saying hello".into());
+        values.insert("message".into(), " just saying hello ".into());
+        let errors = validate::<ContactForm>(&values).expect_err("repeats");
+        assert_eq!(errors["message"], ["say more than the subject"]);
+    }
+
+    #[test]
+    fn the_schema_describes_every_field_and_rule() {
+        let schema = serde_json::to_value(ContactForm::schema()).expect("encode");
+        assert_eq!(
+            schema,
+            json!({
+                "name": "contact",
+                "fields": [
+                    {"name": "name", "type": "text", "label": "Your name", "required": true,
+                     "rules": [{"rule": "length", "max": 100}]},
+                    {"name": "email", "type": "email", "label": "Email",
+                     "help": "We answer to this address.", "required": true,
+                     "rules": [{"rule": "email"}]},
+                    {"name": "subject", "type": "text", "label": "Subject", "required": true,
+                     "rules": [{"rule": "length", "min": 3, "max": 120}]},
+                    {"name": "message", "type": "textarea", "label": "Message", "required": true,
+                     "rules": [{"rule": "length", "min": 10, "max": 5000}]},
+                    {"name": "urgency", "type": "integer", "label": "Urgency (1 to 5)",
+                     "help": "Leave it empty if it can wait.", "required": false,
+                     "rules": [{"rule": "range", "min": 1, "max": 5}]}
+                ]
+            })
+        );
+    }
+}

@@ -1,0 +1,32 @@
+//! The signed-in user's profile: a form only they may submit.
+
+use mizan::auth::CurrentUser;
+
+/// Changes the display name of the signed-in user.
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "profile", auth = authenticated, output = CurrentUser)]
+pub struct ProfileForm {
+    /// The new display name.
+    #[field(label = "Display name", length(max = 100))]
+    pub name: String,
+}
+
+#[cfg(feature = "ssr")]
+mod handler {
+    use mizan::AppError;
+    use mizan::auth::{CurrentUser, users};
+    use mizan::forms::{FormHandler, Submission};
+
+    use super::ProfileForm;
+
+    impl FormHandler for ProfileForm {
+        async fn on_submit(self, submission: Submission) -> Result<CurrentUser, AppError> {
+            let user = submission.user.ok_or(AppError::Unauthenticated)?;
+            users::set_name(&mizan::server::state()?.db, &user.id, &self.name).await?;
+            Ok(CurrentUser {
+                name: self.name,
+                ..user
+            })
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Sign-up: create an account and start signed in.
+
+use mizan::auth::CurrentUser;
+
+/// The sign-up form. The email must not be taken yet (checked on the server).
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "signup", auth = public, output = CurrentUser)]
+pub struct SignupForm {
+    /// Display name.
+    #[field(label = "Name", length(max = 100))]
+    pub name: String,
+    /// Email address, unique whatever its case.
+    #[field(label = "Email", email)]
+    pub email: String,
+    /// At least 10 characters; at most 256, as argon2's work grows with length.
+    #[field(
+        label = "Password",
+        widget = "password",
+        length(min = 10, max = 256),
+        help = "At least 10 characters."
+    )]
+    pub password: String,
+}
+
+#[cfg(feature = "ssr")]
+mod handler {
+    use mizan::AppError;
+    use mizan::auth::{CurrentUser, accounts, users};
+    use mizan::forms::{FormHandler, Submission};
+
+    use super::SignupForm;
+
+    impl FormHandler for SignupForm {
+        async fn server_checks(&self, _submission: &Submission) -> Result<(), AppError> {
+            if users::email_taken(&mizan::server::state()?.db, &self.email).await? {
+                return Err(AppError::field(
+                    "email",
+                    "an account with this email already exists",
+                ));
+            }
+            Ok(())
+        }
+
+        async fn on_submit(self, _submission: Submission) -> Result<CurrentUser, AppError> {
+            accounts::sign_up(&self.email, self.password, &self.name).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mizan::forms::{FormValues, validate};
+
+    use super::*;
+
+    fn values(name: &str, email: &str, password: &str) -> FormValues {
+        FormValues::from([
+            ("name".to_owned(), name.to_owned()),
+            ("email".to_owned(), email.to_owned()),
+            ("password".to_owned(), password.to_owned()),
+        ])
+    }
+
+    #[test]
+    fn a_good_signup_passes_with_trimmed_name_and_email() {
+        let form = validate::<SignupForm>(&values(" Ada ", " ada@example.com ", " pass word "))
+            .expect("valid");
+        assert_eq!(form.name, "Ada");
+        assert_eq!(form.email, "ada@example.com");
+        assert_eq!(form.password, " pass word ", "passwords are never trimmed");
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let errors = validate::<SignupForm>(&values(" ", "nope", "short")).expect_err("invalid");
+        assert_eq!(
+            errors.keys().collect::<Vec<_>>(),
+            ["email", "name", "password"]
+        );
+        assert_eq!(errors["name"], ["this field is required"]);
+        assert_eq!(errors["password"], ["use at least 10 characters"]);
+    }
+}

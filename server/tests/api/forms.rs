@@ -1,0 +1,303 @@
+//! Forms over HTTP: schema, validate and submit endpoints, and posts to a page without
+//! JavaScript.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// A contact message that passes every rule.
+fn good_message() -> Vec<(&'static str, String)> {
+    vec![
+        ("name", "Ada".into()),
+        ("email", "ada@example.com".into()),
+        ("subject", "Engines".into()),
+        ("message", "About the analytical engine.".into()),
+    ]
+}
+
+/// `good_message()` with `field` set to `value` (or removed, for `None`).
+fn with(field: &'static str, value: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut values: Vec<_> = good_message()
+        .into_iter()
+        .filter(|(name, _)| *name != field)
+        .collect();
+    if let Some(value) = value {
+        values.push((field, value.to_owned()));
+    }
+    values
+}
+
+async fn post(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    values: &[(&str, String)],
+) -> (u16, Value) {
+    let response = client
+        .post(app.url(path))
+        .form(values)
+        .send()
+        .await
+        .expect("request reaches the server");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn stored_messages(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM contact_messages")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn the_schema_describes_the_form() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/api/contact.schema"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let schema: Value = response.json().await.expect("JSON");
+    assert_eq!(schema["name"], "contact");
+    let names: Vec<&str> = schema["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|field| field["name"].as_str())
+        .collect();
+    assert_eq!(names, ["name", "email", "subject", "message", "urgency"]);
+    assert_eq!(schema["fields"][1]["type"], "email");
+    assert_eq!(schema["fields"][4]["required"], false);
+}
+
+#[tokio::test]
+async fn good_input_validates_and_submits_once() {
+    let app = spawn_app().await;
+    let visitor = app.visitor();
+    let (status, _) = post(&app, &visitor, "/api/contact.validate", &good_message()).await;
+    assert_eq!(status, 200);
+    assert_eq!(stored_messages(&app).await, 0, "validating stores nothing");
+
+    let mut values = with("urgency", Some("4"));
+    values.retain(|(name, _)| *name != "name");
+    values.push(("name", "  Ada  ".into()));
+    let (status, body) = post(&app, &visitor, "/api/contact.submit", &values).await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["id"].as_str().expect("an id");
+    let (name, urgency): (String, Option<i64>) =
+        sqlx::query_as("SELECT name, urgency FROM contact_messages WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.state.db)
+            .await
+            .expect("the row");
+    assert_eq!(name, "Ada", "values are stored trimmed");
+    assert_eq!(urgency, Some(4));
+}
+
+#[tokio::test]
+async fn bad_missing_oversized_and_wrong_typed_input_is_a_422_and_stores_nothing() {
+    let app = spawn_app().await;
+    let visitor = app.visitor();
+    let long = "x".repeat(5001);
+    let cases = [
+        (
+            "email",
+            Some("not an email"),
+            "enter an email address like name@example.com",
+        ),
+        ("email", None, "this field is required"),
+        ("subject", Some("  "), "this field is required"),
+        (
+            "message",
+            Some(long.as_str()),
+            "use at most 5000 characters",
+        ),
+        ("urgency", Some("high"), "enter a whole number"),
+        ("urgency", Some("9"), "enter a number from 1 to 5"),
+    ];
+    for endpoint in ["/api/contact.validate", "/api/contact.submit"] {
+        for (field, value, message) in &cases {
+            let (status, body) = post(&app, &visitor, endpoint, &with(field, *value)).await;
+            assert_eq!(status, 422, "{endpoint} {field}={value:?}: {body}");
+            assert_eq!(body["error"], "validation");
+            assert_eq!(
+                body["fields"][field][0], *message,
+                "{endpoint} {field}: {body}"
+            );
+        }
+    }
+    // Across fields: a message that only repeats its subject.
+    let mut repeat = with("subject", Some("Just saying hello"));
+    repeat.retain(|(name, _)| *name != "message");
+    repeat.push(("message", "just saying hello".into()));
+    let (status, body) = post(&app, &visitor, "/api/contact.submit", &repeat).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["fields"]["message"][0], "say more than the subject");
+
+    let huge = "x".repeat(100 * 1024);
+    let (status, _) = post(
+        &app,
+        &visitor,
+        "/api/contact.submit",
+        &with("message", Some(&huge)),
+    )
+    .await;
+    assert_eq!(
+        status, 413,
+        "bodies over 64 KiB are refused before any parsing"
+    );
+
+    assert_eq!(stored_messages(&app).await, 0);
+}
+
+#[tokio::test]
+async fn server_only_checks_run_on_validate_and_submit() {
+    let app = spawn_app().await;
+    app.signed_up("taken@example.com").await;
+    let values = vec![
+        ("name", "Someone".to_owned()),
+        ("email", "TAKEN@example.com".to_owned()),
+        ("password", "a long enough password".to_owned()),
+    ];
+    for endpoint in ["/api/signup.validate", "/api/signup.submit"] {
+        let (status, body) = post(&app, &app.visitor(), endpoint, &values).await;
+        assert_eq!(status, 422, "{endpoint}: {body}");
+        assert_eq!(
+            body["fields"]["email"][0], "an account with this email already exists",
+            "{endpoint}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_form_needs_its_auth_level() {
+    let app = spawn_app().await;
+    let values = vec![("name", "New Name".to_owned())];
+    for endpoint in ["/api/profile.validate", "/api/profile.submit"] {
+        let (status, body) = post(&app, &app.visitor(), endpoint, &values).await;
+        assert_eq!(status, 401, "{endpoint}: {body}");
+        assert_eq!(body["error"], "unauthenticated");
+    }
+
+    let user = app.signed_up("renamed@example.com").await;
+    let (status, body) = post(&app, &user, "/api/profile.submit", &values).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["name"], "New Name");
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM users WHERE email = 'renamed@example.com'")
+            .fetch_one(&app.state.db)
+            .await
+            .expect("the user");
+    assert_eq!(name, "New Name");
+}
+
+/// Posts `values` to the page at `path` the way a browser without JavaScript does.
+async fn post_page(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    form: &str,
+    values: &[(&str, String)],
+) -> (u16, String) {
+    let mut body: Vec<(&str, String)> = vec![("__form", form.to_owned())];
+    body.extend_from_slice(values);
+    let response = client
+        .post(app.url(path))
+        .header("accept", "text/html")
+        .form(&body)
+        .send()
+        .await
+        .expect("request reaches the server");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn without_javascript_the_page_answers_its_own_post() {
+    let app = spawn_app().await;
+    let visitor = app.visitor();
+
+    let (status, html) = post_page(
+        &app,
+        &visitor,
+        "/contact",
+        "contact",
+        &with("email", Some("nope")),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("enter an email address like name@example.com"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"value="Ada""#),
+        "the typed values come back: {html}"
+    );
+    assert_eq!(stored_messages(&app).await, 0);
+
+    let (status, html) = post_page(&app, &visitor, "/contact", "contact", &good_message()).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Thank you: your message was sent."), "{html}");
+    assert_eq!(stored_messages(&app).await, 1);
+}
+
+#[tokio::test]
+async fn without_javascript_signup_signs_in_and_never_echoes_the_password() {
+    let app = spawn_app().await;
+    let visitor = app.visitor();
+    let values = vec![
+        ("name", "Ada".to_owned()),
+        ("email", "nope".to_owned()),
+        ("password", "a secret password".to_owned()),
+    ];
+    let (status, html) = post_page(&app, &visitor, "/signup", "signup", &values).await;
+    assert_eq!(status, 422);
+    assert!(!html.contains("a secret password"), "{html}");
+
+    let values = vec![
+        ("name", "Ada".to_owned()),
+        ("email", "ada@example.com".to_owned()),
+        ("password", "a secret password".to_owned()),
+    ];
+    let (status, _) = post_page(&app, &visitor, "/signup", "signup", &values).await;
+    assert!(matches!(status, 302 | 303), "{status}");
+    let account = app.page(&visitor, "/account").await;
+    assert_eq!(account.status(), StatusCode::OK, "signed in by the post");
+}
+
+#[tokio::test]
+async fn cross_site_page_posts_are_refused() {
+    let app = spawn_app().await;
+    let response = app
+        .visitor()
+        .post(app.url("/contact"))
+        .header("origin", "https://evil.example")
+        .form(&[("__form", "contact")])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_local_context_is_resolved_on_the_server() {
+    let app = spawn_app().await;
+    let response = app.get("/greet?name=Ada").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.expect("body");
+    assert!(html.contains("Hello, Ada!"), "{html}");
+
+    let (status, body) = post(
+        &app,
+        &app.visitor(),
+        "/api/greet",
+        &[("name", "x".repeat(101))],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+}
