@@ -84,16 +84,31 @@ ensure_wasm_opt() {
   ensure_npm_packages scripts
 }
 
-# Playwright drives Debian's chromium; it never downloads a browser of its own.
-ensure_chromium() {
-  if [ -x /usr/bin/chromium ]; then
+# Installs, in one apt-get run, the Debian packages whose command is missing. Each
+# argument is `command:package`, e.g. `/usr/bin/chromium:chromium`.
+ensure_debian() {
+  local spec missing=()
+  for spec in "$@"; do
+    local command=${spec%%:*} package=${spec#*:}
+    if [ -x "$command" ] || have "$command"; then
+      continue
+    fi
+    missing+=("$package")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
     return
   fi
-  if have apt-get; then
-    step "Installing chromium from Debian"
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium
-  else
-    echo "No /usr/bin/chromium and no apt-get: Playwright will look for its own browser." >&2
+  if ! have apt-get; then
+    echo "Missing ${missing[*]}, and no apt-get to install them: install them yourself." >&2
+    exit 1
   fi
+  step "Installing ${missing[*]} from Debian"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
+}
+
+# What the tests need from Debian: chromium for Playwright (which never downloads a
+# browser), and redis-server, which the Rust tests start on their own ports.
+ensure_test_services() {
+  ensure_debian /usr/bin/chromium:chromium redis-server:redis-server
 }

@@ -1,7 +1,6 @@
 import { test, expect } from "./fixtures";
 import type { Page } from "@playwright/test";
-import { superuser } from "../global-setup";
-import { hydrated, requestsTo } from "./helpers";
+import { hydrated, requestsTo, signedInAsSuperuser } from "./helpers";
 
 async function fillContact(page: Page, values: Record<string, string>) {
   for (const [label, value] of Object.entries(values)) {
@@ -56,13 +55,7 @@ test("a valid message is sent once, thanked, and reaches the staff page", async 
   await expect(page.getByRole("status")).toContainText("Thank you: your message was sent.");
   expect(calls).toEqual(["POST /api/contact.submit"]);
 
-  const staff = await (await browser.newContext()).newPage();
-  await staff.goto("/login");
-  await hydrated(staff);
-  await staff.getByLabel("Email").fill(superuser.email);
-  await staff.getByLabel("Password").fill(superuser.password);
-  await staff.getByRole("button", { name: "Log in" }).click();
-  await expect(staff).toHaveURL("/account");
+  const staff = await signedInAsSuperuser(browser);
   await staff.goto("/staff");
   const row = staff.getByTestId("contact-messages").getByRole("row", { name: subject });
   await expect(row).toContainText("ada@example.com");

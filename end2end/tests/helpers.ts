@@ -1,4 +1,5 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
+import { superuser } from "../global-setup";
 
 /** Waits until the WebAssembly bundle has hydrated the page (it marks `<body>`). */
 export async function hydrated(page: Page) {
@@ -18,3 +19,15 @@ export function requestsTo(page: Page, prefix: string): string[] {
 export const password = "a long enough password";
 export const uniqueEmail = () =>
   `user-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+
+/** A page in a fresh browser context, signed in as the superuser from global setup. */
+export async function signedInAsSuperuser(browser: Browser): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(superuser.email);
+  await page.getByLabel("Password").fill(superuser.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL("/account");
+  return page;
+}

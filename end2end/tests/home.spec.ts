@@ -1,4 +1,5 @@
 import { test, expect } from "./fixtures";
+import { hydrated, signedInAsSuperuser } from "./helpers";
 
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
@@ -35,4 +36,36 @@ test("the stylesheet is applied", async ({ page }) => {
   const button = page.getByRole("button", { name: /Clicked/ });
   // The accent colour from style/main.css, not the browser's default grey button.
   await expect(button).toHaveCSS("background-color", "rgb(47, 93, 80)");
+});
+
+test("the bundle's files have hashed names and are kept for a year; pages are never stored", async ({
+  page,
+}) => {
+  const wasm = page.waitForResponse((r) => r.url().endsWith(".wasm"));
+  const response = await page.goto("/");
+  expect(response?.headers()["cache-control"]).toBe("no-store");
+  const bundle = await wasm;
+  expect(new URL(bundle.url()).pathname).toMatch(/^\/pkg\/mizan\.[A-Za-z0-9_-]{22}\.wasm$/);
+  expect(bundle.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
+});
+
+test("the cached report is served from the cache until staff recompute it", async ({
+  page,
+  browser,
+}) => {
+  await page.goto("/");
+  const computed = page.getByTestId("stats-computed");
+  await expect(computed).toContainText("Computed at");
+  const first = await computed.textContent();
+  await page.reload();
+  await expect(computed).toHaveText(first!);
+
+  const staff = await signedInAsSuperuser(browser);
+  await staff.goto("/");
+  await hydrated(staff);
+  const before = await staff.getByTestId("stats-computed").textContent();
+  // The clock shows seconds: wait for it to move on, then recompute.
+  await staff.waitForTimeout(1100);
+  await staff.getByRole("button", { name: "Recompute now" }).click();
+  await expect(staff.getByTestId("stats-computed")).not.toHaveText(before!);
 });

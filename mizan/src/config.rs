@@ -9,6 +9,8 @@
 //! | `SECRET_KEY`       | required in production; in development a key generated once and kept in `<MIZAN_DATA_DIR>/secret_key` |
 //! | `LEPTOS_SITE_ADDR` | `127.0.0.1:3000` (the address to listen on) |
 //! | `MIZAN_SITE_URL`   | `http://<LEPTOS_SITE_ADDR>` (the public address of the site) |
+//! | `MIZAN_METRICS_TOKEN` | unset: `/metrics` open in development, off in production; set: `/metrics` asks for `Authorization: Bearer <token>` |
+//! | `MIZAN_CACHE_TIMEOUT_MS` | `50`: how long the cache waits for Redis before computing without it |
 
 use std::fmt;
 use std::io::Write;
@@ -17,6 +19,9 @@ use std::path::{Path, PathBuf};
 
 /// The shortest `SECRET_KEY` accepted, in bytes.
 pub const MIN_SECRET_KEY_LEN: usize = 32;
+
+/// How long the cache waits for Redis by default, in milliseconds.
+const DEFAULT_CACHE_TIMEOUT_MS: u64 = 50;
 
 /// Name of the file, inside the data directory, that keeps the development secret key.
 const SECRET_KEY_FILE: &str = "secret_key";
@@ -90,6 +95,10 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     /// Public address of the site, without a trailing slash (e.g. `https://example.com`).
     pub site_url: String,
+    /// The token `/metrics` asks for; `None`: open in development, off in production.
+    pub metrics_token: Option<Secret>,
+    /// How long the cache waits for Redis before it computes without it.
+    pub cache_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -174,6 +183,23 @@ impl Config {
             None => format!("http://{bind_addr}"),
         };
 
+        let metrics_token = get("MIZAN_METRICS_TOKEN").map(Secret);
+
+        let cache_timeout = match get("MIZAN_CACHE_TIMEOUT_MS") {
+            Some(ms) => ms
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| *ms > 0)
+                .map(std::time::Duration::from_millis)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "MIZAN_CACHE_TIMEOUT_MS",
+                        format!("`{ms}` is not a positive number of milliseconds"),
+                    )
+                })?,
+            None => std::time::Duration::from_millis(DEFAULT_CACHE_TIMEOUT_MS),
+        };
+
         Ok(Self {
             environment,
             data_dir,
@@ -182,6 +208,8 @@ impl Config {
             secret_key,
             bind_addr,
             site_url,
+            metrics_token,
+            cache_timeout,
         })
     }
 }
@@ -381,6 +409,8 @@ mod tests {
             ("LEPTOS_SITE_ADDR", "localhost"),
             ("MIZAN_SITE_URL", "example.com"),
             ("MIZAN_SITE_URL", "https://example.com/app"),
+            ("MIZAN_CACHE_TIMEOUT_MS", "0"),
+            ("MIZAN_CACHE_TIMEOUT_MS", "fast"),
         ];
         for (var, value) in cases {
             assert_eq!(

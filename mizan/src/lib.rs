@@ -14,6 +14,7 @@
 //! - [`server`](macro@server): `#[mizan::server(auth = …)]`, a server function with a
 //!   stable `/api/<name>` endpoint and its auth check.
 //! - [`response`]: what a page sets on its HTTP response (its status).
+//! - [`cache`] (ssr): the origin cache of server-function results (`cache = "60s"`).
 //! - [`config`] (ssr): settings from the environment and `.env`, checked at start-up.
 //! - [`server`] (ssr): the pieces of a running server: shared state, database pool and
 //!   migrations, sessions, CSRF and error-status layers, rate limits, health endpoints,
@@ -28,6 +29,8 @@ pub mod response;
 pub use error::{AppError, FieldErrors};
 pub use mizan_macros::{Form, server};
 
+#[cfg(feature = "ssr")]
+pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]

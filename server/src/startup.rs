@@ -9,11 +9,14 @@ use app::{App, shell};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use mizan::cache::{Cache, KeyMaker, MEMORY_CAPACITY, RedisStore};
 use mizan::config::Config;
 use mizan::forms;
 use mizan::server::rate_limit::LoginLimiter;
 use mizan::server::session_store::session_layer;
-use mizan::server::{AppState, csrf, db, error_status, health, telemetry};
+use mizan::server::{
+    AppState, csrf, db, error_status, headers, health, metrics, redis_client, telemetry,
+};
 use sqlx::AnyPool;
 use sqlx::migrate::{MigrateError, Migrator};
 use tokio::net::TcpListener;
@@ -39,6 +42,9 @@ pub enum StartupError {
     /// A migration failed.
     #[error("cannot apply the migrations: {0}")]
     Migrate(#[from] MigrateError),
+    /// `REDIS_URL` is set but Redis cannot be reached.
+    #[error("cannot reach Redis (REDIS_URL): {0}")]
+    Redis(#[source] redis::RedisError),
     /// The address is taken or not ours.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -64,6 +70,7 @@ impl Application {
     /// A [`StartupError`] saying which step failed.
     pub async fn build(config: Config, mut leptos: LeptosOptions) -> Result<Self, StartupError> {
         let pool = open_database(&config).await?;
+        let cache = open_cache(&config).await?;
 
         let addr = config.bind_addr;
         let listener = TcpListener::bind(addr)
@@ -81,6 +88,7 @@ impl Application {
                 LOGINS_PER_MINUTE_PER_CLIENT,
                 LOGINS_PER_MINUTE_PER_ACCOUNT,
             )),
+            cache,
         };
         Ok(Self {
             listener,
@@ -129,15 +137,36 @@ pub async fn open_database(config: &Config) -> Result<AnyPool, StartupError> {
     Ok(pool)
 }
 
+/// The origin cache: in Redis when `REDIS_URL` is set, in this process otherwise.
+///
+/// # Errors
+/// [`StartupError::Redis`] when Redis cannot be reached.
+pub async fn open_cache(config: &Config) -> Result<Cache, StartupError> {
+    let keys = KeyMaker::new(config.secret_key.expose().as_bytes());
+    match &config.redis_url {
+        None => Ok(Cache::in_memory(keys, MEMORY_CAPACITY)),
+        Some(url) => {
+            let connection = redis_client::connect(url.expose())
+                .await
+                .map_err(StartupError::Redis)?;
+            Ok(Cache::redis(
+                keys,
+                RedisStore::new(connection, config.cache_timeout),
+            ))
+        }
+    }
+}
+
 /// Every route of the site (health checks, pages, server functions, static files) behind
-/// the layers, outermost first: tracing, compression, body limit, CSRF check, sessions,
-/// form posts to pages (without JavaScript), error statuses.
+/// the layers, outermost first: tracing, compression, `Cache-Control`, body limit, CSRF
+/// check, sessions, form posts to pages (without JavaScript), error statuses.
 pub fn router(state: AppState) -> Router {
     let pages = generate_route_list(App);
     let leptos = state.leptos.clone();
     let production = state.config.environment.is_production();
     let routes = Router::new()
         .merge(health::routes())
+        .merge(metrics::routes())
         .leptos_routes(&state, pages, move || shell(leptos.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(
@@ -155,6 +184,7 @@ pub fn router(state: AppState) -> Router {
             csrf::reject_cross_site,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        .layer(axum::middleware::from_fn(headers::cache_control))
         .layer(CompressionLayer::new())
         .layer(telemetry::trace_layer())
 }

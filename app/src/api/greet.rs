@@ -11,8 +11,9 @@ pub struct Greeting {
     pub message: String,
 }
 
-/// Public: a greeting for `name` (a stranger when it is empty).
-#[mizan::server(auth = public, context = local)]
+/// Public: a greeting for `name` (a stranger when it is empty); a local context, cached
+/// for a minute per name.
+#[mizan::server(auth = public, context = local, cache = "60s")]
 pub async fn greet(name: String) -> Result<Greeting, AppError> {
     /// The longest name accepted, in characters.
     const MAX_NAME: usize = 100;

@@ -4,3 +4,4 @@
 pub mod accounts;
 pub mod demo;
 pub mod greet;
+pub mod stats;

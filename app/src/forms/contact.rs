@@ -76,6 +76,7 @@ pub async fn list_contact_messages() -> Result<Vec<ContactMessage>, mizan::AppEr
 #[cfg(feature = "ssr")]
 mod handler {
     use mizan::AppError;
+    use mizan::cache::{self, Scope};
     use mizan::forms::{FormHandler, Submission};
     use mizan::server::db::{new_id, now};
     use sqlx::{AnyPool, Row};
@@ -99,11 +100,21 @@ mod handler {
             .bind(&self.subject)
             .bind(&self.message)
             .bind(self.urgency.map(i64::from))
-            .bind(submission.user.map(|user| user.id))
+            .bind(submission.user.as_ref().map(|user| user.id.as_str()))
             .bind(now())
             .execute(&mizan::server::state()?.db)
             .await
             .map_err(AppError::internal)?;
+            // The sender's cached count is out of date now.
+            if let Some(user) = &submission.user {
+                cache::purge(
+                    "my_message_count",
+                    &cache::json!({}),
+                    Scope::User,
+                    Some(&user.id),
+                )
+                .await?;
+            }
             Ok(ContactReceipt { id })
         }
     }

@@ -6,6 +6,7 @@ use mizan::forms::MizanForm;
 
 use crate::api::accounts::use_current_user;
 use crate::api::demo::account_summary;
+use crate::api::stats::{clock, my_message_count};
 use crate::components::Guarded;
 use crate::forms::use_profile_form;
 
@@ -14,6 +15,7 @@ use crate::forms::use_profile_form;
 pub fn AccountPage() -> impl IntoView {
     let summary = Resource::new_blocking(|| (), |()| account_summary());
     let profile = use_profile_form();
+    let sent = Resource::new_blocking(|| (), |()| my_message_count());
     let user = use_current_user();
     // A new name shows here and in the nav without a reload.
     Effect::new(move |_| {
@@ -31,6 +33,12 @@ pub fn AccountPage() -> impl IntoView {
                     <dt>"Name"</dt><dd data-testid="account-name">{info.name}</dd>
                     <dt>"Email"</dt><dd>{info.email}</dd>
                     <dt>"Role"</dt><dd data-testid="account-role">{info.role}</dd>
+                    <dt>"Messages sent"</dt>
+                    <dd data-testid="account-messages">
+                        {move || sent.get().and_then(Result::ok).map(|count| {
+                            format!("{} (counted at {}, cached for a minute)", count.sent, clock(count.counted_at))
+                        })}
+                    </dd>
                 </dl>
                 <h2>"Change your name"</h2>
                 <MizanForm form=profile submit_label="Save"/>

@@ -3,6 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::accounts::use_current_user;
+use crate::api::stats::{RefreshSiteStats, clock, site_stats};
+
 /// The home page: rendered on the server, made interactive by hydration.
 #[component]
 pub fn Home() -> impl IntoView {
@@ -15,6 +18,46 @@ pub fn Home() -> impl IntoView {
                 "in one language on both sides."
             </p>
             <Counter/>
+        </section>
+        <SiteStatsPanel/>
+    }
+}
+
+/// The cached report: computed at most every 30 seconds, whoever asks. Staff may throw
+/// it away to see it computed again.
+#[component]
+fn SiteStatsPanel() -> impl IntoView {
+    let refresh = ServerAction::<RefreshSiteStats>::new();
+    let stats = Resource::new_blocking(move || refresh.version().get(), |_| site_stats());
+    let user = use_current_user();
+    let is_staff = move || {
+        user.get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|u| u.is_staff || u.is_superuser)
+    };
+    view! {
+        <section class="card stats" aria-label="Site statistics">
+            <Transition fallback=|| view! { <p>"Counting…"</p> }>
+                {move || stats.get().map(|stats| match stats {
+                    Ok(stats) => view! {
+                        <p>
+                            <strong data-testid="stats-users">{stats.users}</strong>" accounts · "
+                            <strong>{stats.messages}</strong>" messages"
+                        </p>
+                        <p class="help" data-testid="stats-computed">
+                            "Computed at "{clock(stats.computed_at)}" in "{stats.took_ms}
+                            " ms; cached for 30 seconds."
+                        </p>
+                    }.into_any(),
+                    Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                })}
+                <Show when=is_staff>
+                    <ActionForm action=refresh attr:class="inline">
+                        <button type="submit">"Recompute now"</button>
+                    </ActionForm>
+                </Show>
+            </Transition>
         </section>
     }
 }

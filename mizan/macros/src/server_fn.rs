@@ -53,6 +53,8 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     let mut endpoint = None;
     let mut input = None;
     let mut context = None;
+    let mut cache = None;
+    let mut cache_scope = None;
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("auth") {
             auth = Some(Auth::parse(meta.value()?)?);
@@ -62,9 +64,26 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             input = Some(meta.value()?.parse::<Path>()?);
         } else if meta.path.is_ident("context") {
             context = Some(ContextKind::parse(meta.value()?)?);
+        } else if meta.path.is_ident("cache") {
+            let ttl: LitStr = meta.value()?.parse()?;
+            let millis = parse_ttl(&ttl.value()).map_err(|e| syn::Error::new_spanned(&ttl, e))?;
+            cache = Some(millis);
+        } else if meta.path.is_ident("cache_scope") {
+            let scope: LitStr = meta.value()?.parse()?;
+            cache_scope = Some(match scope.value().as_str() {
+                "shared" => quote!(Shared),
+                "user" => quote!(User),
+                _ => {
+                    return Err(syn::Error::new_spanned(
+                        scope,
+                        "cache_scope is \"shared\" or \"user\"",
+                    ));
+                }
+            });
         } else {
             return Err(meta.error(
-                "expected `auth = …`, `endpoint = \"…\"`, `input = …` or `context = global|local`",
+                "expected `auth = …`, `endpoint = \"…\"`, `input = …`, `context = global|local`, \
+                 `cache = \"60s\"` or `cache_scope = \"shared\"|\"user\"`",
             ));
         }
         Ok(())
@@ -94,6 +113,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     } = function;
     let input = input.map(|input| quote!(, input = #input));
 
+    // Public functions share one entry; the others keep one per user, unless told.
+    let default_scope = match &auth {
+        Auth::Level(level) if level == "public" => quote!(Shared),
+        _ => quote!(User),
+    };
     let guard = match auth {
         Auth::Level(level) => {
             let variant = syn::Ident::new(&crate::case::camel(&level.to_string()), level.span());
@@ -107,6 +131,28 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         }
     };
     let statements = &block.stmts;
+    let body = match cache {
+        None => quote! { #(#statements)* },
+        Some(millis) => {
+            let scope = cache_scope.unwrap_or(default_scope);
+            let args = argument_names(&sig)?;
+            let names = args.iter().map(|arg| arg.to_string());
+            quote! {
+                ::mizan::cache::cached(
+                    &::mizan::cache::CacheSpec {
+                        name: #endpoint,
+                        ttl: ::core::time::Duration::from_millis(#millis),
+                        scope: ::mizan::cache::Scope::#scope,
+                    },
+                    ::mizan::cache::params(::std::vec![
+                        #((#names, ::mizan::cache::param(&#args))),*
+                    ])?,
+                    async move { #(#statements)* },
+                )
+                .await
+            }
+        }
+    };
 
     Ok(quote! {
         #[::leptos::server(prefix = "/api", endpoint = #endpoint #input)]
@@ -115,7 +161,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         #[allow(missing_docs)]
         #vis #sig {
             #guard
-            #(#statements)*
+            #body
         }
 
         #hooks
@@ -137,4 +183,23 @@ pub fn argument_names(sig: &syn::Signature) -> syn::Result<Vec<syn::Ident>> {
             )),
         })
         .collect()
+}
+
+/// `"60s"`, `"5m"`, `"1h"`, `"500ms"` → milliseconds.
+fn parse_ttl(text: &str) -> Result<u64, String> {
+    let error = || format!("`{text}` is not a duration like \"500ms\", \"60s\", \"5m\" or \"1h\"");
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(error)?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| error())?;
+    let unit = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(error()),
+    };
+    match number.checked_mul(unit) {
+        Some(0) | None => Err(error()),
+        Some(millis) => Ok(millis),
+    }
 }

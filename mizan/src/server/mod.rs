@@ -3,8 +3,11 @@
 pub mod csrf;
 pub mod db;
 pub mod error_status;
+pub mod headers;
 pub mod health;
+pub mod metrics;
 pub mod rate_limit;
+pub mod redis_client;
 pub mod session_store;
 pub mod shutdown;
 pub mod state;

@@ -7,6 +7,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::AnyPool;
 
+use crate::cache::Cache;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::server::rate_limit::LoginLimiter;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// Sign-in attempts per client and per account.
     pub login_limiter: Arc<LoginLimiter>,
+    /// The origin cache of server-function results.
+    pub cache: Cache,
 }
 
 /// The shared state, from inside a server function or a component rendering on the

@@ -38,7 +38,7 @@ async fn no_input_mode_creates_a_superuser_who_can_sign_in() {
         "{output}"
     );
 
-    let app = spawn_app_in(data_dir).await;
+    let app = spawn_app_in(data_dir, &[]).await;
     let root = app.visitor();
     let login = app
         .call(
@@ -86,7 +86,7 @@ async fn no_input_mode_refuses_missing_or_weak_input_and_writes_nothing() {
     assert!(output.contains("--email"), "{output}");
     assert!(!output.contains("panicked"), "{output}");
 
-    let app = spawn_app_in(data_dir).await;
+    let app = spawn_app_in(data_dir, &[]).await;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(&app.state.db)
         .await

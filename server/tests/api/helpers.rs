@@ -125,12 +125,14 @@ impl TestApp {
     }
 }
 
-/// Settings for a test server: a fresh data directory and port 0.
-pub fn test_config(data_dir: &TempDir) -> Config {
-    let vars = HashMap::from([
+/// Settings for a test server: a fresh data directory and port 0, plus `extra`
+/// variables (`REDIS_URL`, …).
+pub fn test_config(data_dir: &TempDir, extra: &[(&str, String)]) -> Config {
+    let mut vars = HashMap::from([
         ("MIZAN_DATA_DIR", data_dir.path().display().to_string()),
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_owned()),
     ]);
+    vars.extend(extra.iter().cloned());
     Config::load(|name| vars.get(name).cloned()).expect("test settings are valid")
 }
 
@@ -144,17 +146,22 @@ pub fn test_leptos_options() -> LeptosOptions {
 
 /// Starts a server on a free port with a fresh SQLite database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts a server with a fresh SQLite database and these extra settings.
+pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temporary data directory");
-    spawn_app_in(data_dir).await
+    spawn_app_in(data_dir, extra).await
 }
 
 /// Starts a server that keeps its data in `data_dir`.
-pub async fn spawn_app_in(data_dir: TempDir) -> TestApp {
+pub async fn spawn_app_in(data_dir: TempDir, extra: &[(&str, String)]) -> TestApp {
     // Silent by default; `TEST_LOG=1 cargo test` shows the server's logs.
     if std::env::var_os("TEST_LOG").is_some() {
         mizan::server::telemetry::init(mizan::config::Environment::Development);
     }
-    let app = Application::build(test_config(&data_dir), test_leptos_options())
+    let app = Application::build(test_config(&data_dir, extra), test_leptos_options())
         .await
         .expect("the application builds");
     let addr = app.local_addr();

@@ -1,8 +1,10 @@
 //! Integration tests: the real server on a random port, with a fresh database each.
 
 mod helpers;
+mod redis_server;
 
 mod auth;
+mod cache;
 mod commands;
 mod config;
 mod forms;

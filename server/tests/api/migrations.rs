@@ -41,7 +41,7 @@ async fn restart_on_the_same_database_keeps_data_and_migrates_nothing_twice() {
     let before = applied_versions(&first).await;
     let data_dir = first.shutdown().await.expect("clean shutdown");
 
-    let second = spawn_app_in(data_dir).await;
+    let second = spawn_app_in(data_dir, &[]).await;
     assert_eq!(applied_versions(&second).await, before);
     let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE id = 'kept'")
         .fetch_one(&second.state.db)

@@ -1,0 +1,104 @@
+//! Cached server functions: a slow report shared by everyone, and a count kept per user.
+
+use mizan::AppError;
+use serde::{Deserialize, Serialize};
+
+/// The site in numbers, as the home page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatsReport {
+    /// Accounts.
+    pub users: i64,
+    /// Contact messages.
+    pub messages: i64,
+    /// When it was computed, Unix seconds.
+    pub computed_at: i64,
+    /// How long computing it took, in milliseconds.
+    pub took_ms: u64,
+}
+
+/// Public, cached for 30 seconds and shared by every visitor: the report costs time to
+/// compute, the cache answers in microseconds.
+#[mizan::server(auth = public, cache = "30s")]
+pub async fn site_stats() -> Result<StatsReport, AppError> {
+    let started = std::time::Instant::now();
+    let db = &mizan::server::state()?.db;
+    let users = server::count(db, "users").await?;
+    let messages = server::count(db, "contact_messages").await?;
+    // Stands in for the slow part of a real report (a large aggregate, a remote API):
+    // it makes what the cache saves visible on the page.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    Ok(StatsReport {
+        users,
+        messages,
+        computed_at: mizan::server::db::now(),
+        took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    })
+}
+
+/// Staff: forgets the cached report, so the next visit computes it again.
+#[mizan::server(auth = staff)]
+pub async fn refresh_site_stats() -> Result<(), AppError> {
+    mizan::cache::purge_all("site_stats").await
+}
+
+/// What [`my_message_count`] answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageCount {
+    /// Contact messages the caller sent while signed in.
+    pub sent: i64,
+    /// When it was counted, Unix seconds.
+    pub counted_at: i64,
+}
+
+/// Authenticated, cached for a minute per user (one user never sees another's count);
+/// sending a message purges the sender's entry.
+#[mizan::server(auth = authenticated, cache = "60s")]
+pub async fn my_message_count() -> Result<MessageCount, AppError> {
+    let user = mizan::auth::current_user()
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(MessageCount {
+        sent: server::messages_of(&mizan::server::state()?.db, &user.id).await?,
+        counted_at: mizan::server::db::now(),
+    })
+}
+
+/// `HH:MM:SS` (UTC) of a Unix time, for "computed at".
+pub fn clock(unix_seconds: i64) -> String {
+    let day = unix_seconds.rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02} UTC", day / 3600, day / 60 % 60, day % 60)
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use mizan::AppError;
+    use sqlx::AnyPool;
+
+    /// Rows in `table` (a name from this module, never from input).
+    pub async fn count(pool: &AnyPool, table: &'static str) -> Result<i64, AppError> {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(pool)
+            .await
+            .map_err(AppError::internal)
+    }
+
+    /// Contact messages sent by `user_id`.
+    pub async fn messages_of(pool: &AnyPool, user_id: &str) -> Result<i64, AppError> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM contact_messages WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_one(pool)
+            .await
+            .map_err(AppError::internal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clock;
+
+    #[test]
+    fn clock_shows_the_time_of_day_in_utc() {
+        assert_eq!(clock(0), "00:00:00 UTC");
+        assert_eq!(clock(86_400 + 3_600 * 13 + 60 * 5 + 9), "13:05:09 UTC");
+    }
+}

@@ -1,0 +1,185 @@
+//! Cache keys, as specified in `docs/cache-keys.md`:
+//!
+//! ```text
+//! k      = HMAC-SHA256(key = SECRET_KEY bytes, message = "mizan-cache-v1")
+//! digest = lowercase hex of HMAC-SHA256(k, name + "\n" + canonical(params))
+//! ```
+//!
+//! `canonical` is the params as JSON with object keys sorted by their UTF-8 bytes at every
+//! depth, no spaces, and non-ASCII text written as UTF-8. `{}` is a value like any other.
+
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The label that derives the cache's own key from `SECRET_KEY`; a new version of the
+/// key format gets a new label, so old and new keys never meet.
+const KEY_LABEL: &[u8] = b"mizan-cache-v1";
+
+/// The secret the digests are made with, derived once from `SECRET_KEY`.
+#[derive(Clone)]
+pub struct KeyMaker {
+    key: [u8; 32],
+}
+
+impl std::fmt::Debug for KeyMaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyMaker(***)")
+    }
+}
+
+impl KeyMaker {
+    /// Derives the cache key from the site's secret.
+    pub fn new(secret_key: &[u8]) -> Self {
+        Self {
+            key: hmac(secret_key, KEY_LABEL),
+        }
+    }
+
+    /// The digest of a call to `name` with `params`, as lowercase hex.
+    pub fn digest(&self, name: &str, params: &Value) -> String {
+        let mut message = String::with_capacity(name.len() + 64);
+        message.push_str(name);
+        message.push('\n');
+        write_canonical(params, &mut message);
+        hex::encode(hmac(&self.key, message.as_bytes()))
+    }
+}
+
+fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
+    // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
+    let mut mac = match HmacSha256::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+/// `value` as canonical JSON: keys sorted by UTF-8 bytes at every depth, `,` and `:` with
+/// no spaces, strings escaped as JSON requires (`\"`, `\\`, control characters) and
+/// everything else, non-ASCII included, written as it is.
+pub fn canonical(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            // `str` orders by bytes, and UTF-8 byte order is code point order.
+            entries.sort_unstable_by(|(a, _), (b, _)| a.as_bytes().cmp(b.as_bytes()));
+            out.push('{');
+            for (i, (key, value)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(key, out);
+                out.push(':');
+                write_canonical(value, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        Value::String(text) => write_string(text, out),
+        // null, booleans and numbers have one JSON spelling in serde_json.
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+fn write_string(text: &str, out: &mut String) {
+    // serde_json escapes only what JSON requires and writes non-ASCII as UTF-8.
+    out.push_str(&Value::String(text.to_owned()).to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// The secret of the published test vectors (`docs/cache-keys.md`).
+    const SECRET: &[u8] = b"test-secret-key-0123456789abcdef";
+
+    #[test]
+    fn keys_are_sorted_by_bytes_at_every_depth_without_spaces() {
+        let params = json!({"b": 1, "a": {"z": [3, {"y": true, "x": null}], "é": "ü"}, "B": "x"});
+        assert_eq!(
+            canonical(&params),
+            r#"{"B":"x","a":{"z":[3,{"x":null,"y":true}],"é":"ü"},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn strings_escape_what_json_requires_and_nothing_more() {
+        assert_eq!(
+            canonical(&json!("a\"b\\c\n\u{1}ü€😀")),
+            "\"a\\\"b\\\\c\\n\\u0001ü€😀\""
+        );
+    }
+
+    #[test]
+    fn the_published_vectors_hold() {
+        // Computed independently (Python's hmac and json.dumps with sort_keys,
+        // separators=(",", ":") and ensure_ascii=False); see docs/cache-keys.md.
+        let keys = KeyMaker::new(SECRET);
+        for (name, params, expected) in vectors() {
+            assert_eq!(keys.digest(name, &params), expected, "{name} {params}");
+        }
+    }
+
+    #[test]
+    fn empty_params_are_a_value_of_their_own() {
+        let keys = KeyMaker::new(SECRET);
+        assert_ne!(
+            keys.digest("echo", &json!({})),
+            keys.digest("echo", &Value::Null)
+        );
+        assert_ne!(
+            keys.digest("echo", &json!({})),
+            keys.digest("echo", &json!([]))
+        );
+        assert_ne!(
+            keys.digest("echo", &json!({})),
+            keys.digest("stats", &json!({}))
+        );
+    }
+
+    #[test]
+    fn another_secret_gives_other_keys() {
+        let params = json!({"text": "hi"});
+        assert_ne!(
+            KeyMaker::new(SECRET).digest("echo", &params),
+            KeyMaker::new(b"another secret key, also 32 bytes!").digest("echo", &params)
+        );
+    }
+
+    fn vectors() -> Vec<(&'static str, Value, &'static str)> {
+        vec![
+            ("echo", json!({}), VECTOR_EMPTY),
+            ("echo", json!({"text": "hello"}), VECTOR_ECHO),
+            (
+                "search",
+                json!({"q": "café ü", "名前": "値", "filters": {"z": 1, "a": [true, null, 2.5]}}),
+                VECTOR_NESTED,
+            ),
+        ]
+    }
+
+    const VECTOR_EMPTY: &str = "469cae3aae6c37bfb88d03a43518b9f9bef7d22309cbaa9b012b57fd4915e4c2";
+    const VECTOR_ECHO: &str = "0ff19552d126d4abc82434988e2d2f9053b2dc6680a77e040d9d4e98ad0083e2";
+    const VECTOR_NESTED: &str = "e8f23f3c7e85edb5dc5949a152e5f42d5b892c3a5eb4c5614a764fcd16984627";
+}

@@ -1,0 +1,266 @@
+//! The origin cache: successful results of server functions declared with
+//! `#[mizan::server(…, cache = "60s")]`, kept for their TTL.
+//!
+//! - Keys are HMACs of the function's name and its canonical params ([`key`], specified
+//!   with test vectors in `docs/cache-keys.md`), so they reveal nothing and cannot be
+//!   forged without `SECRET_KEY`.
+//! - Stored under `mizan:cache:<name>:v<version>:<scope>:<digest>`: `<scope>` is `shared`
+//!   for public functions and `user:<id>` (or `anon`) for the others, so one user never
+//!   sees another's result; purging a whole function bumps its version.
+//! - In-process ([`moka`], bounded) by default; Redis when `REDIS_URL` is set, shared by
+//!   every server process. Concurrent misses for one key compute once. When Redis fails
+//!   or is slow the function is computed and served anyway: the cache never makes the
+//!   site fail. Errors are never cached.
+
+mod key;
+mod metrics;
+mod store;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use key::{KeyMaker, canonical};
+pub use metrics::{CacheMetrics, Outcome};
+pub use store::{RedisStore, StoreError};
+
+use crate::error::AppError;
+use store::Store;
+
+/// Whose entry a cached result is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One entry for every caller (the default for public functions).
+    Shared,
+    /// One entry per signed-in user, and one for anonymous callers (the default for
+    /// functions that need a user).
+    User,
+}
+
+/// How one function is cached, as its attribute says.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheSpec {
+    /// The function's endpoint name (`echo`).
+    pub name: &'static str,
+    /// How long a result stays.
+    pub ttl: Duration,
+    /// Whose entry it is.
+    pub scope: Scope,
+}
+
+/// The cache shared by every request of a server. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Cache {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    keys: KeyMaker,
+    store: Store,
+    metrics: CacheMetrics,
+}
+
+/// Most entries the in-process cache holds before it evicts the least useful.
+pub const MEMORY_CAPACITY: u64 = 10_000;
+
+impl Cache {
+    /// An in-process cache of at most `capacity` entries.
+    pub fn in_memory(keys: KeyMaker, capacity: u64) -> Self {
+        Self::with_store(keys, Store::memory(capacity))
+    }
+
+    /// A cache kept in Redis, shared by every server process.
+    pub fn redis(keys: KeyMaker, redis: RedisStore) -> Self {
+        Self::with_store(keys, Store::redis(redis))
+    }
+
+    fn with_store(keys: KeyMaker, store: Store) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                keys,
+                store,
+                metrics: CacheMetrics::default(),
+            }),
+        }
+    }
+
+    /// Hits, misses, errors and purges so far.
+    pub fn metrics(&self) -> &CacheMetrics {
+        &self.inner.metrics
+    }
+
+    /// The digest of a call ([`KeyMaker::digest`]).
+    pub fn digest(&self, name: &str, params: &Value) -> String {
+        self.inner.keys.digest(name, params)
+    }
+
+    /// The name an entry is stored under.
+    pub fn stored_key(name: &str, version: u64, scope: &str, digest: &str) -> String {
+        format!("{}v{version}:{scope}:{digest}", prefix(name))
+    }
+
+    /// The current version of `name`'s namespace (0 until its first purge).
+    ///
+    /// # Errors
+    /// [`StoreError`] when Redis fails.
+    pub async fn version(&self, name: &str) -> Result<u64, StoreError> {
+        self.inner.store.version(name).await
+    }
+
+    /// The result of `compute` for this call, from the cache when it is there; computed
+    /// (once, however many callers wait) and stored otherwise.
+    ///
+    /// # Errors
+    /// What `compute` returns; never an error of the cache itself.
+    pub async fn get_or_compute<T, Fut>(
+        &self,
+        spec: &CacheSpec,
+        user: Option<&str>,
+        params: &Value,
+        compute: Fut,
+    ) -> Result<T, AppError>
+    where
+        T: Serialize + DeserializeOwned,
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        let digest = self.digest(spec.name, params);
+        let scope = scope_label(spec.scope, user);
+        let suffix = format!(":{scope}:{digest}");
+        let metrics = &self.inner.metrics;
+        let json = self
+            .inner
+            .store
+            .get_or_insert(spec.name, &suffix, spec.ttl, metrics, async {
+                let value = compute.await?;
+                serde_json::to_string(&value)
+                    .map(Arc::<str>::from)
+                    .map_err(AppError::internal)
+            })
+            .await?;
+        serde_json::from_str(&json).map_err(AppError::internal)
+    }
+
+    /// Removes the entry of one call (`user`: whose entry, for per-user functions).
+    /// Returns whether there was one.
+    ///
+    /// # Errors
+    /// [`StoreError`] when Redis fails.
+    pub async fn purge(
+        &self,
+        name: &str,
+        params: &Value,
+        scope: Scope,
+        user: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let digest = self.digest(name, params);
+        let suffix = format!(":{}:{digest}", scope_label(scope, user));
+        let removed = self.inner.store.remove(name, &suffix).await?;
+        self.inner.metrics.record(name, Outcome::Purge);
+        tracing::info!(function = name, removed, "cache entry purged");
+        Ok(removed)
+    }
+
+    /// Removes every entry of `name`, for every params and user.
+    ///
+    /// # Errors
+    /// [`StoreError`] when Redis fails.
+    pub async fn purge_all(&self, name: &str) -> Result<(), StoreError> {
+        let version = self.inner.store.bump_version(name).await?;
+        self.inner.metrics.record(name, Outcome::Purge);
+        tracing::info!(function = name, version, "cache purged");
+        Ok(())
+    }
+}
+
+/// Every stored name of function `name` starts with this.
+fn prefix(name: &str) -> String {
+    format!("mizan:cache:{name}:")
+}
+
+fn scope_label(scope: Scope, user: Option<&str>) -> String {
+    match (scope, user) {
+        (Scope::Shared, _) => "shared".to_owned(),
+        (Scope::User, Some(id)) => format!("user:{id}"),
+        (Scope::User, None) => "anon".to_owned(),
+    }
+}
+
+/// What `#[mizan::server(cache = …)]` calls: the current user's scope, then
+/// [`Cache::get_or_compute`] on the server's cache.
+///
+/// # Errors
+/// What `compute` returns, or [`AppError::Internal`] outside a request.
+pub async fn cached<T, Fut>(spec: &CacheSpec, params: Value, compute: Fut) -> Result<T, AppError>
+where
+    T: Serialize + DeserializeOwned,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    let state = crate::server::state()?;
+    let user = match spec.scope {
+        Scope::Shared => None,
+        Scope::User => crate::auth::current_user().await?.map(|user| user.id),
+    };
+    state
+        .cache
+        .get_or_compute(spec, user.as_deref(), &params, compute)
+        .await
+}
+
+/// The params of a call, as the macro builds them: argument name → JSON value.
+///
+/// # Errors
+/// [`AppError::Internal`] if an argument cannot be written as JSON.
+pub fn params(args: Vec<(&str, Result<Value, serde_json::Error>)>) -> Result<Value, AppError> {
+    args.into_iter()
+        .map(|(name, value)| value.map(|value| (name.to_owned(), value)))
+        .collect::<Result<serde_json::Map<_, _>, _>>()
+        .map(Value::Object)
+        .map_err(AppError::internal)
+}
+
+/// One argument as JSON, for [`params`].
+///
+/// # Errors
+/// serde_json's, when the value cannot be written as JSON.
+pub fn param<T: Serialize>(value: &T) -> Result<Value, serde_json::Error> {
+    serde_json::to_value(value)
+}
+
+pub use serde_json::json;
+
+/// Removes every cached entry of function `name` on this server's cache (all params, all
+/// users): the next call computes again.
+///
+/// # Errors
+/// [`AppError::Internal`] when the store fails or outside a request.
+pub async fn purge_all(name: &str) -> Result<(), AppError> {
+    crate::server::state()?
+        .cache
+        .purge_all(name)
+        .await
+        .map_err(AppError::internal)
+}
+
+/// Removes the entry of one call of `name` with `params` (`json!({…})`, as the function
+/// receives them), for `user` when the function is cached per user. Returns whether there
+/// was one.
+///
+/// # Errors
+/// [`AppError::Internal`] when the store fails or outside a request.
+pub async fn purge(
+    name: &str,
+    params: &Value,
+    scope: Scope,
+    user: Option<&str>,
+) -> Result<bool, AppError> {
+    crate::server::state()?
+        .cache
+        .purge(name, params, scope, user)
+        .await
+        .map_err(AppError::internal)
+}
