@@ -4,6 +4,7 @@
 //! - [`shell`] and [`App`]: the HTML document and the router.
 //! - [`api`]: the server functions (`/api/<name>`), each with its auth level; the current
 //!   user (a global context) and `greet` (a local context) among them.
+//! - [`channels`]: the WebSocket channels (the chat).
 //! - [`forms`]: the forms (contact, sign-up), each declared once for both sides.
 //! - [`components`]: pieces shared by pages (the layout with its nav bar, forms, the
 //!   access-denied view).
@@ -15,6 +16,7 @@
 mod root;
 
 pub mod api;
+pub mod channels;
 pub mod components;
 pub mod forms;
 pub mod pages;

@@ -8,8 +8,8 @@ use leptos_router::{SsrMode, path};
 use crate::api::accounts::provide_current_user;
 use crate::components::Layout;
 use crate::pages::{
-    AccountPage, AdminPage, ContactPage, GreetPage, Home, LoginPage, NotFound, SignupPage,
-    StaffPage,
+    AccountPage, AdminPage, ChatPage, ContactPage, GreetPage, Home, LoginPage, NotFound,
+    SignupPage, StaffPage,
 };
 
 /// The whole HTML document, rendered on the server for every page.
@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin") view=AdminPage ssr=SSR/>
                     <Route path=path!("contact") view=ContactPage ssr=SSR/>
                     <Route path=path!("greet") view=GreetPage ssr=SSR/>
+                    <Route path=path!("chat/:room") view=ChatPage ssr=SSR/>
                 </Routes>
             </Layout>
         </Router>

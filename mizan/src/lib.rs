@@ -8,6 +8,8 @@
 //! - [`error`]: [`AppError`], the typed error of server functions, with its HTTP status.
 //! - [`auth`]: the current user and auth levels; (ssr) passwords, sessions, the users
 //!   table and the sign-in flows.
+//! - [`channels`]: typed WebSocket channels: groups, authorization, the hub
+//!   (in-process or Redis), and the browser hook.
 //! - [`context`]: global and local contexts (`context = global | local`).
 //! - [`forms`]: `#[derive(mizan::Form)]`: schema, validation on both sides, endpoints,
 //!   the browser hook and `<MizanForm>`.
@@ -21,6 +23,7 @@
 //!   logging, request tracing and graceful shutdown.
 
 pub mod auth;
+pub mod channels;
 pub mod context;
 pub mod error;
 pub mod forms;

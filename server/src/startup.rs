@@ -10,13 +10,13 @@ use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 use mizan::cache::{Cache, KeyMaker, MEMORY_CAPACITY, RedisStore};
+use mizan::channels::{Hub, QUEUE};
 use mizan::config::Config;
 use mizan::forms;
 use mizan::server::rate_limit::LoginLimiter;
+use mizan::server::redis_client::{self, Redis};
 use mizan::server::session_store::session_layer;
-use mizan::server::{
-    AppState, csrf, db, error_status, headers, health, metrics, redis_client, telemetry,
-};
+use mizan::server::{AppState, csrf, db, error_status, headers, health, metrics, telemetry};
 use sqlx::AnyPool;
 use sqlx::migrate::{MigrateError, Migrator};
 use tokio::net::TcpListener;
@@ -70,7 +70,12 @@ impl Application {
     /// A [`StartupError`] saying which step failed.
     pub async fn build(config: Config, mut leptos: LeptosOptions) -> Result<Self, StartupError> {
         let pool = open_database(&config).await?;
-        let cache = open_cache(&config).await?;
+        let redis = open_redis(&config).await?;
+        let cache = open_cache(&config, redis.as_ref());
+        let channels = match &redis {
+            Some(redis) => Hub::with_redis(QUEUE, redis.client.clone(), redis.connection.clone()),
+            None => Hub::in_process(QUEUE),
+        };
 
         let addr = config.bind_addr;
         let listener = TcpListener::bind(addr)
@@ -89,6 +94,7 @@ impl Application {
                 LOGINS_PER_MINUTE_PER_ACCOUNT,
             )),
             cache,
+            channels,
         };
         Ok(Self {
             listener,
@@ -137,23 +143,29 @@ pub async fn open_database(config: &Config) -> Result<AnyPool, StartupError> {
     Ok(pool)
 }
 
-/// The origin cache: in Redis when `REDIS_URL` is set, in this process otherwise.
+/// Redis, when `REDIS_URL` is set.
 ///
 /// # Errors
 /// [`StartupError::Redis`] when Redis cannot be reached.
-pub async fn open_cache(config: &Config) -> Result<Cache, StartupError> {
-    let keys = KeyMaker::new(config.secret_key.expose().as_bytes());
+pub async fn open_redis(config: &Config) -> Result<Option<Redis>, StartupError> {
     match &config.redis_url {
-        None => Ok(Cache::in_memory(keys, MEMORY_CAPACITY)),
-        Some(url) => {
-            let connection = redis_client::connect(url.expose())
-                .await
-                .map_err(StartupError::Redis)?;
-            Ok(Cache::redis(
-                keys,
-                RedisStore::new(connection, config.cache_timeout),
-            ))
-        }
+        None => Ok(None),
+        Some(url) => redis_client::connect(url.expose())
+            .await
+            .map(Some)
+            .map_err(StartupError::Redis),
+    }
+}
+
+/// The origin cache: in Redis when there is one, in this process otherwise.
+pub fn open_cache(config: &Config, redis: Option<&Redis>) -> Cache {
+    let keys = KeyMaker::new(config.secret_key.expose().as_bytes());
+    match redis {
+        None => Cache::in_memory(keys, MEMORY_CAPACITY),
+        Some(redis) => Cache::redis(
+            keys,
+            RedisStore::new(redis.connection.clone(), config.cache_timeout),
+        ),
     }
 }
 
@@ -167,6 +179,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(health::routes())
         .merge(metrics::routes())
+        .merge(app::channels::routes().into_router())
         .leptos_routes(&state, pages, move || shell(leptos.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(

@@ -36,6 +36,7 @@ fn UserLinks() -> impl IntoView {
         Suspend::new(async move {
             match user.await {
                 Ok(Some(user)) => view! {
+                    <li><A href="/chat/lobby">"Chat"</A></li>
                     {user.is_staff.then(|| view! { <li><A href="/staff">"Staff"</A></li> })}
                     {user.is_superuser.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
                     <li><A href="/account" attr:data-testid="nav-user">{user.name}</A></li>

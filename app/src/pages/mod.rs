@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod chat;
 mod contact;
 mod greet;
 mod home;
@@ -12,6 +13,7 @@ mod staff;
 
 pub use account::AccountPage;
 pub use admin::AdminPage;
+pub use chat::ChatPage;
 pub use contact::ContactPage;
 pub use greet::GreetPage;
 pub use home::Home;

@@ -14,10 +14,22 @@ use crate::server::state;
 /// [`AppError::Internal`] when the session or the database fails.
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     let session: Session = leptos_axum::extract().await.map_err(AppError::internal)?;
-    let Some(id) = session::user_id(&session).await? else {
+    user_of_session(&session, &state()?.db).await
+}
+
+/// The active user signed in on `session`, if any: for axum handlers outside Leptos
+/// (WebSocket upgrades), which have the session but no Leptos context.
+///
+/// # Errors
+/// [`AppError::Internal`] when the session or the database fails.
+pub async fn user_of_session(
+    session: &Session,
+    pool: &sqlx::AnyPool,
+) -> Result<Option<CurrentUser>, AppError> {
+    let Some(id) = session::user_id(session).await? else {
         return Ok(None);
     };
-    users::find_active(&state()?.db, &id).await
+    users::find_active(pool, &id).await
 }
 
 /// Lets the call through if the current user meets `level`.

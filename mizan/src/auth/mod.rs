@@ -20,7 +20,7 @@ pub mod session;
 pub mod users;
 
 #[cfg(feature = "ssr")]
-pub use guard::{authorize, authorize_with, current_user};
+pub use guard::{authorize, authorize_with, current_user, user_of_session};
 
 /// The signed-in user as the app sees it (never the password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

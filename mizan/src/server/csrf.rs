@@ -6,7 +6,7 @@
 //! browser page (curl, a server), and a session cookie is no threat there.
 
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -19,7 +19,9 @@ pub async fn reject_cross_site(
     request: Request,
     next: Next,
 ) -> Response {
-    if is_state_changing(request.method()) && is_cross_site(&request, &state.config.site_url) {
+    if is_state_changing(request.method())
+        && is_cross_site(request.headers(), &state.config.site_url)
+    {
         tracing::warn!(path = %request.uri().path(), "cross-site call refused");
         let body = serde_json::to_string(&AppError::Forbidden).unwrap_or_default();
         return (
@@ -36,22 +38,23 @@ fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-fn is_cross_site(request: &Request, site_url: &str) -> bool {
-    let headers = request.headers();
+/// Whether a browser sent this request from another site. WebSocket upgrades (GET, but
+/// carrying the session cookie) are checked with it too.
+pub fn is_cross_site(headers: &HeaderMap, site_url: &str) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
         // `none`: typed in the address bar or a bookmark; `same-origin`: our own page.
         return !matches!(site.as_bytes(), b"same-origin" | b"none");
     }
     match headers.get(header::ORIGIN) {
-        Some(origin) => origin.as_bytes() != site_url.as_bytes() && !same_host(request, origin),
+        Some(origin) => origin.as_bytes() != site_url.as_bytes() && !same_host(headers, origin),
         None => false,
     }
 }
 
 /// `Origin` equal to the address this request was sent to (`Host`), for servers reached
 /// under several names (127.0.0.1 and localhost in development).
-fn same_host(request: &Request, origin: &header::HeaderValue) -> bool {
-    let Some(host) = request.headers().get(header::HOST) else {
+fn same_host(headers: &HeaderMap, origin: &header::HeaderValue) -> bool {
+    let Some(host) = headers.get(header::HOST) else {
         return false;
     };
     let origin = origin.as_bytes();

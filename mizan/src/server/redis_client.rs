@@ -1,5 +1,6 @@
-//! The one Redis client of the server (the `redis` crate): a multiplexed connection that
-//! reconnects by itself, shared by the cache, sessions and channels.
+//! The one Redis client of the server (the `redis` crate), shared by the cache, the
+//! channel hub and (with `REDIS_URL`) sessions: a multiplexed connection that reconnects
+//! by itself, and the client that opens the hub's pub/sub subscription.
 
 use std::time::Duration;
 
@@ -8,18 +9,33 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 /// How long to wait for Redis to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// A Redis server, reached.
+#[derive(Clone)]
+pub struct Redis {
+    /// Opens new connections (the pub/sub subscription).
+    pub client: redis::Client,
+    /// The shared connection for commands.
+    pub connection: ConnectionManager,
+}
+
+impl std::fmt::Debug for Redis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Redis")
+    }
+}
+
 /// Opens `url` and checks that Redis answers.
 ///
 /// # Errors
 /// The client's error when the URL is invalid or Redis cannot be reached.
-pub async fn connect(url: &str) -> redis::RedisResult<ConnectionManager> {
+pub async fn connect(url: &str) -> redis::RedisResult<Redis> {
     let client = redis::Client::open(url)?;
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
         .set_number_of_retries(2);
-    let mut connection = ConnectionManager::new_with_config(client, config).await?;
+    let mut connection = ConnectionManager::new_with_config(client.clone(), config).await?;
     redis::cmd("PING")
         .query_async::<()>(&mut connection)
         .await?;
-    Ok(connection)
+    Ok(Redis { client, connection })
 }

@@ -8,6 +8,7 @@ use leptos::config::LeptosOptions;
 use sqlx::AnyPool;
 
 use crate::cache::Cache;
+use crate::channels::Hub;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::server::rate_limit::LoginLimiter;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// The origin cache of server-function results.
     pub cache: Cache,
+    /// Channel groups and their members.
+    pub channels: Hub,
 }
 
 /// The shared state, from inside a server function or a component rendering on the

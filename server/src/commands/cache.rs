@@ -86,12 +86,12 @@ pub async fn run(config: &Config, command: Command) -> Result<String, String> {
     let keys = KeyMaker::new(config.secret_key.expose().as_bytes());
     let cache = match &config.redis_url {
         Some(url) => {
-            let connection = redis_client::connect(url.expose())
+            let redis = redis_client::connect(url.expose())
                 .await
                 .map_err(|e| format!("cannot reach Redis (REDIS_URL): {e}"))?;
             Some(Cache::redis(
                 keys.clone(),
-                RedisStore::new(connection, config.cache_timeout),
+                RedisStore::new(redis.connection, config.cache_timeout),
             ))
         }
         None => None,

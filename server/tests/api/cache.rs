@@ -21,12 +21,12 @@ fn spec(name: &'static str, ttl: Duration, scope: Scope) -> CacheSpec {
 }
 
 async fn redis_cache(redis: &RedisServer) -> Cache {
-    let connection = mizan::server::redis_client::connect(&redis.url())
+    let redis = mizan::server::redis_client::connect(&redis.url())
         .await
         .expect("redis answers");
     Cache::redis(
         KeyMaker::new(SECRET.as_bytes()),
-        RedisStore::new(connection, Duration::from_millis(200)),
+        RedisStore::new(redis.connection, Duration::from_millis(200)),
     )
 }
 

@@ -2,10 +2,12 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use leptos::config::LeptosOptions;
 use mizan::config::Config;
 use mizan::server::AppState;
+use reqwest::cookie::{CookieStore, Jar};
 use server::startup::Application;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -59,7 +61,18 @@ impl TestApp {
 
     /// Signs up a new account on a fresh visitor, which stays signed in.
     pub async fn signed_up(&self, email: &str) -> reqwest::Client {
-        let visitor = self.visitor();
+        self.signed_up_as(email, "Test").await.0
+    }
+
+    /// Signs up `name` <`email`> on a fresh visitor; returns it and the `Cookie` header
+    /// its browser would send (for WebSocket handshakes).
+    pub async fn signed_up_as(&self, email: &str, name: &str) -> (reqwest::Client, String) {
+        let jar = Arc::new(Jar::default());
+        let visitor = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("HTTP client");
         let response = self
             .call(
                 &visitor,
@@ -67,7 +80,7 @@ impl TestApp {
                 &[
                     ("email", email),
                     ("password", TEST_PASSWORD),
-                    ("name", "Test"),
+                    ("name", name),
                 ],
             )
             .await;
@@ -76,7 +89,12 @@ impl TestApp {
             reqwest::StatusCode::OK,
             "sign-up of {email}"
         );
-        visitor
+        let url = self.url("/").parse().expect("URL");
+        let cookie = jar
+            .cookies(&url)
+            .and_then(|value| value.to_str().ok().map(str::to_owned))
+            .expect("a session cookie");
+        (visitor, cookie)
     }
 
     /// Runs SQL against the app's database (to grant roles, deactivate accounts…).

@@ -5,6 +5,7 @@ mod redis_server;
 
 mod auth;
 mod cache;
+mod channels;
 mod commands;
 mod config;
 mod forms;

@@ -1,0 +1,120 @@
+//! The server side of channels: the handler trait, the route that authorizes and
+//! upgrades, one task per connection, and the hub that fans messages out to groups.
+
+mod connection;
+mod hub;
+mod route;
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use hub::{Hub, HubError, QUEUE};
+pub use route::ChannelRoutes;
+
+use super::Channel;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::server::AppState;
+
+/// Limits of one connection. The defaults fit a chat.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The largest text frame handled; larger ones get an error frame back. Frames over
+    /// four times this close the connection (WebSocket close code 1009).
+    pub max_message_bytes: usize,
+    /// Messages a connection may send per `rate_window`.
+    pub messages_per_window: u32,
+    /// The window of `messages_per_window`.
+    pub rate_window: Duration,
+    /// How often the server pings an idle connection.
+    pub ping_every: Duration,
+    /// A connection that sends nothing (not even a pong) for this long is closed.
+    pub idle_timeout: Duration,
+    /// A connection that takes longer than this to accept one frame is dropped.
+    pub write_timeout: Duration,
+}
+
+impl Limits {
+    /// 4 KiB messages, 10 per 10 seconds, ping every 25 s, closed after 60 s of silence,
+    /// dropped after 10 s stuck on a write.
+    pub const DEFAULT: Self = Self {
+        max_message_bytes: 4 * 1024,
+        messages_per_window: 10,
+        rate_window: Duration::from_secs(10),
+        ping_every: Duration::from_secs(25),
+        idle_timeout: Duration::from_secs(60),
+        write_timeout: Duration::from_secs(10),
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// A connection that joined a group: who, with which params, and the server's state.
+#[derive(Debug, Clone)]
+pub struct Joined<C: Channel> {
+    /// The signed-in user, if any.
+    pub user: Option<CurrentUser>,
+    /// The params it connected with.
+    pub params: C::Params,
+    /// The group it joined.
+    pub group: String,
+    /// The server's state (database, cache…).
+    pub state: AppState,
+}
+
+/// What the server does with a channel.
+pub trait ChannelHandler: Channel {
+    /// Limits of each connection.
+    const LIMITS: Limits = Limits::DEFAULT;
+
+    /// Who may connect with these params, checked before the upgrade: an error is
+    /// answered over HTTP with its status (401, 403, …).
+    ///
+    /// # Errors
+    /// Usually [`AppError::Unauthenticated`] or [`AppError::Forbidden`].
+    fn authorize(user: Option<&CurrentUser>, params: &Self::Params) -> Result<(), AppError>;
+
+    /// The group a connection with these params joins.
+    fn group(params: &Self::Params) -> String;
+
+    /// A message from a client, before it is broadcast: store it, transform it, or refuse
+    /// it (the error goes back to its sender only). `Ok(None)` broadcasts nothing.
+    ///
+    /// # Errors
+    /// Whatever the channel decides; the sender gets it as an error frame.
+    fn on_message(
+        joined: &Joined<Self>,
+        message: Self::Incoming,
+    ) -> impl Future<Output = Result<Option<Self::Outgoing>, AppError>> + Send
+    where
+        Self: Sized;
+}
+
+/// Sends `message` to every connection of `group` of channel `C`, on every server
+/// process sharing the hub: from a server function, a background task, anywhere with the
+/// hub at hand.
+///
+/// # Errors
+/// [`AppError::Internal`] when the message cannot be encoded or the hub cannot publish
+/// it (Redis down).
+pub async fn group_send<C: Channel>(
+    hub: &Hub,
+    group: &str,
+    message: &C::Outgoing,
+) -> Result<(), AppError> {
+    let frame = encode(message)?;
+    hub.publish(group, frame).await.map_err(AppError::internal)
+}
+
+/// A message as the JSON text frame that carries it.
+fn encode<T: Serialize>(message: &T) -> Result<hub::Frame, AppError> {
+    serde_json::to_string(message)
+        .map(hub::Frame::from)
+        .map_err(AppError::internal)
+}

@@ -1,0 +1,111 @@
+//! `GET /ws/<channel>?<params>`: authorize over HTTP, then upgrade and join the group.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_sessions::Session;
+
+use super::{ChannelHandler, Joined, connection};
+use crate::auth::user_of_session;
+use crate::error::AppError;
+use crate::server::{AppState, csrf};
+
+/// The read buffer of each connection. Small, so that idle connections cost little:
+/// larger messages are still read, in several reads.
+const READ_BUFFER: usize = 4 * 1024;
+/// Frames waiting in a connection's write buffer before a write fails.
+const MAX_WRITE_BUFFER: usize = 256 * 1024;
+
+/// The app's channels as routes: `ChannelRoutes::new().channel::<ChatChannel>()`.
+pub struct ChannelRoutes {
+    router: Router<AppState>,
+}
+
+impl Default for ChannelRoutes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChannelRoutes {
+    /// No channel yet.
+    pub fn new() -> Self {
+        Self {
+            router: Router::new(),
+        }
+    }
+
+    /// Serves channel `C` at `/ws/<C::NAME>`.
+    #[must_use]
+    pub fn channel<C: ChannelHandler>(self) -> Self {
+        Self {
+            router: self
+                .router
+                .route(&format!("/ws/{}", C::NAME), get(upgrade::<C>)),
+        }
+    }
+
+    /// The routes, for the server's router.
+    pub fn into_router(self) -> Router<AppState> {
+        self.router
+    }
+}
+
+async fn upgrade<C: ChannelHandler>(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    uri: Uri,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    // The handshake carries the session cookie whatever page opened it (cross-site
+    // WebSocket hijacking): only our own pages may connect.
+    if csrf::is_cross_site(&headers, &state.config.site_url) {
+        return refuse(AppError::Forbidden);
+    }
+    let params = match Query::<C::Params>::try_from_uri(&uri) {
+        Ok(Query(params)) => params,
+        Err(rejection) => {
+            return refuse(AppError::BadRequest {
+                message: rejection.body_text(),
+            });
+        }
+    };
+    let user = match user_of_session(&session, &state.db).await {
+        Ok(user) => user,
+        Err(error) => return refuse(error),
+    };
+    if let Err(error) = C::authorize(user.as_ref(), &params) {
+        return refuse(error);
+    }
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let group = C::group(&params);
+    let membership = state.channels.join(&group);
+    let hub = state.channels.clone();
+    let joined = Joined::<C> {
+        user,
+        params,
+        group,
+        state,
+    };
+    upgrade
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(C::LIMITS.max_message_bytes * 4)
+        .max_frame_size(C::LIMITS.max_message_bytes * 4)
+        .on_upgrade(move |socket| connection::serve(socket, joined, membership, hub))
+}
+
+/// An error answered over HTTP, before any upgrade.
+fn refuse(error: AppError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(error)).into_response()
+}

@@ -1,0 +1,440 @@
+//! The chat channel over real WebSockets: who may connect, who receives what, and the
+//! limits that keep one connection from hurting the others.
+
+use std::time::Duration;
+
+use app::channels::chat::{ChatChannel, ChatMessage};
+use futures_util::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::redis_server::RedisServer;
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Opens `/ws/chat?room=<room>` with `cookie` (and `origin`, when given): the socket, or
+/// the HTTP status and JSON body of the refusal.
+async fn open(
+    app: &TestApp,
+    room: &str,
+    cookie: Option<&str>,
+    origin: Option<&str>,
+) -> Result<Socket, (u16, Value)> {
+    let url = format!("ws://{}/ws/chat?room={room}", app.addr);
+    let mut request = url.into_client_request().expect("request");
+    if let Some(cookie) = cookie {
+        request
+            .headers_mut()
+            .insert("cookie", HeaderValue::from_str(cookie).expect("cookie"));
+    }
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", HeaderValue::from_str(origin).expect("origin"));
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            let status = response.status().as_u16();
+            let body = response
+                .body()
+                .as_ref()
+                .and_then(|body| serde_json::from_slice(body).ok())
+                .unwrap_or(Value::Null);
+            Err((status, body))
+        }
+        Err(e) => panic!("handshake failed: {e}"),
+    }
+}
+
+async fn connected(app: &TestApp, room: &str, cookie: &str) -> Socket {
+    open(app, room, Some(cookie), None)
+        .await
+        .expect("connected")
+}
+
+async fn say(socket: &mut Socket, text: &str) {
+    socket
+        .send(Message::text(json!({ "text": text }).to_string()))
+        .await
+        .expect("sent");
+}
+
+/// The next JSON text frame (pings are answered on the way), within two seconds.
+async fn next_json(socket: &mut Socket) -> Value {
+    next_within(socket, Duration::from_secs(2))
+        .await
+        .expect("a frame arrives")
+}
+
+async fn next_within(socket: &mut Socket, wait: Duration) -> Option<Value> {
+    timeout(wait, async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).ok(),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+#[tokio::test]
+async fn only_authorized_visitors_connect_and_refusals_come_over_http() {
+    let app = spawn_app().await;
+    let (_, user) = app.signed_up_as("user@example.com", "User").await;
+
+    assert!(open(&app, "lobby", Some(&user), None).await.is_ok());
+    let refused = [
+        (
+            open(&app, "lobby", None, None).await,
+            401,
+            "unauthenticated",
+        ),
+        (
+            open(&app, "staff-ops", Some(&user), None).await,
+            403,
+            "forbidden",
+        ),
+        (
+            open(&app, "Not%20A%20Room", Some(&user), None).await,
+            400,
+            "bad_request",
+        ),
+        (
+            open(&app, "lobby", Some(&user), Some("https://evil.example")).await,
+            403,
+            "forbidden",
+        ),
+    ];
+    for (result, status, error) in refused {
+        let (got, body) = result.expect_err("refused");
+        assert_eq!(
+            (got, body["error"].as_str()),
+            (status, Some(error)),
+            "{body}"
+        );
+    }
+
+    let (_, staff) = app.signed_up_as("staff@example.com", "Staff").await;
+    app.sql("UPDATE users SET is_staff = TRUE WHERE email = 'staff@example.com'")
+        .await;
+    assert!(open(&app, "staff-ops", Some(&staff), None).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_message_reaches_every_member_of_the_room_and_no_one_else() {
+    let app = spawn_app().await;
+    let (_, ada) = app.signed_up_as("ada@example.com", "Ada").await;
+    let (_, bob) = app.signed_up_as("bob@example.com", "Bob").await;
+    let mut a = connected(&app, "lobby", &ada).await;
+    let mut b = connected(&app, "lobby", &bob).await;
+    let mut elsewhere = connected(&app, "kitchen", &bob).await;
+
+    say(&mut a, "  hello, lobby  ").await;
+    for socket in [&mut a, &mut b] {
+        let frame = next_json(socket).await;
+        assert_eq!(frame["room"], "lobby");
+        assert_eq!(frame["user"], "Ada");
+        assert_eq!(frame["text"], "hello, lobby");
+    }
+    assert_eq!(
+        next_within(&mut elsewhere, Duration::from_millis(300)).await,
+        None
+    );
+
+    // Stored: the room's history has it.
+    let history = app
+        .call(
+            &app.signed_up("carol@example.com").await,
+            "chat_history",
+            &[("room", "lobby")],
+        )
+        .await
+        .json::<Value>()
+        .await
+        .expect("JSON");
+    assert_eq!(history[0]["text"], "hello, lobby");
+}
+
+#[tokio::test]
+async fn a_server_function_sends_to_a_group() {
+    let app = spawn_app().await;
+    let (_, member) = app.signed_up_as("member@example.com", "Member").await;
+    let (staff, _) = app.signed_up_as("staff@example.com", "Staff").await;
+    app.sql("UPDATE users SET is_staff = TRUE WHERE email = 'staff@example.com'")
+        .await;
+    let mut socket = connected(&app, "lobby", &member).await;
+
+    let response = app
+        .call(
+            &staff,
+            "announce",
+            &[("room", "lobby"), ("text", "The lobby closes at six.")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let frame = next_json(&mut socket).await;
+    assert_eq!(frame["text"], "The lobby closes at six.");
+    assert_eq!(frame["user"], "Staff");
+
+    let forbidden = app
+        .call(
+            &app.signed_up("plain@example.com").await,
+            "announce",
+            &[("room", "lobby"), ("text", "x")],
+        )
+        .await;
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn bad_frames_are_answered_with_an_error_and_the_connection_stays() {
+    let app = spawn_app().await;
+    let (_, ada) = app.signed_up_as("ada@example.com", "Ada").await;
+    let mut socket = connected(&app, "lobby", &ada).await;
+
+    let cases = [
+        (Message::text("not json"), "bad_request"),
+        (
+            Message::text(json!({ "txt": "typo" }).to_string()),
+            "bad_request",
+        ),
+        (Message::binary(vec![1, 2, 3]), "bad_request"),
+        (
+            Message::text(json!({ "text": "x".repeat(5000) }).to_string()),
+            "bad_request",
+        ),
+        (
+            Message::text(json!({ "text": "   " }).to_string()),
+            "validation",
+        ),
+    ];
+    for (frame, error) in cases {
+        socket.send(frame).await.expect("sent");
+        assert_eq!(next_json(&mut socket).await["error"], error);
+    }
+    say(&mut socket, "still here").await;
+    assert_eq!(next_json(&mut socket).await["text"], "still here");
+
+    // Frames beyond the hard limit end the connection (close code 1009), nothing else.
+    let _ = socket.send(Message::text("y".repeat(64 * 1024))).await;
+    let closed = timeout(Duration::from_secs(2), async {
+        loop {
+            match socket.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert_eq!(closed, Ok(true));
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_too_fast_is_told_to_wait() {
+    let app = spawn_app().await;
+    let (_, ada) = app.signed_up_as("ada@example.com", "Ada").await;
+    let mut socket = connected(&app, "lobby", &ada).await;
+    for n in 0..10 {
+        say(&mut socket, &format!("message {n}")).await;
+        assert_eq!(next_json(&mut socket).await["text"], format!("message {n}"));
+    }
+    say(&mut socket, "one too many").await;
+    let frame = next_json(&mut socket).await;
+    assert_eq!(frame["error"], "rate_limited", "{frame}");
+    assert!(
+        frame["retry_after"]
+            .as_u64()
+            .is_some_and(|s| (1..=10).contains(&s)),
+        "{frame}"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_reader_does_not_hold_up_the_others() {
+    let app = spawn_app().await;
+    let (_, ada) = app.signed_up_as("ada@example.com", "Ada").await;
+    let (_, bob) = app.signed_up_as("bob@example.com", "Bob").await;
+    // Connected, then never read from again.
+    let _slow = connected(&app, "lobby", &bob).await;
+    let mut reader = connected(&app, "lobby", &ada).await;
+
+    // 300 messages of 64 KiB: ~19 MiB, far more than the slow socket's buffers hold.
+    let text = "z".repeat(64 * 1024);
+    for n in 0..300 {
+        let message = ChatMessage {
+            id: n.to_string(),
+            room: "lobby".into(),
+            user: "load".into(),
+            text: text.clone(),
+            at: 0,
+        };
+        mizan::channels::group_send::<ChatChannel>(&app.state.channels, "chat:lobby", &message)
+            .await
+            .expect("sent");
+        let frame = next_json(&mut reader).await;
+        assert_eq!(
+            frame["id"],
+            n.to_string(),
+            "the fast reader gets every message in order"
+        );
+    }
+}
+
+#[tokio::test]
+async fn with_redis_a_message_sent_on_one_server_reaches_members_on_another() {
+    let redis = RedisServer::start();
+    let settings = [("REDIS_URL", redis.url())];
+    let one = spawn_app_with(&settings).await;
+    let two = spawn_app_with(&settings).await;
+    let (_, ada) = one.signed_up_as("ada@example.com", "Ada").await;
+    let (_, bob) = two.signed_up_as("bob@example.com", "Bob").await;
+    let mut on_one = connected(&one, "lobby", &ada).await;
+    let mut on_two = connected(&two, "lobby", &bob).await;
+    // The subscription of each server to Redis may take a moment after start-up.
+    let mut delivered = false;
+    for attempt in 0..20 {
+        say(&mut on_one, &format!("hello {attempt}")).await;
+        let mine = next_json(&mut on_one).await;
+        if let Some(theirs) = next_within(&mut on_two, Duration::from_millis(300)).await {
+            assert_eq!(theirs, mine);
+            assert_eq!(theirs["user"], "Ada");
+            delivered = true;
+            break;
+        }
+    }
+    assert!(delivered, "a message on server one reaches server two");
+    say(&mut on_two, "hi from two").await;
+    assert_eq!(next_json(&mut on_one).await["text"], "hi from two");
+}
+
+/// A channel with short timers, served beside a test app, to see keepalive and idle
+/// timeouts in well under a second.
+mod quick {
+    use std::time::Duration;
+
+    use mizan::AppError;
+    use mizan::auth::CurrentUser;
+    use mizan::channels::{Channel, ChannelHandler, ChannelRoutes, Joined, Limits};
+
+    pub struct Quick;
+
+    /// Any query; none is needed.
+    pub type NoParams = std::collections::BTreeMap<String, String>;
+
+    impl Channel for Quick {
+        const NAME: &'static str = "quick";
+        type Params = NoParams;
+        type Incoming = String;
+        type Outgoing = String;
+    }
+
+    impl ChannelHandler for Quick {
+        const LIMITS: Limits = Limits {
+            ping_every: Duration::from_millis(100),
+            idle_timeout: Duration::from_millis(400),
+            ..Limits::DEFAULT
+        };
+
+        fn authorize(_: Option<&CurrentUser>, _: &NoParams) -> Result<(), AppError> {
+            Ok(())
+        }
+
+        fn group(_: &NoParams) -> String {
+            "quick".into()
+        }
+
+        async fn on_message(_: &Joined<Self>, text: String) -> Result<Option<String>, AppError> {
+            Ok(Some(text))
+        }
+    }
+
+    pub fn routes() -> ChannelRoutes {
+        ChannelRoutes::new().channel::<Quick>()
+    }
+}
+
+#[tokio::test]
+async fn live_connections_are_pinged_and_silent_ones_closed() {
+    let app = spawn_app().await;
+    let router = quick::routes()
+        .into_router()
+        .layer(mizan::server::session_store::session_layer(
+            app.state.db.clone(),
+            false,
+        ))
+        .with_state(app.state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let url = format!("ws://{addr}/ws/quick");
+
+    // A client that reads answers pings (tungstenite does) and stays connected.
+    let (mut live, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connected");
+    let mut pings = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(900);
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, live.next()).await {
+        if frame.is_ping() {
+            pings += 1;
+        }
+    }
+    assert!(pings >= 3, "pinged {pings} times in 0.9 s");
+    live.send(Message::text("\"still here\""))
+        .await
+        .expect("still open");
+    assert_eq!(next_json(&mut live).await, json!("still here"));
+
+    // A client that stops reading sends no pongs: closed after 0.4 s of silence.
+    let (mut silent, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connected");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let closed = timeout(Duration::from_secs(1), async {
+        loop {
+            match silent.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert_eq!(closed, Ok(true));
+}
+
+#[tokio::test]
+async fn the_room_page_renders_its_history_on_the_server() {
+    let app = spawn_app().await;
+    let (visitor, ada) = app.signed_up_as("ada@example.com", "Ada").await;
+    let mut socket = connected(&app, "lobby", &ada).await;
+    say(&mut socket, "rendered on the server").await;
+    next_json(&mut socket).await;
+
+    let page = app.page(&visitor, "/chat/lobby").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("body");
+    assert!(html.contains("rendered on the server"), "{html}");
+
+    let anonymous = app.get("/chat/lobby").await;
+    assert_eq!(anonymous.headers()["location"], "/login?next=/chat/lobby");
+    let user = app.signed_up("plain@example.com").await;
+    assert_eq!(
+        app.page(&user, "/chat/staff-ops").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
