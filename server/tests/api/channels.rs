@@ -89,6 +89,20 @@ async fn next_within(socket: &mut Socket, wait: Duration) -> Option<Value> {
     .flatten()
 }
 
+/// Whether the server closes `socket` within `wait` (frames before the close are skipped).
+async fn closed_within(socket: &mut Socket, wait: Duration) -> bool {
+    timeout(wait, async {
+        loop {
+            match socket.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
 #[tokio::test]
 async fn only_authorized_visitors_connect_and_refusals_come_over_http() {
     let app = spawn_app().await;
@@ -229,16 +243,7 @@ async fn bad_frames_are_answered_with_an_error_and_the_connection_stays() {
 
     // Frames beyond the hard limit end the connection (close code 1009), nothing else.
     let _ = socket.send(Message::text("y".repeat(64 * 1024))).await;
-    let closed = timeout(Duration::from_secs(2), async {
-        loop {
-            match socket.next().await {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
-                Some(Ok(_)) => continue,
-            }
-        }
-    })
-    .await;
-    assert_eq!(closed, Ok(true));
+    assert!(closed_within(&mut socket, Duration::from_secs(2)).await);
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
 }
 
@@ -405,16 +410,7 @@ async fn live_connections_are_pinged_and_silent_ones_closed() {
         .await
         .expect("connected");
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let closed = timeout(Duration::from_secs(1), async {
-        loop {
-            match silent.next().await {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
-                Some(Ok(_)) => continue,
-            }
-        }
-    })
-    .await;
-    assert_eq!(closed, Ok(true));
+    assert!(closed_within(&mut silent, Duration::from_secs(1)).await);
 }
 
 #[tokio::test]
