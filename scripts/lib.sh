@@ -108,7 +108,69 @@ ensure_debian() {
 }
 
 # What the tests need from Debian: chromium for Playwright (which never downloads a
-# browser), and redis-server, which the Rust tests start on their own ports.
+# browser); redis-server and PostgreSQL, which the tests start on their own ports.
 ensure_test_services() {
-  ensure_debian /usr/bin/chromium:chromium redis-server:redis-server
+  ensure_debian /usr/bin/chromium:chromium redis-server:redis-server pg_ctlcluster:postgresql
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 30000))
+    if ! (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+}
+
+# Runs a command as the `postgres` user when we are root (PostgreSQL refuses to run as
+# root), as ourselves otherwise.
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Starts a throwaway PostgreSQL cluster on a free loopback port (no fsync: test data
+# only) and exports TEST_DATABASE_URL, an admin URL on it. Stopped by stop_services.
+start_postgres() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [ -z "$bin" ]; then
+    echo "PostgreSQL is not installed (apt-get install postgresql)" >&2
+    exit 1
+  fi
+  PG_DIR=$(mktemp -d /tmp/mizan-pg.XXXXXX)
+  PG_PORT=$(free_port)
+  PG_BIN=$bin
+  if [ "$(id -u)" -eq 0 ]; then chown postgres "$PG_DIR"; fi
+  as_postgres "$bin/initdb" -D "$PG_DIR/data" -U postgres --auth=trust >/dev/null
+  as_postgres "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w start \
+    -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$PG_DIR \
+        -c max_connections=500 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    >/dev/null
+  export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+  step "PostgreSQL on 127.0.0.1:$PG_PORT"
+}
+
+# Starts a throwaway redis-server on a free loopback port and exports TEST_REDIS_URL.
+start_redis() {
+  REDIS_DIR=$(mktemp -d /tmp/mizan-redis.XXXXXX)
+  REDIS_PORT=$(free_port)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$REDIS_DIR" --daemonize yes --pidfile "$REDIS_DIR/redis.pid" >/dev/null
+  export TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  step "Redis on 127.0.0.1:$REDIS_PORT"
+}
+
+# Stops what start_postgres and start_redis started (for `trap stop_services EXIT`).
+stop_services() {
+  if [ -n "${PG_DIR:-}" ]; then
+    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+  fi
+  if [ -n "${REDIS_DIR:-}" ]; then
+    if [ -f "$REDIS_DIR/redis.pid" ]; then kill "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null || true; fi
+    rm -rf "$REDIS_DIR"
+  fi
 }

@@ -1,6 +1,6 @@
 import { test, expect } from "./fixtures";
 import type { Browser, Page } from "@playwright/test";
-import { hydrated, password, uniqueEmail } from "./helpers";
+import { hydrated, signUp } from "./helpers";
 
 /** A new user, signed up in a fresh browser context, on the page of chat room `room`. */
 async function chatter(browser: Browser, name: string, room: string): Promise<Page> {
@@ -11,13 +11,7 @@ async function chatter(browser: Browser, name: string, room: string): Promise<Pa
 
 /** Signs a new user up on `page` and opens chat room `room`, connected. */
 async function openChat(page: Page, name: string, room: string) {
-  await page.goto("/signup");
-  await hydrated(page);
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Email").fill(uniqueEmail());
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL("/account");
+  await signUp(page, name);
   await page.goto(`/chat/${room}`);
   await hydrated(page);
   await expect(page.getByTestId("connection")).toHaveText("connected");

@@ -11,6 +11,9 @@
 //! | `MIZAN_SITE_URL`   | `http://<LEPTOS_SITE_ADDR>` (the public address of the site) |
 //! | `MIZAN_METRICS_TOKEN` | unset: `/metrics` open in development, off in production; set: `/metrics` asks for `Authorization: Bearer <token>` |
 //! | `MIZAN_CACHE_TIMEOUT_MS` | `50`: how long the cache waits for Redis before computing without it |
+//! | `DATABASE_MAX_CONNECTIONS` | `10`: the size of the database pool |
+//! | `MIZAN_DB_WAIT_SECS` | `30`: how long start-up waits for the database to answer |
+//! | `MIZAN_BEHIND_PROXY` | `false`; `true` behind a reverse proxy: client addresses (login limits) come from `X-Forwarded-For` |
 
 use std::fmt;
 use std::io::Write;
@@ -22,6 +25,10 @@ pub const MIN_SECRET_KEY_LEN: usize = 32;
 
 /// How long the cache waits for Redis by default, in milliseconds.
 const DEFAULT_CACHE_TIMEOUT_MS: u64 = 50;
+/// The database pool's size by default.
+const DEFAULT_DATABASE_MAX_CONNECTIONS: u64 = 10;
+/// How long start-up waits for the database by default, in seconds.
+const DEFAULT_DATABASE_WAIT_SECS: u64 = 30;
 
 /// Name of the file, inside the data directory, that keeps the development secret key.
 const SECRET_KEY_FILE: &str = "secret_key";
@@ -99,6 +106,12 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     /// How long the cache waits for Redis before it computes without it.
     pub cache_timeout: std::time::Duration,
+    /// The most database connections the pool opens.
+    pub database_max_connections: u32,
+    /// How long start-up waits for the database to answer.
+    pub database_wait: std::time::Duration,
+    /// Behind a reverse proxy: the client's address is the last of `X-Forwarded-For`.
+    pub behind_proxy: bool,
 }
 
 impl Config {
@@ -185,19 +198,38 @@ impl Config {
 
         let metrics_token = get("MIZAN_METRICS_TOKEN").map(Secret);
 
-        let cache_timeout = match get("MIZAN_CACHE_TIMEOUT_MS") {
-            Some(ms) => ms
-                .parse::<u64>()
-                .ok()
-                .filter(|ms| *ms > 0)
-                .map(std::time::Duration::from_millis)
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        "MIZAN_CACHE_TIMEOUT_MS",
-                        format!("`{ms}` is not a positive number of milliseconds"),
-                    )
-                })?,
-            None => std::time::Duration::from_millis(DEFAULT_CACHE_TIMEOUT_MS),
+        let positive = |var: &'static str, default: u64, unit: &str| match get(var) {
+            Some(text) => text.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                ConfigError::new(var, format!("`{text}` is not a positive number of {unit}"))
+            }),
+            None => Ok(default),
+        };
+        let cache_timeout = std::time::Duration::from_millis(positive(
+            "MIZAN_CACHE_TIMEOUT_MS",
+            DEFAULT_CACHE_TIMEOUT_MS,
+            "milliseconds",
+        )?);
+        let database_max_connections = u32::try_from(positive(
+            "DATABASE_MAX_CONNECTIONS",
+            DEFAULT_DATABASE_MAX_CONNECTIONS,
+            "connections",
+        )?)
+        .map_err(|_| ConfigError::new("DATABASE_MAX_CONNECTIONS", "too many connections"))?;
+        let database_wait = std::time::Duration::from_secs(positive(
+            "MIZAN_DB_WAIT_SECS",
+            DEFAULT_DATABASE_WAIT_SECS,
+            "seconds",
+        )?);
+
+        let behind_proxy = match get("MIZAN_BEHIND_PROXY").as_deref() {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "MIZAN_BEHIND_PROXY",
+                    format!("`{other}` is not `true` or `false`"),
+                ));
+            }
         };
 
         Ok(Self {
@@ -210,6 +242,9 @@ impl Config {
             site_url,
             metrics_token,
             cache_timeout,
+            database_max_connections,
+            database_wait,
+            behind_proxy,
         })
     }
 }
@@ -411,6 +446,9 @@ mod tests {
             ("MIZAN_SITE_URL", "https://example.com/app"),
             ("MIZAN_CACHE_TIMEOUT_MS", "0"),
             ("MIZAN_CACHE_TIMEOUT_MS", "fast"),
+            ("DATABASE_MAX_CONNECTIONS", "-1"),
+            ("MIZAN_DB_WAIT_SECS", "forever"),
+            ("MIZAN_BEHIND_PROXY", "maybe"),
         ];
         for (var, value) in cases {
             assert_eq!(

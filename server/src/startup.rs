@@ -15,7 +15,7 @@ use mizan::config::Config;
 use mizan::forms;
 use mizan::server::rate_limit::LoginLimiter;
 use mizan::server::redis_client::{self, Redis};
-use mizan::server::session_store::session_layer;
+use mizan::server::sessions::Sessions;
 use mizan::server::{AppState, csrf, db, error_status, headers, health, metrics, telemetry};
 use sqlx::AnyPool;
 use sqlx::migrate::{MigrateError, Migrator};
@@ -36,8 +36,8 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    /// The database could not be opened or reached.
-    #[error("cannot open the database: {0}")]
+    /// The database could not be opened or reached (after waiting for it).
+    #[error("cannot open the database (DATABASE_URL): {0}")]
     Database(#[source] sqlx::Error),
     /// A migration failed.
     #[error("cannot apply the migrations: {0}")]
@@ -85,6 +85,8 @@ impl Application {
             leptos.site_addr = bound;
         }
 
+        let sessions = Sessions::new(pool.clone(), redis.as_ref().map(|r| r.connection.clone()));
+        sessions.prune_expired();
         let state = AppState {
             config: Arc::new(config),
             db: pool,
@@ -98,7 +100,7 @@ impl Application {
         };
         Ok(Self {
             listener,
-            router: router(state.clone()),
+            router: router(state.clone(), sessions),
             state,
         })
     }
@@ -136,9 +138,13 @@ impl Application {
 /// # Errors
 /// [`StartupError::Database`] or [`StartupError::Migrate`].
 pub async fn open_database(config: &Config) -> Result<AnyPool, StartupError> {
-    let pool = db::connect(config.database_url.expose())
-        .await
-        .map_err(StartupError::Database)?;
+    let pool = db::connect_waiting(
+        config.database_url.expose(),
+        config.database_max_connections,
+        config.database_wait,
+    )
+    .await
+    .map_err(StartupError::Database)?;
     db::migrate(&pool, &MIGRATOR).await?;
     Ok(pool)
 }
@@ -172,7 +178,7 @@ pub fn open_cache(config: &Config, redis: Option<&Redis>) -> Cache {
 /// Every route of the site (health checks, pages, server functions, static files) behind
 /// the layers, outermost first: tracing, compression, `Cache-Control`, body limit, CSRF
 /// check, sessions, form posts to pages (without JavaScript), error statuses.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, sessions: Sessions) -> Router {
     let pages = generate_route_list(App);
     let leptos = state.leptos.clone();
     let production = state.config.environment.is_production();
@@ -191,7 +197,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .fallback_service(routes)
         .layer(axum::middleware::from_fn(forms::accept_page_posts))
-        .layer(session_layer(state.db.clone(), production))
+        .layer(sessions.layer(production))
         .layer(axum::middleware::from_fn_with_state(
             state,
             csrf::reject_cross_site,

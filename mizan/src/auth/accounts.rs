@@ -1,8 +1,9 @@
 //! Sign-up, sign-in and sign-out: the flows behind the app's account server functions.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
+use axum::http::HeaderMap;
 use tower_sessions::Session;
 
 use super::{CurrentUser, password, session, users};
@@ -50,10 +51,7 @@ pub async fn sign_up(email: &str, password: String, name: &str) -> Result<Curren
 /// [`AppError::Internal`].
 pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppError> {
     let state = state()?;
-    let client = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .ok()
-        .map(|ConnectInfo(addr)| addr.ip());
+    let client = client_ip(state.config.behind_proxy).await;
     state.login_limiter.check(client, email)?;
 
     let record = users::find_for_login(&state.db, email.trim()).await?;
@@ -68,10 +66,57 @@ pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppErr
     Ok(user)
 }
 
+/// The address of the client: the peer of the connection, or behind a proxy
+/// (`MIZAN_BEHIND_PROXY`), the address the proxy appended last to `X-Forwarded-For`.
+async fn client_ip(behind_proxy: bool) -> Option<IpAddr> {
+    if behind_proxy {
+        let headers = leptos_axum::extract::<HeaderMap>().await.ok()?;
+        return forwarded_for(&headers);
+    }
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// The last address of `X-Forwarded-For`: the one our proxy saw (earlier ones are the
+/// client's to invent).
+fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .next_back()
+        .and_then(|last| last.trim().parse().ok())
+}
+
 /// Signs out: the session is deleted and its cookie cleared.
 ///
 /// # Errors
 /// [`AppError::Internal`] when the session store fails.
 pub async fn log_out() -> Result<(), AppError> {
     session::log_out(&request_session().await?).await
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn the_proxy_address_is_the_last_forwarded_one() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(forwarded_for(&headers), None);
+        headers.append(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 10.0.0.7"),
+        );
+        headers.append("x-forwarded-for", HeaderValue::from_static("203.0.113.9"));
+        assert_eq!(
+            forwarded_for(&headers),
+            Some(IpAddr::from([203, 0, 113, 9]))
+        );
+    }
 }

@@ -33,10 +33,11 @@ pub struct LoginRecord {
     pub is_active: bool,
 }
 
-// sqlx's Any driver cannot read SQLite booleans, so flags are read as 0/1 integers
-// (the same SQL works on PostgreSQL).
+// sqlx's Any driver cannot read SQLite booleans, so flags are read as 0/1 integers; the
+// CASE makes the same SQL work on PostgreSQL, which casts no boolean to BIGINT.
 const USER_COLUMNS: &str = "id, email, name, \
-     CAST(is_staff AS BIGINT) AS is_staff, CAST(is_superuser AS BIGINT) AS is_superuser";
+     CAST(CASE WHEN is_staff THEN 1 ELSE 0 END AS BIGINT) AS is_staff, \
+     CAST(CASE WHEN is_superuser THEN 1 ELSE 0 END AS BIGINT) AS is_superuser";
 
 fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     row.try_get::<i64, _>(column).map(|value| value != 0)
@@ -107,7 +108,7 @@ pub async fn email_taken(pool: &AnyPool, email: &str) -> Result<bool, AppError> 
 /// [`AppError::Internal`] when the database fails.
 pub async fn find_for_login(pool: &AnyPool, email: &str) -> Result<Option<LoginRecord>, AppError> {
     let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS}, password_hash, CAST(is_active AS BIGINT) AS is_active \
+        "SELECT {USER_COLUMNS}, password_hash, CAST(CASE WHEN is_active THEN 1 ELSE 0 END AS BIGINT) AS is_active \
          FROM users WHERE lower(email) = lower($1)"
     ))
     .bind(email)

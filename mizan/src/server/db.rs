@@ -6,16 +6,16 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::{AnyPool, Executor};
 
-/// Opens a pool for `url` (`sqlite://…` or `postgres://…`).
+/// Opens a pool of at most `max_connections` for `url` (`sqlite://…` or `postgres://…`).
 ///
 /// SQLite connections are put in WAL mode so that readers do not wait for a writer.
 ///
 /// # Errors
 /// The driver's error when the database cannot be reached or opened.
-pub async fn connect(url: &str) -> Result<AnyPool, sqlx::Error> {
+pub async fn connect(url: &str, max_connections: u32) -> Result<AnyPool, sqlx::Error> {
     install_default_drivers();
     AnyPoolOptions::new()
-        .max_connections(10)
+        .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
         .after_connect(|conn, _meta| {
             Box::pin(async move {
@@ -28,6 +28,31 @@ pub async fn connect(url: &str) -> Result<AnyPool, sqlx::Error> {
         })
         .connect(url)
         .await
+}
+
+/// [`connect`], trying again (every 0.25 s, doubling up to 2 s) until `wait` has passed:
+/// a database that starts beside the server (compose, CI) may answer a moment later.
+///
+/// # Errors
+/// The last error, once `wait` is over.
+pub async fn connect_waiting(
+    url: &str,
+    max_connections: u32,
+    wait: Duration,
+) -> Result<AnyPool, sqlx::Error> {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut pause = Duration::from_millis(250);
+    loop {
+        match connect(url, max_connections).await {
+            Ok(pool) => return Ok(pool),
+            Err(e) if tokio::time::Instant::now() + pause < deadline => {
+                tracing::warn!(error = %e, "the database does not answer yet; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Applies the migrations that have not run yet.

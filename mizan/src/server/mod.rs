@@ -8,7 +8,7 @@ pub mod health;
 pub mod metrics;
 pub mod rate_limit;
 pub mod redis_client;
-pub mod session_store;
+pub mod sessions;
 pub mod shutdown;
 pub mod state;
 pub mod telemetry;

@@ -39,3 +39,23 @@ pub async fn connect(url: &str) -> redis::RedisResult<Redis> {
         .await?;
     Ok(Redis { client, connection })
 }
+
+/// Runs `command` on `connection`, once more if the connection had dropped (Redis
+/// restarted): the first command after a restart fails on the dead connection while
+/// the manager opens a new one, and nobody should see that as an error.
+///
+/// # Errors
+/// Redis' error, when the second try fails too or the first failed otherwise.
+pub async fn query<T: redis::FromRedisValue>(
+    connection: &ConnectionManager,
+    command: &redis::Cmd,
+) -> redis::RedisResult<T> {
+    let mut connection = connection.clone();
+    match command.query_async(&mut connection).await {
+        Err(e) if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() => {
+            tracing::debug!(error = %e, "Redis connection dropped; trying once more");
+            command.query_async(&mut connection).await
+        }
+        result => result,
+    }
+}

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TEST_PASSWORD, TestApp, spawn_app};
+use crate::helpers::{TEST_PASSWORD, TestApp, spawn_app, spawn_app_with};
 
 /// The five kinds of caller.
 struct Callers {
@@ -250,6 +250,40 @@ async fn login_attempts_are_rate_limited_per_account() {
     assert!((1..=61).contains(&retry_after), "{retry_after}");
     let (_, body) = status_and_body(limited).await;
     assert_eq!(body["error"], "rate_limited");
+}
+
+#[tokio::test]
+async fn behind_a_proxy_each_forwarded_client_has_its_own_login_limit() {
+    let app = spawn_app_with(&[("MIZAN_BEHIND_PROXY", "true".to_owned())]).await;
+    let attempt = async |client_ip: &str, n: usize| {
+        app.visitor()
+            .post(app.url("/api/login"))
+            .header("x-forwarded-for", format!("6.6.6.6, {client_ip}"))
+            .form(&[
+                ("email", format!("nobody{n}@example.com")),
+                ("password", "wrong".into()),
+            ])
+            .send()
+            .await
+            .expect("request")
+            .status()
+    };
+    // 20 a minute per client, whatever the accounts.
+    for n in 0..20 {
+        assert_eq!(
+            attempt("203.0.113.1", n).await,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    assert_eq!(
+        attempt("203.0.113.1", 20).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy is not held back by the first.
+    assert_eq!(
+        attempt("203.0.113.2", 21).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
 
 #[tokio::test]

@@ -7,100 +7,25 @@ use app::channels::chat::{ChatChannel, ChatMessage};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
-use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use crate::chat_client::{self, Socket, closed_within, next_json, next_within, say};
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::redis_server::RedisServer;
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// Opens `/ws/chat?room=<room>` with `cookie` (and `origin`, when given): the socket, or
-/// the HTTP status and JSON body of the refusal.
 async fn open(
     app: &TestApp,
     room: &str,
     cookie: Option<&str>,
     origin: Option<&str>,
 ) -> Result<Socket, (u16, Value)> {
-    let url = format!("ws://{}/ws/chat?room={room}", app.addr);
-    let mut request = url.into_client_request().expect("request");
-    if let Some(cookie) = cookie {
-        request
-            .headers_mut()
-            .insert("cookie", HeaderValue::from_str(cookie).expect("cookie"));
-    }
-    if let Some(origin) = origin {
-        request
-            .headers_mut()
-            .insert("origin", HeaderValue::from_str(origin).expect("origin"));
-    }
-    match tokio_tungstenite::connect_async(request).await {
-        Ok((socket, _)) => Ok(socket),
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-            let status = response.status().as_u16();
-            let body = response
-                .body()
-                .as_ref()
-                .and_then(|body| serde_json::from_slice(body).ok())
-                .unwrap_or(Value::Null);
-            Err((status, body))
-        }
-        Err(e) => panic!("handshake failed: {e}"),
-    }
+    chat_client::open(app.addr, room, cookie, origin).await
 }
 
 async fn connected(app: &TestApp, room: &str, cookie: &str) -> Socket {
     open(app, room, Some(cookie), None)
         .await
         .expect("connected")
-}
-
-async fn say(socket: &mut Socket, text: &str) {
-    socket
-        .send(Message::text(json!({ "text": text }).to_string()))
-        .await
-        .expect("sent");
-}
-
-/// The next JSON text frame (pings are answered on the way), within two seconds.
-async fn next_json(socket: &mut Socket) -> Value {
-    next_within(socket, Duration::from_secs(2))
-        .await
-        .expect("a frame arrives")
-}
-
-async fn next_within(socket: &mut Socket, wait: Duration) -> Option<Value> {
-    timeout(wait, async {
-        loop {
-            match socket.next().await {
-                Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).ok(),
-                Some(Ok(_)) => continue,
-                _ => return None,
-            }
-        }
-    })
-    .await
-    .ok()
-    .flatten()
-}
-
-/// Whether the server closes `socket` within `wait` (frames before the close are skipped).
-async fn closed_within(socket: &mut Socket, wait: Duration) -> bool {
-    timeout(wait, async {
-        loop {
-            match socket.next().await {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => continue,
-            }
-        }
-    })
-    .await
-    .is_ok()
 }
 
 #[tokio::test]
@@ -376,10 +301,7 @@ async fn live_connections_are_pinged_and_silent_ones_closed() {
     let app = spawn_app().await;
     let router = quick::routes()
         .into_router()
-        .layer(mizan::server::session_store::session_layer(
-            app.state.db.clone(),
-            false,
-        ))
+        .layer(mizan::server::sessions::Sessions::new(app.state.db.clone(), None).layer(false))
         .with_state(app.state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

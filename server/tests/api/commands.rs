@@ -2,17 +2,19 @@
 
 use std::process::Command;
 
+use crate::helpers::{TestSettings, spawn_app_from};
 use reqwest::StatusCode;
-use tempfile::TempDir;
 
-use crate::helpers::spawn_app_in;
-
-fn createsuperuser(data_dir: &TempDir, args: &[&str], password: Option<&str>) -> (bool, String) {
+fn createsuperuser(
+    settings: &TestSettings,
+    args: &[&str],
+    password: Option<&str>,
+) -> (bool, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
     command
         .env_clear()
-        .env("MIZAN_DATA_DIR", data_dir.path())
-        .current_dir(data_dir.path())
+        .envs(settings.env())
+        .current_dir(settings.data_dir.path())
         .arg("createsuperuser")
         .args(args);
     if let Some(password) = password {
@@ -26,9 +28,9 @@ fn createsuperuser(data_dir: &TempDir, args: &[&str], password: Option<&str>) ->
 
 #[tokio::test]
 async fn no_input_mode_creates_a_superuser_who_can_sign_in() {
-    let data_dir = tempfile::tempdir().expect("tempdir");
+    let settings = TestSettings::new(&[]).await;
     let (ok, output) = createsuperuser(
-        &data_dir,
+        &settings,
         &["--email", "root@example.com", "--no-input"],
         Some("a long enough password"),
     );
@@ -38,7 +40,7 @@ async fn no_input_mode_creates_a_superuser_who_can_sign_in() {
         "{output}"
     );
 
-    let app = spawn_app_in(data_dir, &[]).await;
+    let app = spawn_app_from(settings).await;
     let root = app.visitor();
     let login = app
         .call(
@@ -64,9 +66,9 @@ async fn no_input_mode_creates_a_superuser_who_can_sign_in() {
 
 #[tokio::test]
 async fn no_input_mode_refuses_missing_or_weak_input_and_writes_nothing() {
-    let data_dir = tempfile::tempdir().expect("tempdir");
+    let settings = TestSettings::new(&[]).await;
     let (ok, output) = createsuperuser(
-        &data_dir,
+        &settings,
         &["--email", "root@example.com", "--no-input"],
         None,
     );
@@ -74,19 +76,19 @@ async fn no_input_mode_refuses_missing_or_weak_input_and_writes_nothing() {
     assert!(output.contains("MIZAN_SUPERUSER_PASSWORD"), "{output}");
 
     let (ok, output) = createsuperuser(
-        &data_dir,
+        &settings,
         &["--email", "root@example.com", "--no-input"],
         Some("short"),
     );
     assert!(!ok);
     assert!(output.contains("password"), "{output}");
 
-    let (ok, output) = createsuperuser(&data_dir, &["--no-input"], Some("a long enough password"));
+    let (ok, output) = createsuperuser(&settings, &["--no-input"], Some("a long enough password"));
     assert!(!ok);
     assert!(output.contains("--email"), "{output}");
     assert!(!output.contains("panicked"), "{output}");
 
-    let app = spawn_app_in(data_dir, &[]).await;
+    let app = spawn_app_from(settings).await;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(&app.state.db)
         .await

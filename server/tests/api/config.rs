@@ -39,9 +39,22 @@ fn unreadable_listen_address_fails_fast_and_says_why() {
 }
 
 #[test]
-fn unreachable_database_fails_fast_and_says_why() {
-    let (ok, stderr) = run_server(&[("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")]);
+fn an_unreachable_database_is_waited_for_then_named() {
+    let started = std::time::Instant::now();
+    let (ok, stderr) = run_server(&[
+        ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
+        ("MIZAN_DB_WAIT_SECS", "2"),
+    ]);
+    let waited = started.elapsed();
     assert!(!ok);
-    assert!(stderr.contains("cannot open the database"), "{stderr}");
+    assert!(
+        stderr.contains("cannot open the database (DATABASE_URL)"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        waited >= std::time::Duration::from_millis(1500)
+            && waited < std::time::Duration::from_secs(10),
+        "waited {waited:?} for a database told to wait 2 s"
+    );
 }

@@ -1,4 +1,6 @@
-//! `spawn_app()`: a real server on a free port with its own data directory.
+//! `spawn_app()`: a real server on a free port with its own data directory and database:
+//! a SQLite file, or, when `TEST_DATABASE_URL` names a PostgreSQL server (as
+//! `./scripts/test` does for its second run), a database of its own there.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -10,6 +12,7 @@ use mizan::server::AppState;
 use reqwest::cookie::{CookieStore, Jar};
 use server::startup::Application;
 use tempfile::TempDir;
+
 use tokio::sync::oneshot;
 
 /// The password every test account uses.
@@ -21,8 +24,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// Its shared state (the database pool among it).
     pub state: AppState,
-    /// Its data directory; deleted when the test ends.
-    pub data_dir: TempDir,
+    /// Its data directory and database.
+    pub settings: TestSettings,
     /// An HTTP client that does not follow redirects.
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
@@ -130,8 +133,8 @@ impl TestApp {
     }
 
     /// Stops the server gracefully, waits for it to finish and closes its database pool.
-    /// Returns the data directory, so that a test can start a server on it again.
-    pub async fn shutdown(mut self) -> std::io::Result<TempDir> {
+    /// Returns its settings, so that a test can start a server on the same data again.
+    pub async fn shutdown(mut self) -> std::io::Result<TestSettings> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -139,19 +142,83 @@ impl TestApp {
             server.await.expect("server task does not panic")?;
         }
         self.state.db.close().await;
-        Ok(self.data_dir)
+        Ok(self.settings)
     }
 }
 
-/// Settings for a test server: a fresh data directory and port 0, plus `extra`
-/// variables (`REDIS_URL`, …).
-pub fn test_config(data_dir: &TempDir, extra: &[(&str, String)]) -> Config {
-    let mut vars = HashMap::from([
-        ("MIZAN_DATA_DIR", data_dir.path().display().to_string()),
-        ("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_owned()),
-    ]);
-    vars.extend(extra.iter().cloned());
-    Config::load(|name| vars.get(name).cloned()).expect("test settings are valid")
+/// Where a test server keeps its data, and its extra settings.
+pub struct TestSettings {
+    /// Its data directory; deleted when the test ends.
+    pub data_dir: TempDir,
+    /// Variables beyond the data directory and the port (`DATABASE_URL`, `REDIS_URL`…).
+    pub vars: Vec<(&'static str, String)>,
+}
+
+impl TestSettings {
+    /// A fresh data directory and database, and `extra`.
+    pub async fn new(extra: &[(&'static str, String)]) -> Self {
+        let mut vars = extra.to_vec();
+        if let Some(admin) = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            && !vars.iter().any(|(name, _)| *name == "DATABASE_URL")
+        {
+            vars.push(("DATABASE_URL", fresh_postgres_database(&admin).await));
+        }
+        Self {
+            data_dir: tempfile::tempdir().expect("temporary data directory"),
+            vars,
+        }
+    }
+
+    /// Whether the database is PostgreSQL (otherwise a SQLite file in the data directory).
+    pub fn is_postgres(&self) -> bool {
+        self.vars.iter().any(|(name, _)| *name == "DATABASE_URL")
+    }
+
+    /// The environment of the server binary run with these settings.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        let mut env = vec![("MIZAN_DATA_DIR", self.data_dir.path().display().to_string())];
+        env.extend(self.vars.iter().cloned());
+        env
+    }
+
+    /// The settings of an in-process server on port 0.
+    pub fn config(&self) -> Config {
+        let mut vars: HashMap<&str, String> = self.env().into_iter().collect();
+        vars.insert("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_owned());
+        Config::load(|name| vars.get(name).cloned()).expect("test settings are valid")
+    }
+}
+
+/// Creates an empty database on the PostgreSQL server of `admin_url` and returns its URL.
+async fn fresh_postgres_database(admin_url: &str) -> String {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let name = format!("mizan_test_{}", uuid_like());
+    let mut admin = sqlx::AnyConnection::connect(admin_url)
+        .await
+        .expect("TEST_DATABASE_URL answers");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("a test database is created");
+    let _ = admin.close().await;
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url, |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+/// 32 random hex digits.
+fn uuid_like() -> String {
+    use std::fmt::Write as _;
+    rand::random::<[u8; 16]>()
+        .iter()
+        .fold(String::new(), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
 }
 
 /// Leptos options as cargo-leptos would give them, with no built assets.
@@ -162,24 +229,23 @@ pub fn test_leptos_options() -> LeptosOptions {
         .build()
 }
 
-/// Starts a server on a free port with a fresh SQLite database.
+/// Starts a server on a free port with a fresh data directory and database.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
-/// Starts a server with a fresh SQLite database and these extra settings.
-pub async fn spawn_app_with(extra: &[(&str, String)]) -> TestApp {
-    let data_dir = tempfile::tempdir().expect("temporary data directory");
-    spawn_app_in(data_dir, extra).await
+/// Starts a server with a fresh data directory and database and these extra settings.
+pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
+    spawn_app_from(TestSettings::new(extra).await).await
 }
 
-/// Starts a server that keeps its data in `data_dir`.
-pub async fn spawn_app_in(data_dir: TempDir, extra: &[(&str, String)]) -> TestApp {
+/// Starts a server on `settings` (fresh, or those of a server that stopped).
+pub async fn spawn_app_from(settings: TestSettings) -> TestApp {
     // Silent by default; `TEST_LOG=1 cargo test` shows the server's logs.
     if std::env::var_os("TEST_LOG").is_some() {
         mizan::server::telemetry::init(mizan::config::Environment::Development);
     }
-    let app = Application::build(test_config(&data_dir, extra), test_leptos_options())
+    let app = Application::build(settings.config(), test_leptos_options())
         .await
         .expect("the application builds");
     let addr = app.local_addr();
@@ -195,7 +261,7 @@ pub async fn spawn_app_in(data_dir: TempDir, extra: &[(&str, String)]) -> TestAp
     TestApp {
         addr,
         state,
-        data_dir,
+        settings,
         client,
         stop: Some(stop),
         server: Some(server),

@@ -1,5 +1,6 @@
 //! Integration tests: the real server on a random port, with a fresh database each.
 
+mod chat_client;
 mod helpers;
 mod redis_server;
 
@@ -13,4 +14,5 @@ mod guarded_pages;
 mod health;
 mod migrations;
 mod pages;
+mod scaleout;
 mod signals;

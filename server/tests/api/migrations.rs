@@ -1,8 +1,8 @@
-//! Start-up applies the migrations to a fresh SQLite file, once.
+//! Start-up applies the migrations to a fresh database (SQLite or PostgreSQL), once.
 
 use server::startup::MIGRATOR;
 
-use crate::helpers::{spawn_app, spawn_app_in};
+use crate::helpers::{spawn_app, spawn_app_from};
 
 async fn applied_versions(app: &crate::helpers::TestApp) -> Vec<i64> {
     sqlx::query_scalar::<_, i64>(
@@ -16,10 +16,12 @@ async fn applied_versions(app: &crate::helpers::TestApp) -> Vec<i64> {
 #[tokio::test]
 async fn fresh_database_gets_every_migration() {
     let app = spawn_app().await;
-    assert!(
-        app.data_dir.path().join("mizan.db").is_file(),
-        "the SQLite file is created in the data directory"
-    );
+    if !app.settings.is_postgres() {
+        assert!(
+            app.settings.data_dir.path().join("mizan.db").is_file(),
+            "the SQLite file is created in the data directory"
+        );
+    }
     let expected: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
     assert!(!expected.is_empty());
     assert_eq!(applied_versions(&app).await, expected);
@@ -32,20 +34,27 @@ async fn fresh_database_gets_every_migration() {
 }
 
 #[tokio::test]
-async fn restart_on_the_same_database_keeps_data_and_migrates_nothing_twice() {
+async fn restart_on_the_same_database_keeps_data_prunes_sessions_and_migrates_nothing_twice() {
     let first = spawn_app().await;
-    sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ('kept', '{}', 0)")
-        .execute(&first.state.db)
-        .await
-        .expect("insert");
+    sqlx::query(
+        "INSERT INTO sessions (id, data, expires_at) VALUES ('kept', '{}', 4102444800), \
+         ('expired', '{}', 0)",
+    )
+    .execute(&first.state.db)
+    .await
+    .expect("insert");
     let before = applied_versions(&first).await;
-    let data_dir = first.shutdown().await.expect("clean shutdown");
+    let settings = first.shutdown().await.expect("clean shutdown");
 
-    let second = spawn_app_in(data_dir, &[]).await;
+    let second = spawn_app_from(settings).await;
     assert_eq!(applied_versions(&second).await, before);
-    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE id = 'kept'")
-        .fetch_one(&second.state.db)
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions ORDER BY id")
+        .fetch_all(&second.state.db)
         .await
-        .expect("count");
-    assert_eq!(kept, 1);
+        .expect("sessions");
+    assert_eq!(
+        ids,
+        ["kept"],
+        "live sessions stay; expired ones are pruned at start-up"
+    );
 }

@@ -14,6 +14,8 @@ use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use tokio::sync::broadcast;
 
+use crate::server::redis_client::query;
+
 /// A frame as it travels: encoded once, shared by every member (cloning it only counts a
 /// reference).
 pub type Frame = axum::extract::ws::Utf8Bytes;
@@ -137,12 +139,9 @@ impl Hub {
                 Ok(())
             }
             Some(connection) => {
-                let mut connection = connection.clone();
-                redis::cmd("PUBLISH")
-                    .arg(format!("{PREFIX}{group}"))
-                    .arg(frame.as_str())
-                    .query_async::<()>(&mut connection)
-                    .await?;
+                let mut command = redis::cmd("PUBLISH");
+                command.arg(format!("{PREFIX}{group}")).arg(frame.as_str());
+                query::<()>(connection, &command).await?;
                 Ok(())
             }
         }

@@ -1,4 +1,5 @@
-//! Sessions kept in the database (the `sessions` table), for SQLite and PostgreSQL alike.
+//! Sessions kept in the database (the `sessions` table), for SQLite and PostgreSQL alike:
+//! the default store.
 
 use async_trait::async_trait;
 use sqlx::AnyPool;
@@ -100,24 +101,4 @@ impl ExpiredDeletion for DbSessionStore {
             .map_err(backend)?;
         Ok(())
     }
-}
-
-/// How long a session lives without a request.
-const SESSION_IDLE_DAYS: i64 = 14;
-
-/// The session layer: cookie `mizan_session`, `HttpOnly`, `SameSite=Lax`, `Secure` in
-/// production, expiring after two weeks without a visit, stored in the database.
-pub fn session_layer(
-    pool: AnyPool,
-    production: bool,
-) -> tower_sessions::SessionManagerLayer<DbSessionStore> {
-    use tower_sessions::cookie::SameSite;
-    tower_sessions::SessionManagerLayer::new(DbSessionStore::new(pool))
-        .with_name("mizan_session")
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(production)
-        .with_expiry(tower_sessions::Expiry::OnInactivity(time::Duration::days(
-            SESSION_IDLE_DAYS,
-        )))
 }

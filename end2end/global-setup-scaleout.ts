@@ -1,0 +1,19 @@
+import { execFileSync } from "node:child_process";
+import { superuser } from "./global-setup";
+
+/** The superuser, created in the shared database with the real `createsuperuser`. */
+export default function globalSetup() {
+  execFileSync(
+    "../target/release/server",
+    ["createsuperuser", "--email", superuser.email, "--name", "Root", "--no-input"],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: process.env.E2E_DATABASE_URL ?? "",
+        MIZAN_DATA_DIR: ".data-scaleout",
+        MIZAN_SUPERUSER_PASSWORD: superuser.password,
+      },
+      stdio: "inherit",
+    },
+  );
+}

@@ -1,0 +1,102 @@
+//! Sessions: the cookie, and where the records live (the database by default, Redis with
+//! `REDIS_URL`).
+
+mod database;
+mod redis_store;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::AnyPool;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
+
+pub use database::DbSessionStore;
+pub use redis_store::RedisSessionStore;
+
+/// How long a session lives without a request.
+const SESSION_IDLE_DAYS: i64 = 14;
+
+/// How often expired sessions are removed from the database.
+const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// The session store the server uses: one type, whichever backend.
+#[derive(Debug, Clone)]
+pub enum Sessions {
+    /// In the `sessions` table.
+    Database(DbSessionStore),
+    /// In Redis.
+    Redis(RedisSessionStore),
+}
+
+impl Sessions {
+    /// Redis when there is one, the database otherwise.
+    pub fn new(pool: AnyPool, redis: Option<redis::aio::ConnectionManager>) -> Self {
+        match redis {
+            Some(connection) => Self::Redis(RedisSessionStore::new(connection)),
+            None => Self::Database(DbSessionStore::new(pool)),
+        }
+    }
+
+    /// Removes expired sessions now and then, for the database store (Redis expires its
+    /// keys by itself). Runs until the server stops.
+    pub fn prune_expired(&self) {
+        if let Self::Database(store) = self {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(PRUNE_EVERY);
+                loop {
+                    every.tick().await;
+                    if let Err(e) = store.delete_expired().await {
+                        tracing::warn!(error = %e, "cannot remove expired sessions");
+                    }
+                }
+            });
+        }
+    }
+
+    /// The session layer: cookie `mizan_session`, `HttpOnly`, `SameSite=Lax`, `Secure` in
+    /// production, expiring after two weeks without a visit.
+    pub fn layer(self, production: bool) -> tower_sessions::SessionManagerLayer<Self> {
+        use tower_sessions::cookie::SameSite;
+        tower_sessions::SessionManagerLayer::new(self)
+            .with_name("mizan_session")
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(production)
+            .with_expiry(tower_sessions::Expiry::OnInactivity(time::Duration::days(
+                SESSION_IDLE_DAYS,
+            )))
+    }
+}
+
+#[async_trait]
+impl SessionStore for Sessions {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Self::Database(store) => store.create(record).await,
+            Self::Redis(store) => store.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Self::Database(store) => store.save(record).await,
+            Self::Redis(store) => store.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Self::Database(store) => store.load(id).await,
+            Self::Redis(store) => store.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Self::Database(store) => store.delete(id).await,
+            Self::Redis(store) => store.delete(id).await,
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! A chat client for the tests: open `/ws/chat`, say something, read what comes.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// A client's end of a WebSocket.
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Opens `/ws/chat?room=<room>` on the server at `addr` with `cookie` (and `origin`, when
+/// given): the socket, or the HTTP status and JSON body of the refusal.
+pub async fn open(
+    addr: SocketAddr,
+    room: &str,
+    cookie: Option<&str>,
+    origin: Option<&str>,
+) -> Result<Socket, (u16, Value)> {
+    let url = format!("ws://{addr}/ws/chat?room={room}");
+    let mut request = url.into_client_request().expect("request");
+    if let Some(cookie) = cookie {
+        request
+            .headers_mut()
+            .insert("cookie", HeaderValue::from_str(cookie).expect("cookie"));
+    }
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", HeaderValue::from_str(origin).expect("origin"));
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            let status = response.status().as_u16();
+            let body = response
+                .body()
+                .as_ref()
+                .and_then(|body| serde_json::from_slice(body).ok())
+                .unwrap_or(Value::Null);
+            Err((status, body))
+        }
+        Err(e) => panic!("handshake failed: {e}"),
+    }
+}
+
+/// Sends `{"text": text}`.
+pub async fn say(socket: &mut Socket, text: &str) {
+    socket
+        .send(Message::text(json!({ "text": text }).to_string()))
+        .await
+        .expect("sent");
+}
+
+/// The next JSON text frame (pings are answered on the way), within two seconds.
+pub async fn next_json(socket: &mut Socket) -> Value {
+    next_within(socket, Duration::from_secs(2))
+        .await
+        .expect("a frame arrives")
+}
+
+/// The next JSON text frame within `wait`, if one comes.
+pub async fn next_within(socket: &mut Socket, wait: Duration) -> Option<Value> {
+    timeout(wait, async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).ok(),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// Whether the server closes `socket` within `wait` (frames before the close are skipped).
+pub async fn closed_within(socket: &mut Socket, wait: Duration) -> bool {
+    timeout(wait, async {
+        loop {
+            match socket.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
