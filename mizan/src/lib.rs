@@ -6,6 +6,7 @@
 //!
 //! # Layout
 //! - [`error`]: [`AppError`], the typed error of server functions, with its HTTP status.
+//! - [`assets`]: the stylesheet link, with its hashed name found once.
 //! - [`auth`]: the current user and auth levels; (ssr) passwords, sessions, the users
 //!   table and the sign-in flows.
 //! - [`channels`]: typed WebSocket channels: groups, authorization, the hub
@@ -22,6 +23,7 @@
 //!   migrations, sessions, CSRF and error-status layers, rate limits, health endpoints,
 //!   logging, request tracing and graceful shutdown.
 
+pub mod assets;
 pub mod auth;
 pub mod channels;
 pub mod context;

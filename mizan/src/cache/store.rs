@@ -113,6 +113,12 @@ impl Store {
             Self::Memory { entries, versions } => {
                 let version = Self::memory_version(versions, name);
                 let key = format!("{}v{version}{suffix}", prefix(name));
+                // Hits are the common case: a plain read, without the entry API's
+                // coalescing machinery, which only misses need.
+                if let Some(stored) = entries.get(&key).await {
+                    metrics.record(name, Outcome::Hit);
+                    return Ok(stored.json);
+                }
                 let entry = entries
                     .entry(key)
                     .or_try_insert_with(async { init.await.map(|json| Stored { json, ttl }) })

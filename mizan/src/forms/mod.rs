@@ -42,7 +42,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use field::{FieldType, REQUIRED};
-pub use handle::FormHandle;
+pub use handle::{FormHandle, FormState};
 pub use rules::Rule;
 pub use schema::{FieldKind, FieldSchema, FormSchema};
 pub use view::MizanForm;

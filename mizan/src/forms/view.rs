@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{FORM_FIELD, FieldKind, FieldSchema, Form, FormHandle};
+use super::{FORM_FIELD, FieldKind, FieldSchema, Form, FormHandle, FormState};
 
 /// Renders every field of `F` with its label, help and error, a form-level error line and
 /// a submit button.
@@ -19,7 +19,13 @@ pub fn MizanForm<F: Form>(
     #[prop(into)]
     submit_label: String,
 ) -> impl IntoView {
-    let fields = F::schema()
+    // Everything below is the same code for every form: only the state is passed on.
+    form_view(form.state(), submit_label)
+}
+
+fn form_view(form: FormState, submit_label: String) -> impl IntoView {
+    let fields = form
+        .schema()
         .fields
         .iter()
         .map(|field| view! { <Field form=form field=field/> })
@@ -30,13 +36,13 @@ pub fn MizanForm<F: Form>(
                 method="post"
                 class="mizan-form"
                 novalidate
-                data-form=F::NAME
+                data-form=form.name()
                 on:submit=move |ev| {
                     ev.prevent_default();
                     form.submit();
                 }
             >
-                <input type="hidden" name=FORM_FIELD value=F::NAME/>
+                <input type="hidden" name=FORM_FIELD value=form.name()/>
                 <p class="form-error" role="alert">{move || form.form_error()}</p>
                 {fields}
                 <button type="submit" disabled=move || form.pending()>{submit_label}</button>
@@ -47,9 +53,9 @@ pub fn MizanForm<F: Form>(
 
 /// One labelled input with its help text and error line.
 #[component]
-fn Field<F: Form>(form: FormHandle<F>, field: &'static FieldSchema) -> impl IntoView {
+fn Field(form: FormState, field: &'static FieldSchema) -> impl IntoView {
     let name: &'static str = &field.name;
-    let id = format!("{}-{name}", F::NAME);
+    let id = format!("{}-{name}", form.name());
     let error_id = format!("{id}-error");
     let help_id = format!("{id}-help");
     let invalid = move || form.error(name).is_some().to_string();

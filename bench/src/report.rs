@@ -1,0 +1,189 @@
+//! The figures of a bench run, and the markdown table they make.
+
+use std::fmt::Write as _;
+
+use crate::sizes::{DevLoop, Sizes};
+use crate::ws::FanOut;
+
+/// One HTTP measurement.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    /// What was measured.
+    pub name: String,
+    /// Requests per second (median run).
+    pub rps: f64,
+    /// Median latency, ms (median run).
+    pub p50_ms: f64,
+    /// 99th percentile latency, ms (median run).
+    pub p99_ms: f64,
+    /// Server CPU time per request, µs (all runs).
+    pub cpu_us: f64,
+    /// Non-2xx/3xx responses seen (should be none).
+    pub errors: u64,
+}
+
+impl Row {
+    /// The row with its name.
+    #[must_use]
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = name.to_owned();
+        self
+    }
+}
+
+/// Everything a run measured.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The baseline's requests per second.
+    pub baseline_rps: f64,
+    /// HTTP rows, the baseline first.
+    pub rows: Vec<Row>,
+    /// Fan-out measurements.
+    pub fan_out: Vec<(String, FanOut)>,
+    /// Idle connections: how many, and bytes of server memory each.
+    pub idle: Vec<(usize, f64)>,
+    /// Bundle and binary sizes.
+    pub sizes: Sizes,
+    /// Server memory after start-up, KiB.
+    pub rss_idle_kib: u64,
+    /// Server memory at its peak under HTTP load, KiB.
+    pub rss_load_kib: u64,
+    /// The development loop, when measured.
+    pub dev_loop: Option<DevLoop>,
+}
+
+/// The targets of the issue, as (row name prefix, least ratio to the baseline).
+const RATIO_TARGETS: [(&str, f64); 3] = [
+    ("`echo` server function", 0.7),
+    ("cached function hit", 0.6),
+    ("SSR home page", 0.25),
+];
+/// The bundle (wasm + JS), brotli, at most.
+const BUNDLE_TARGET_BYTES: u64 = 250 * 1000;
+/// Server memory per idle WebSocket connection, at most.
+const IDLE_TARGET_BYTES: f64 = 20.0 * 1024.0;
+
+/// A table's heading: the first column, right-aligned figures, and a target column. A
+/// table after another is set apart by a blank line.
+fn head(out: &mut String, title: &str, figures: &[&str]) {
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    let _ = writeln!(out, "| {title} | {} | target |", figures.join(" | "));
+    let _ = writeln!(out, "|---|{}---|", "---:|".repeat(figures.len()));
+}
+
+fn verdict(pass: bool) -> &'static str {
+    if pass { "pass" } else { "**FAIL**" }
+}
+
+fn kb(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1000.0)
+}
+
+impl Report {
+    /// The report as markdown tables.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        head(
+            &mut out,
+            "HTTP (wrk, 32 connections)",
+            &[
+                "req/s",
+                "p50 ms",
+                "p99 ms",
+                "server CPU µs/req",
+                "× baseline",
+            ],
+        );
+        for row in &self.rows {
+            let ratio = row.rps / self.baseline_rps.max(1.0);
+            let target = RATIO_TARGETS
+                .iter()
+                .find(|(prefix, _)| row.name.starts_with(prefix))
+                .map(|(_, least)| format!("≥ {least:.2}× {}", verdict(ratio >= *least)))
+                .unwrap_or_default();
+            let errors = if row.errors > 0 {
+                format!(" ({} errors)", row.errors)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "| {}{errors} | {:.0} | {:.2} | {:.2} | {:.1} | {ratio:.2} | {target} |",
+                row.name, row.rps, row.p50_ms, row.p99_ms, row.cpu_us
+            );
+        }
+        head(
+            &mut out,
+            "WebSocket fan-out (50 messages to every member)",
+            &["deliveries/s", "p50 ms", "p99 ms", "delivered"],
+        );
+        for (name, fan) in &self.fan_out {
+            let _ = writeln!(
+                out,
+                "| {name} | {:.0} | {:.1} | {:.1} | {}/{} | |",
+                fan.deliveries_per_sec, fan.p50_ms, fan.p99_ms, fan.delivered, fan.expected
+            );
+        }
+        head(
+            &mut out,
+            "Idle WebSocket connections",
+            &["server memory each"],
+        );
+        for (n, bytes) in &self.idle {
+            let _ = writeln!(
+                out,
+                "| {n} | {:.1} KiB | ≤ 20 KiB {} |",
+                bytes / 1024.0,
+                verdict(*bytes <= IDLE_TARGET_BYTES)
+            );
+        }
+        let s = &self.sizes;
+        head(&mut out, "Sizes", &["raw", "gzip", "brotli"]);
+        let bundle = s.wasm.add(&s.js);
+        for (name, size, target) in [
+            ("hydrate wasm", &s.wasm, String::new()),
+            ("hydrate JS", &s.js, String::new()),
+            (
+                "wasm + JS",
+                &bundle,
+                format!(
+                    "≤ 250 KB brotli {}",
+                    verdict(bundle.brotli <= BUNDLE_TARGET_BYTES)
+                ),
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "| {name} | {} | {} | {} | {target} |",
+                kb(size.raw),
+                kb(size.gzip),
+                kb(size.brotli)
+            );
+        }
+        let _ = writeln!(out, "| server binary | {} | | | |", kb(s.binary));
+        let _ = writeln!(
+            out,
+            "| server memory (RSS): idle / peak under HTTP load | {:.1} MiB / {:.1} MiB | | | |",
+            self.rss_idle_kib as f64 / 1024.0,
+            self.rss_load_kib as f64 / 1024.0
+        );
+        if let Some(dev) = &self.dev_loop {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "| Development loop | seconds |");
+            let _ = writeln!(out, "|---|---:|");
+            let _ = writeln!(
+                out,
+                "| `cargo leptos watch`: one-line change in a page → new page served | {:.1} |",
+                dev.rebuild_secs
+            );
+            let _ = writeln!(
+                out,
+                "| clean `cargo leptos build --release` | {:.0} |",
+                dev.release_secs
+            );
+        }
+        out
+    }
+}

@@ -1,0 +1,172 @@
+//! Sizes of what ships (the bundle, raw and compressed; the server binary), and the time
+//! the development loop takes.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One file's size, raw and compressed as a server would send it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Size {
+    /// Bytes on disk.
+    pub raw: u64,
+    /// `gzip -9`.
+    pub gzip: u64,
+    /// `brotli -q 11`.
+    pub brotli: u64,
+}
+
+impl Size {
+    /// Two files together.
+    #[must_use]
+    pub fn add(&self, other: &Self) -> Self {
+        Self {
+            raw: self.raw + other.raw,
+            gzip: self.gzip + other.gzip,
+            brotli: self.brotli + other.brotli,
+        }
+    }
+}
+
+/// What ships.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sizes {
+    /// The WebAssembly bundle.
+    pub wasm: Size,
+    /// Its JavaScript loader.
+    pub js: Size,
+    /// The server binary.
+    pub binary: u64,
+}
+
+/// The time of the development loop.
+#[derive(Debug, Clone, Copy)]
+pub struct DevLoop {
+    /// From saving a one-line change in a page to the new page being served.
+    pub rebuild_secs: f64,
+    /// A clean release build.
+    pub release_secs: f64,
+}
+
+/// Sizes of the bundle in `site/pkg` and of `server`.
+pub fn measure(site: &Path, server: &Path) -> Result<Sizes, String> {
+    let pkg = site.join("pkg");
+    let find = |ext: &str| -> Result<std::path::PathBuf, String> {
+        std::fs::read_dir(&pkg)
+            .map_err(|e| e.to_string())?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .find(|path| path.extension().is_some_and(|e| e == ext))
+            .ok_or(format!("no .{ext} in {}", pkg.display()))
+    };
+    Ok(Sizes {
+        wasm: size_of(&find("wasm")?)?,
+        js: size_of(&find("js")?)?,
+        binary: std::fs::metadata(server).map_err(|e| e.to_string())?.len(),
+    })
+}
+
+fn size_of(path: &Path) -> Result<Size, String> {
+    Ok(Size {
+        raw: std::fs::metadata(path).map_err(|e| e.to_string())?.len(),
+        gzip: compressed("gzip", &["-9", "-c"], path)?,
+        brotli: compressed("brotli", &["-c", "-q", "11"], path)?,
+    })
+}
+
+/// The size of `path` compressed by `tool`, which writes it to its standard output.
+fn compressed(tool: &str, args: &[&str], path: &Path) -> Result<u64, String> {
+    let output = Command::new(tool)
+        .args(args)
+        .arg(path)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {tool}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("{tool} failed on {}", path.display()));
+    }
+    Ok(output.stdout.len() as u64)
+}
+
+/// The page edited to time a rebuild, the text changed, and its replacement.
+const PAGE: &str = "app/src/pages/home.rs";
+const BEFORE: &str = "in one language on both sides.";
+const AFTER: &str = "in one language on both sides (edited).";
+
+/// Times a `cargo leptos watch` rebuild after a one-line change in a page, then a clean
+/// release build (in its own target directory, so the usual one is kept).
+pub fn dev_loop() -> Result<DevLoop, String> {
+    let original = std::fs::read_to_string(PAGE).map_err(|e| e.to_string())?;
+    if !original.contains(BEFORE) {
+        return Err(format!("{PAGE} no longer says `{BEFORE}`"));
+    }
+    let port = crate::process::free_port();
+    let data = std::env::temp_dir().join(format!("mizan-bench-watch-{}", std::process::id()));
+    let mut watch = Command::new("cargo")
+        .args(["leptos", "watch"])
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env(
+            "LEPTOS_RELOAD_PORT",
+            crate::process::free_port().to_string(),
+        )
+        .env("MIZAN_DATA_DIR", &data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run cargo leptos watch: {e}"))?;
+    let page = |marker: &str, limit: Duration| wait_for_page(port, marker, limit);
+    let result = (|| {
+        page("Mizan for Leptos", Duration::from_secs(1800))?;
+        std::fs::write(PAGE, original.replace(BEFORE, AFTER)).map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        page(AFTER, Duration::from_secs(1800))?;
+        Ok::<_, String>(started.elapsed().as_secs_f64())
+    })();
+    let _ = std::fs::write(PAGE, &original);
+    let _ = watch.kill();
+    let _ = watch.wait();
+    let _ = std::fs::remove_dir_all(&data);
+    let rebuild_secs = result?;
+
+    let clean = Path::new("target/bench-clean");
+    let started = Instant::now();
+    let status = Command::new("cargo")
+        .args(["leptos", "build", "--release"])
+        .env("CARGO_TARGET_DIR", clean)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| e.to_string())?;
+    let release_secs = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(clean);
+    if !status.success() {
+        return Err("the clean release build failed".into());
+    }
+    Ok(DevLoop {
+        rebuild_secs,
+        release_secs,
+    })
+}
+
+/// Polls `GET /` until the page contains `marker`.
+fn wait_for_page(port: u16, marker: &str, limit: Duration) -> Result<(), String> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        let body = Command::new("curl")
+            .args([
+                "-s",
+                "--max-time",
+                "2",
+                &format!("http://127.0.0.1:{port}/"),
+            ])
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        if body.contains(marker) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Err(format!("the page never showed `{marker}`"))
+}
