@@ -9,8 +9,8 @@ use mizan::assets::Stylesheet;
 use crate::api::accounts::provide_current_user;
 use crate::components::Layout;
 use crate::pages::{
-    AccountPage, AdminPage, ChatPage, ContactPage, GreetPage, Home, LoginPage, NotFound,
-    SignupPage, StaffPage,
+    AccountPage, AdminPage, ChatPage, ConfirmEmailPage, ContactPage, ForgotPasswordPage, GreetPage,
+    Home, LoginPage, NotFound, ResetPasswordPage, SignupPage, StaffPage, VerifyEmailPage,
 };
 
 /// The whole HTML document, rendered on the server for every page.
@@ -61,6 +61,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contact") view=ContactPage ssr=SSR/>
                     <Route path=path!("greet") view=GreetPage ssr=SSR/>
                     <Route path=path!("chat/:room") view=ChatPage ssr=SSR/>
+                    <Route path=path!("forgot-password") view=ForgotPasswordPage ssr=SSR/>
+                    <Route path=path!("reset-password") view=ResetPasswordPage ssr=SSR/>
+                    <Route path=path!("verify-email") view=VerifyEmailPage ssr=SSR/>
+                    <Route path=path!("confirm-email") view=ConfirmEmailPage ssr=SSR/>
                 </Routes>
             </Layout>
         </Router>

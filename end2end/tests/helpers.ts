@@ -32,13 +32,18 @@ export async function signedInAsSuperuser(browser: Browser): Promise<Page> {
   return page;
 }
 
-/** Signs a new user called `name` up on `page`, which ends on `/account`, signed in. */
-export async function signUp(page: Page, name: string) {
+/**
+ * Signs a new user called `name` up on `page`, which ends on `/account`, signed in.
+ * Returns the account's email.
+ */
+export async function signUp(page: Page, name: string): Promise<string> {
+  const email = uniqueEmail();
   await page.goto("/signup");
   await hydrated(page);
   await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Email").fill(uniqueEmail());
+  await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL("/account");
+  return email;
 }

@@ -14,6 +14,10 @@
 //! | `DATABASE_MAX_CONNECTIONS` | `10`: the size of the database pool |
 //! | `MIZAN_DB_WAIT_SECS` | `30`: how long start-up waits for the database to answer |
 //! | `MIZAN_BEHIND_PROXY` | `false`; `true` behind a reverse proxy: client addresses (login limits) come from `X-Forwarded-For` |
+//! | `SMTP_URL`         | unset: in development mail goes to the log and `/dev/mailbox`; e.g. `smtps://user:pass@smtp.example.com` |
+//! | `MAIL_FROM`        | `Mizan <no-reply@localhost>`                |
+//! | `MIZAN_REQUIRE_VERIFIED_EMAIL` | `false`; `true`: accounts sign in only once their email is verified |
+//! | `OAUTH_PROVIDERS`  | unset; e.g. `github,google`: each needs `OAUTH_<NAME>_CLIENT_ID` and `_CLIENT_SECRET`; other names also `_AUTHORIZE_URL`, `_TOKEN_URL`, `_USERINFO_URL` (and `_SCOPES`, `_LABEL`) |
 
 use std::fmt;
 use std::io::Write;
@@ -112,6 +116,47 @@ pub struct Config {
     pub database_wait: std::time::Duration,
     /// Behind a reverse proxy: the client's address is the last of `X-Forwarded-For`.
     pub behind_proxy: bool,
+    /// Where mail goes: an SMTP server, or (unset) the log and `/dev/mailbox`.
+    pub smtp_url: Option<Secret>,
+    /// The sender of our mail.
+    pub mail_from: String,
+    /// Whether an account must verify its email before it signs in.
+    pub require_verified_email: bool,
+    /// The OAuth providers people may sign in with.
+    pub oauth: Vec<OAuthProvider>,
+}
+
+/// What an OAuth provider's answers look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// GitHub: the user at `/user`, verified emails at `/user/emails`.
+    GitHub,
+    /// OpenID Connect's userinfo (`sub`, `email`, `email_verified`, `name`): Google and
+    /// any other provider.
+    OpenIdConnect,
+}
+
+/// One OAuth provider, configured.
+#[derive(Debug, Clone)]
+pub struct OAuthProvider {
+    /// Its name in URLs (`github`): `/auth/github/start`.
+    pub id: String,
+    /// Its name for people (`GitHub`).
+    pub label: String,
+    /// How its answers look.
+    pub kind: ProviderKind,
+    /// Our client id there.
+    pub client_id: String,
+    /// Our client secret there.
+    pub client_secret: Secret,
+    /// Where people authorize us.
+    pub authorize_url: String,
+    /// Where we trade a code for a token.
+    pub token_url: String,
+    /// Where we read who they are.
+    pub userinfo_url: String,
+    /// The scopes we ask for.
+    pub scopes: Vec<String>,
 }
 
 impl Config {
@@ -221,16 +266,28 @@ impl Config {
             "seconds",
         )?);
 
-        let behind_proxy = match get("MIZAN_BEHIND_PROXY").as_deref() {
-            None | Some("false" | "0") => false,
-            Some("true" | "1") => true,
-            Some(other) => {
+        let flag = |var: &'static str| match get(var).as_deref() {
+            None | Some("false" | "0") => Ok(false),
+            Some("true" | "1") => Ok(true),
+            Some(other) => Err(ConfigError::new(
+                var,
+                format!("`{other}` is not `true` or `false`"),
+            )),
+        };
+        let behind_proxy = flag("MIZAN_BEHIND_PROXY")?;
+        let require_verified_email = flag("MIZAN_REQUIRE_VERIFIED_EMAIL")?;
+        let smtp_url = match get("SMTP_URL") {
+            Some(url) if has_scheme(&url, &["smtp", "smtps"]) => Some(Secret(url)),
+            Some(_) => {
                 return Err(ConfigError::new(
-                    "MIZAN_BEHIND_PROXY",
-                    format!("`{other}` is not `true` or `false`"),
+                    "SMTP_URL",
+                    "must start with smtp:// or smtps:// (the value is not shown: it may hold a password)",
                 ));
             }
+            None => None,
         };
+        let mail_from = get("MAIL_FROM").unwrap_or_else(|| "Mizan <no-reply@localhost>".to_owned());
+        let oauth = oauth_providers(&get)?;
 
         Ok(Self {
             environment,
@@ -245,8 +302,91 @@ impl Config {
             database_max_connections,
             database_wait,
             behind_proxy,
+            smtp_url,
+            mail_from,
+            require_verified_email,
+            oauth,
         })
     }
+}
+
+/// The providers named in `OAUTH_PROVIDERS`, each with its settings.
+fn oauth_providers(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<OAuthProvider>, ConfigError> {
+    let Some(names) = get("OAUTH_PROVIDERS") else {
+        return Ok(Vec::new());
+    };
+    names
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            let id = name.to_ascii_lowercase();
+            if !id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            {
+                return Err(ConfigError::new(
+                    "OAUTH_PROVIDERS",
+                    format!("`{name}` is not a provider name (letters and digits)"),
+                ));
+            }
+            let prefix = format!("OAUTH_{}_", id.to_ascii_uppercase());
+            let var = |suffix: &str| get(&format!("{prefix}{suffix}"));
+            let need = |suffix: &str| {
+                var(suffix).ok_or_else(|| {
+                    ConfigError::new("OAUTH_PROVIDERS", format!("{prefix}{suffix} is not set"))
+                })
+            };
+            let (kind, label, authorize, token, userinfo, scopes) = match id.as_str() {
+                "github" => (
+                    ProviderKind::GitHub,
+                    "GitHub",
+                    "https://github.com/login/oauth/authorize",
+                    "https://github.com/login/oauth/access_token",
+                    "https://api.github.com/user",
+                    "read:user user:email",
+                ),
+                "google" => (
+                    ProviderKind::OpenIdConnect,
+                    "Google",
+                    "https://accounts.google.com/o/oauth2/v2/auth",
+                    "https://oauth2.googleapis.com/token",
+                    "https://openidconnect.googleapis.com/v1/userinfo",
+                    "openid email profile",
+                ),
+                _ => (
+                    ProviderKind::OpenIdConnect,
+                    name,
+                    "",
+                    "",
+                    "",
+                    "openid email profile",
+                ),
+            };
+            let or_preset = |suffix: &str, preset: &str| match var(suffix) {
+                Some(value) => Ok(value),
+                None if !preset.is_empty() => Ok(preset.to_owned()),
+                None => need(suffix),
+            };
+            Ok(OAuthProvider {
+                label: var("LABEL").unwrap_or_else(|| label.to_owned()),
+                kind,
+                client_id: need("CLIENT_ID")?,
+                client_secret: Secret(need("CLIENT_SECRET")?),
+                authorize_url: or_preset("AUTHORIZE_URL", authorize)?,
+                token_url: or_preset("TOKEN_URL", token)?,
+                userinfo_url: or_preset("USERINFO_URL", userinfo)?,
+                scopes: var("SCOPES")
+                    .unwrap_or_else(|| scopes.to_owned())
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+                id,
+            })
+        })
+        .collect()
 }
 
 fn has_scheme(url: &str, schemes: &[&str]) -> bool {
@@ -449,6 +589,10 @@ mod tests {
             ("DATABASE_MAX_CONNECTIONS", "-1"),
             ("MIZAN_DB_WAIT_SECS", "forever"),
             ("MIZAN_BEHIND_PROXY", "maybe"),
+            ("SMTP_URL", "mail.example.com"),
+            ("MIZAN_REQUIRE_VERIFIED_EMAIL", "sometimes"),
+            ("OAUTH_PROVIDERS", "github"),
+            ("OAUTH_PROVIDERS", "my-idp"),
         ];
         for (var, value) in cases {
             assert_eq!(
@@ -457,6 +601,47 @@ mod tests {
                 "{var}={value}"
             );
         }
+    }
+
+    #[test]
+    fn oauth_providers_take_presets_or_their_own_urls() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = load(
+            &[
+                ("OAUTH_PROVIDERS", "github, corp"),
+                ("OAUTH_GITHUB_CLIENT_ID", "gh-id"),
+                ("OAUTH_GITHUB_CLIENT_SECRET", "gh-secret"),
+                ("OAUTH_CORP_CLIENT_ID", "corp-id"),
+                ("OAUTH_CORP_CLIENT_SECRET", "corp-secret"),
+                (
+                    "OAUTH_CORP_AUTHORIZE_URL",
+                    "https://id.corp.example/authorize",
+                ),
+                ("OAUTH_CORP_TOKEN_URL", "https://id.corp.example/token"),
+                (
+                    "OAUTH_CORP_USERINFO_URL",
+                    "https://id.corp.example/userinfo",
+                ),
+                ("OAUTH_CORP_LABEL", "Corp SSO"),
+            ],
+            dir.path(),
+        )
+        .expect("valid");
+        let [github, corp] = config.oauth.as_slice() else {
+            panic!("two providers: {:?}", config.oauth);
+        };
+        assert_eq!(
+            (github.id.as_str(), github.kind),
+            ("github", ProviderKind::GitHub)
+        );
+        assert_eq!(
+            github.token_url,
+            "https://github.com/login/oauth/access_token"
+        );
+        assert_eq!(corp.label, "Corp SSO");
+        assert_eq!(corp.kind, ProviderKind::OpenIdConnect);
+        assert_eq!(corp.scopes, ["openid", "email", "profile"]);
+        assert!(!format!("{corp:?}").contains("corp-secret"));
     }
 
     #[test]

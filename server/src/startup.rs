@@ -9,11 +9,14 @@ use app::{App, shell};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use mizan::auth::oauth;
+use mizan::auth::tokens::TokenKey;
 use mizan::cache::{Cache, KeyMaker, MEMORY_CAPACITY, RedisStore};
 use mizan::channels::{Hub, QUEUE};
 use mizan::config::Config;
 use mizan::forms;
-use mizan::server::rate_limit::LoginLimiter;
+use mizan::server::mail::{self, Mailer, MailerError};
+use mizan::server::rate_limit::{AccountLimits, LoginLimiter};
 use mizan::server::redis_client::{self, Redis};
 use mizan::server::sessions::Sessions;
 use mizan::server::{AppState, csrf, db, error_status, headers, health, metrics, telemetry};
@@ -42,6 +45,9 @@ pub enum StartupError {
     /// A migration failed.
     #[error("cannot apply the migrations: {0}")]
     Migrate(#[from] MigrateError),
+    /// `SMTP_URL` or `MAIL_FROM` cannot be used.
+    #[error("cannot set up mail: {0}")]
+    Mail(#[source] MailerError),
     /// `REDIS_URL` is set but Redis cannot be reached.
     #[error("cannot reach Redis (REDIS_URL): {0}")]
     Redis(#[source] redis::RedisError),
@@ -68,7 +74,10 @@ impl Application {
     ///
     /// # Errors
     /// A [`StartupError`] saying which step failed.
-    pub async fn build(config: Config, mut leptos: LeptosOptions) -> Result<Self, StartupError> {
+    pub async fn build(
+        mut config: Config,
+        mut leptos: LeptosOptions,
+    ) -> Result<Self, StartupError> {
         let pool = open_database(&config).await?;
         let redis = open_redis(&config).await?;
         let cache = open_cache(&config, redis.as_ref());
@@ -83,10 +92,16 @@ impl Application {
             .map_err(|source| StartupError::Bind { addr, source })?;
         if let Ok(bound) = listener.local_addr() {
             leptos.site_addr = bound;
+            // Port 0 picked a port: the site's own links must name it.
+            if config.site_url == format!("http://{addr}") {
+                config.site_url = format!("http://{bound}");
+            }
         }
+        let mailer = Mailer::from_config(&config).map_err(StartupError::Mail)?;
 
         let sessions = Sessions::new(pool.clone(), redis.as_ref().map(|r| r.connection.clone()));
-        sessions.prune_expired();
+        sessions.prune_expired().await;
+        let config_secret = config.secret_key.expose().to_owned();
         let state = AppState {
             config: Arc::new(config),
             db: pool,
@@ -97,6 +112,9 @@ impl Application {
             )),
             cache,
             channels,
+            mailer,
+            tokens: TokenKey::new(config_secret.as_bytes()),
+            account_limits: Arc::new(AccountLimits::default()),
         };
         Ok(Self {
             listener,
@@ -185,6 +203,8 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
     let routes = Router::new()
         .merge(health::routes())
         .merge(metrics::routes())
+        .merge(mail::routes())
+        .merge(oauth::routes())
         .merge(app::channels::routes().into_router())
         .leptos_routes(&state, pages, move || shell(leptos.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))

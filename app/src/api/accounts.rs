@@ -1,7 +1,8 @@
-//! Sign-in, sign-out and the current user. (Sign-up is a form: `crate::forms::signup`.)
+//! Sign-in, sign-out, the current user, email verification, and sign-in providers.
+//! (Sign-up and the password forms are forms: `crate::forms`.)
 
 use mizan::AppError;
-use mizan::auth::CurrentUser;
+use mizan::auth::{CurrentUser, LoginMethods, ProviderInfo};
 
 /// Signs in with email and password.
 #[mizan::server(auth = public)]
@@ -21,4 +22,54 @@ pub async fn logout() -> Result<(), AppError> {
 #[mizan::server(auth = public, endpoint = "current_user", context = global)]
 pub async fn fetch_current_user() -> Result<Option<CurrentUser>, AppError> {
     mizan::auth::current_user().await
+}
+
+/// Mails the signed-in user a new link to verify their email.
+#[mizan::server(auth = authenticated)]
+pub async fn resend_verification() -> Result<(), AppError> {
+    mizan::auth::accounts::resend_verification().await
+}
+
+/// Confirms an email address with the token of a verification link.
+#[mizan::server(auth = public)]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    mizan::auth::accounts::verify_email(&token).await
+}
+
+/// Moves the account to the new address of an email-change link.
+#[mizan::server(auth = public)]
+pub async fn confirm_email_change(token: String) -> Result<(), AppError> {
+    mizan::auth::accounts::confirm_email_change(&token).await
+}
+
+/// The providers people may sign in with.
+#[mizan::server(auth = public)]
+pub async fn sign_in_providers() -> Result<Vec<ProviderInfo>, AppError> {
+    Ok(mizan::server::state()?
+        .config
+        .oauth
+        .iter()
+        .map(|p| ProviderInfo {
+            id: p.id.clone(),
+            label: p.label.clone(),
+        })
+        .collect())
+}
+
+/// How the signed-in user may sign in: a password, and which providers.
+#[mizan::server(auth = authenticated)]
+pub async fn sign_in_methods() -> Result<LoginMethods, AppError> {
+    let user = mizan::auth::current_user()
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    mizan::auth::oauth::login_methods(&mizan::server::state()?, &user).await
+}
+
+/// Unlinks a provider from the signed-in account, unless it is their last way in.
+#[mizan::server(auth = authenticated)]
+pub async fn disconnect_provider(provider: String) -> Result<(), AppError> {
+    let user = mizan::auth::current_user()
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    mizan::auth::oauth::disconnect(&mizan::server::state()?, &user, &provider).await
 }

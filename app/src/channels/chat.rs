@@ -220,6 +220,7 @@ mod tests {
             name: "U".into(),
             is_staff,
             is_superuser: false,
+            email_verified: true,
         }
     }
 

@@ -1,14 +1,18 @@
-//! `/account` (signed-in users): the caller's own account, and a form to rename it.
+//! `/account` (signed-in users): the caller's own account, forms to rename it, change its
+//! password or email, verify the email, and connect sign-in providers.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use mizan::forms::MizanForm;
 
-use crate::api::accounts::use_current_user;
+use crate::api::accounts::{
+    DisconnectProvider, ResendVerification, sign_in_methods, use_current_user,
+};
 use crate::api::demo::account_summary;
 use crate::api::stats::{clock, my_message_count};
 use crate::components::Guarded;
-use crate::forms::use_profile_form;
+use crate::components::form::error_for;
+use crate::forms::{use_change_email_form, use_change_password_form, use_profile_form};
 
 /// The signed-in user's name, email and role.
 #[component]
@@ -16,6 +20,10 @@ pub fn AccountPage() -> impl IntoView {
     let summary = Resource::new_blocking(|| (), |()| account_summary());
     let profile = use_profile_form();
     let sent = Resource::new_blocking(|| (), |()| my_message_count());
+    let password = use_change_password_form();
+    let email = use_change_email_form();
+    let disconnect = ServerAction::<DisconnectProvider>::new();
+    let methods = Resource::new_blocking(move || disconnect.version().get(), |_| sign_in_methods());
     let user = use_current_user();
     // A new name shows here and in the nav without a reload.
     Effect::new(move |_| {
@@ -31,7 +39,7 @@ pub fn AccountPage() -> impl IntoView {
                 <h1>"Your account"</h1>
                 <dl>
                     <dt>"Name"</dt><dd data-testid="account-name">{info.name}</dd>
-                    <dt>"Email"</dt><dd>{info.email}</dd>
+                    <dt>"Email"</dt><dd>{info.email}" "<EmailStatus/></dd>
                     <dt>"Role"</dt><dd data-testid="account-role">{info.role}</dd>
                     <dt>"Messages sent"</dt>
                     <dd data-testid="account-messages">
@@ -46,7 +54,88 @@ pub fn AccountPage() -> impl IntoView {
                 </dl>
                 <h2>"Change your name"</h2>
                 <MizanForm form=profile submit_label="Save"/>
+                <h2>"Change your password"</h2>
+                <Transition fallback=|| ()>
+                    <Show when=move || matches!(password.result(), Some(Ok(())))>
+                        <p class="success" role="status">"Your password is changed. Your other sessions have ended."</p>
+                    </Show>
+                </Transition>
+                <MizanForm form=password submit_label="Change the password"/>
+                <h2>"Change your email address"</h2>
+                <Transition fallback=|| ()>
+                    <Show when=move || matches!(email.result(), Some(Ok(())))>
+                        <p class="success" role="status">"We mailed a link to the new address: open it to use it from now on."</p>
+                    </Show>
+                </Transition>
+                <MizanForm form=email submit_label="Mail me a link"/>
+                <Providers methods=methods disconnect=disconnect/>
             </section>
         }/>
+    }
+}
+
+/// Whether the email is verified, and a way to get a new link.
+#[component]
+fn EmailStatus() -> impl IntoView {
+    let user = use_current_user();
+    let resend = ServerAction::<ResendVerification>::new();
+    view! {
+        <Transition fallback=|| ()>
+            {move || user.get().and_then(Result::ok).flatten().map(|user| {
+                if user.email_verified {
+                    view! { <span class="badge" data-testid="email-status">"verified"</span> }.into_any()
+                } else {
+                    view! {
+                        <span class="badge warn" data-testid="email-status">"not verified yet"</span>
+                        <ActionForm action=resend attr:class="inline">
+                            <button type="submit" class="link">"Mail me a new link"</button>
+                        </ActionForm>
+                        <span role="status">{move || match resend.value().get() {
+                            Some(Ok(())) => Some("Sent: check your inbox.".to_owned()),
+                            Some(Err(error)) => Some(error.to_string()),
+                            None => None,
+                        }}</span>
+                    }
+                    .into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The sign-in providers: connect one, or disconnect one that is not the last way in.
+#[component]
+fn Providers(
+    methods: Resource<Result<mizan::auth::LoginMethods, mizan::AppError>>,
+    disconnect: ServerAction<DisconnectProvider>,
+) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || methods.get().and_then(Result::ok).filter(|m| !m.providers.is_empty()).map(|methods| view! {
+                <h2>"Sign-in providers"</h2>
+                <p class="form-error" role="alert">{error_for(disconnect.value(), "form")}</p>
+                <ul class="providers">
+                    {methods.providers.into_iter().map(|p| if p.connected {
+                        view! {
+                            <li>
+                                {p.label.clone()}": connected "
+                                <ActionForm action=disconnect attr:class="inline">
+                                    <input type="hidden" name="provider" value=p.id.clone()/>
+                                    <button type="submit" class="link">"Disconnect "{p.label}</button>
+                                </ActionForm>
+                            </li>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <li>
+                                <a rel="external" href=format!("/auth/{}/start?connect=true&next=%2Faccount", p.id)>
+                                    "Connect "{p.label}
+                                </a>
+                            </li>
+                        }.into_any()
+                    }).collect_view()}
+                </ul>
+            })}
+        </Transition>
     }
 }

@@ -5,9 +5,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::api::accounts::Login;
-use crate::api::accounts::use_current_user;
-use crate::components::form::{error_for, safe_next};
+use crate::api::accounts::{Login, sign_in_providers, use_current_user};
+use crate::components::form::{encode_query_value, error_for, safe_next};
 
 /// The sign-in form.
 #[component]
@@ -40,7 +39,35 @@ pub fn LoginPage() -> impl IntoView {
                 </label>
                 <button type="submit" disabled=move || login.pending().get()>"Log in"</button>
             </ActionForm>
+            <p><A href="/forgot-password">"Forgot your password?"</A></p>
+            <ProviderLinks next=safe_next(query.with_untracked(|q| q.get("next")), "/account")/>
             <p>"No account yet? " <A href="/signup">"Sign up"</A></p>
         </section>
+    }
+}
+
+/// "Log in with …" for each configured provider: full page loads, not router links.
+#[component]
+fn ProviderLinks(next: String) -> impl IntoView {
+    let providers = Resource::new_blocking(|| (), |()| sign_in_providers());
+    let next = encode_query_value(&next);
+    view! {
+        <Transition fallback=|| ()>
+            {move || providers.get().and_then(Result::ok).filter(|p| !p.is_empty()).map(|providers| {
+                let next = next.clone();
+                view! {
+                    <ul class="providers">
+                        {providers.into_iter().map(|p| view! {
+                            <li>
+                                <a rel="external" class="button"
+                                    href=format!("/auth/{}/start?next={}", p.id, next)>
+                                    "Log in with "{p.label}
+                                </a>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }
+            })}
+        </Transition>
     }
 }

@@ -8,8 +8,10 @@ mod greet;
 mod home;
 mod login;
 mod not_found;
+mod password;
 mod signup;
 mod staff;
+mod verify_email;
 
 pub use account::AccountPage;
 pub use admin::AdminPage;
@@ -19,5 +21,7 @@ pub use greet::GreetPage;
 pub use home::Home;
 pub use login::LoginPage;
 pub use not_found::NotFound;
+pub use password::{ForgotPasswordPage, ResetPasswordPage};
 pub use signup::SignupPage;
 pub use staff::StaffPage;
+pub use verify_email::{ConfirmEmailPage, VerifyEmailPage};

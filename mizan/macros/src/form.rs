@@ -93,10 +93,11 @@ pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
             Some("password") => quote!(::mizan::forms::FieldKind::Password),
             Some("email") => quote!(::mizan::forms::FieldKind::Email),
             Some("text") => quote!(::mizan::forms::FieldKind::Text),
+            Some("hidden") => quote!(::mizan::forms::FieldKind::Hidden),
             Some(_) => {
                 return Err(syn::Error::new_spanned(
                     field_args.widget,
-                    "widget is one of: text, textarea, email, password",
+                    "widget is one of: text, textarea, email, password, hidden",
                 ));
             }
             None if field_args.email => quote!(::mizan::forms::FieldKind::Email),

@@ -1,4 +1,8 @@
-//! Sign-up, sign-in and sign-out: the flows behind the app's account server functions.
+//! The account flows behind the app's server functions and forms: sign-up, sign-in and
+//! sign-out; email verification; password reset and change; email change.
+//!
+//! Every link we mail carries a single-use token ([`super::tokens`]); every flow that
+//! mails is rate-limited; answers never say whether an email has an account.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -6,9 +10,11 @@ use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
 use tower_sessions::Session;
 
-use super::{CurrentUser, password, session, users};
+use super::tokens::{self, Purpose};
+use super::{CurrentUser, current_user, password, session, users};
 use crate::error::AppError;
-use crate::server::state;
+use crate::server::mail::Email;
+use crate::server::{AppState, state};
 
 /// The one answer to a failed sign-in, whichever part was wrong (no account enumeration).
 fn wrong_credentials() -> AppError {
@@ -19,7 +25,8 @@ async fn request_session() -> Result<Session, AppError> {
     leptos_axum::extract().await.map_err(AppError::internal)
 }
 
-/// Creates an account from a valid sign-up form and signs it in.
+/// Creates an account from a valid sign-up form, signs it in, and mails it a link to
+/// verify its email.
 ///
 /// # Errors
 /// [`AppError::Validation`] for a taken email; [`AppError::Internal`].
@@ -34,41 +41,59 @@ pub async fn sign_up(email: &str, password: String, name: &str) -> Result<Curren
             password_hash: &password_hash,
             is_staff: false,
             is_superuser: false,
+            email_verified: false,
         },
     )
     .await?;
-    session::log_in(&request_session().await?, &user.id).await?;
+    session::log_in(&request_session().await?, &user.id, 0).await?;
+    mail_verification(&state, &user).await?;
     Ok(user)
 }
 
 /// Signs in with email and password, under a new session id.
 ///
 /// Unknown emails, wrong passwords and deactivated accounts get the same answer after
-/// the same work. Attempts are limited per client address and per account.
+/// the same work. Attempts are limited per client address and per account. With
+/// `MIZAN_REQUIRE_VERIFIED_EMAIL`, an unverified account is told to verify first.
 ///
 /// # Errors
-/// [`AppError::RateLimited`], [`AppError::Validation`] (wrong credentials), or
-/// [`AppError::Internal`].
+/// [`AppError::RateLimited`], [`AppError::Validation`] (wrong credentials, unverified
+/// email), or [`AppError::Internal`].
 pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppError> {
     let state = state()?;
     let client = client_ip(state.config.behind_proxy).await;
     state.login_limiter.check(client, email)?;
 
     let record = users::find_for_login(&state.db, email.trim()).await?;
-    let hash = record.as_ref().map(|r| r.password_hash.clone());
+    // Accounts without a password (made through a provider) never match one.
+    let hash = record
+        .as_ref()
+        .map(|r| r.password_hash.clone())
+        .filter(|hash| !hash.is_empty());
     let matches = password::verify(password, hash).await;
-    let user = match record {
-        Some(record) if matches && record.is_active => record.user,
+    let record = match record {
+        Some(record) if matches && record.is_active => record,
         _ => return Err(wrong_credentials()),
     };
-    users::touch_last_login(&state.db, &user.id).await?;
-    session::log_in(&request_session().await?, &user.id).await?;
-    Ok(user)
+    if state.config.require_verified_email && !record.user.email_verified {
+        return Err(AppError::field(
+            "form",
+            "confirm your email address first: use the link we mailed you",
+        ));
+    }
+    users::touch_last_login(&state.db, &record.user.id).await?;
+    session::log_in(
+        &request_session().await?,
+        &record.user.id,
+        record.auth_version,
+    )
+    .await?;
+    Ok(record.user)
 }
 
 /// The address of the client: the peer of the connection, or behind a proxy
 /// (`MIZAN_BEHIND_PROXY`), the address the proxy appended last to `X-Forwarded-For`.
-async fn client_ip(behind_proxy: bool) -> Option<IpAddr> {
+pub async fn client_ip(behind_proxy: bool) -> Option<IpAddr> {
     if behind_proxy {
         let headers = leptos_axum::extract::<HeaderMap>().await.ok()?;
         return forwarded_for(&headers);
@@ -81,7 +106,7 @@ async fn client_ip(behind_proxy: bool) -> Option<IpAddr> {
 
 /// The last address of `X-Forwarded-For`: the one our proxy saw (earlier ones are the
 /// client's to invent).
-fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+pub fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
     headers
         .get_all("x-forwarded-for")
         .iter()
@@ -97,6 +122,237 @@ fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
 /// [`AppError::Internal`] when the session store fails.
 pub async fn log_out() -> Result<(), AppError> {
     session::log_out(&request_session().await?).await
+}
+
+/// The signed-in user, or [`AppError::Unauthenticated`].
+async fn signed_in() -> Result<CurrentUser, AppError> {
+    current_user().await?.ok_or(AppError::Unauthenticated)
+}
+
+/// A link to `path` on this site with `token`.
+fn link(state: &AppState, path: &str, token: &str) -> String {
+    format!("{}{path}?token={token}", state.config.site_url)
+}
+
+async fn mail_verification(state: &AppState, user: &CurrentUser) -> Result<(), AppError> {
+    let token = tokens::issue(
+        &state.db,
+        &state.tokens,
+        &user.id,
+        Purpose::VerifyEmail,
+        None,
+    )
+    .await?;
+    state.mailer.dispatch(Email {
+        to: user.email.clone(),
+        subject: "Confirm your email address".into(),
+        body: format!(
+            "Hello {},\n\nConfirm that this address is yours by opening this link \
+             (it works once, for 24 hours):\n\n{}\n\nIf you did not sign up, ignore this \
+             message.\n",
+            user.name,
+            link(state, "/verify-email", &token)
+        ),
+    });
+    Ok(())
+}
+
+/// Mails the signed-in user a new verification link (3 an hour).
+///
+/// # Errors
+/// [`AppError::Unauthenticated`], [`AppError::BadRequest`] when the email is verified
+/// already, [`AppError::RateLimited`], [`AppError::Internal`].
+pub async fn resend_verification() -> Result<(), AppError> {
+    let state = state()?;
+    let user = signed_in().await?;
+    if user.email_verified {
+        return Err(AppError::BadRequest {
+            message: "your email address is verified already".into(),
+        });
+    }
+    state.account_limits.verification_mails.check(&user.id)?;
+    mail_verification(&state, &user).await
+}
+
+/// Confirms an email address with the token of a verification link.
+///
+/// # Errors
+/// [`tokens::invalid`] (400) for a bad, used or expired token; [`AppError::Forbidden`]
+/// for another account's token while signed in; [`AppError::Internal`].
+pub async fn verify_email(token: &str) -> Result<(), AppError> {
+    let (state, redeemed, _) = redeem(token, Purpose::VerifyEmail).await?;
+    users::mark_email_verified(&state.db, &redeemed.user_id).await
+}
+
+/// Redeems `token` for `purpose` on behalf of whoever is signed in (if anyone: it must be
+/// theirs). Returns the state, the token's contents and the signed-in user.
+async fn redeem(
+    token: &str,
+    purpose: Purpose,
+) -> Result<(AppState, tokens::Redeemed, Option<CurrentUser>), AppError> {
+    let state = state()?;
+    let me = current_user().await?;
+    let redeemed = tokens::redeem(
+        &state.db,
+        &state.tokens,
+        token,
+        purpose,
+        me.as_ref().map(|u| u.id.as_str()),
+    )
+    .await?;
+    Ok((state, redeemed, me))
+}
+
+/// Mails a password-reset link to `email` if an active account uses it. The answer is the
+/// same either way, and as quick: the mail leaves in the background. Limited per address
+/// and per client.
+///
+/// # Errors
+/// [`AppError::RateLimited`]; [`AppError::Internal`].
+pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
+    let state = state()?;
+    let email = email.trim();
+    if let Some(client) = client_ip(state.config.behind_proxy).await {
+        state
+            .account_limits
+            .reset_requests_per_client
+            .check(&client.to_string())?;
+    }
+    state
+        .account_limits
+        .reset_mails_per_email
+        .check(&email.to_lowercase())?;
+    let Some(user) = users::find_by_email(&state.db, email).await? else {
+        return Ok(());
+    };
+    let token = tokens::issue(
+        &state.db,
+        &state.tokens,
+        &user.id,
+        Purpose::ResetPassword,
+        None,
+    )
+    .await?;
+    state.mailer.dispatch(Email {
+        to: user.email.clone(),
+        subject: "Reset your password".into(),
+        body: format!(
+            "Hello {},\n\nSomeone (we hope you) asked to reset the password of your account. \
+             Choose a new one here (the link works once, for an hour):\n\n{}\n\nSetting it \
+             signs you out everywhere. If you did not ask, ignore this message: your password \
+             stays as it is.\n",
+            user.name,
+            link(&state, "/reset-password", &token)
+        ),
+    });
+    Ok(())
+}
+
+/// Sets a new password with the token of a reset link. Every session of the account
+/// ends; its email counts as verified (the link reached it).
+///
+/// # Errors
+/// [`tokens::invalid`] (400); [`AppError::Forbidden`] for another account's token while
+/// signed in; [`AppError::Internal`].
+pub async fn reset_password(token: &str, password: String) -> Result<(), AppError> {
+    let (state, redeemed, me) = redeem(token, Purpose::ResetPassword).await?;
+    let hash = password::hash(password).await?;
+    users::set_password(&state.db, &redeemed.user_id, &hash).await?;
+    users::mark_email_verified(&state.db, &redeemed.user_id).await?;
+    if me.is_some() {
+        session::log_out(&request_session().await?).await?;
+    }
+    Ok(())
+}
+
+/// Checks `password` against the signed-in user's (accounts without one need none), under
+/// the sign-in limits.
+async fn confirm_password(
+    state: &AppState,
+    user: &CurrentUser,
+    password: Option<String>,
+    field: &str,
+) -> Result<(), AppError> {
+    let (hash, _) = users::credentials(&state.db, &user.id).await?;
+    if hash.is_empty() {
+        return Ok(());
+    }
+    let client = client_ip(state.config.behind_proxy).await;
+    state.login_limiter.check(client, &user.email)?;
+    if password::verify(password.unwrap_or_default(), Some(hash)).await {
+        Ok(())
+    } else {
+        Err(AppError::field(field, "this is not your current password"))
+    }
+}
+
+/// Changes the signed-in user's password after checking the current one. Every other
+/// session of the account ends; this one stays signed in.
+///
+/// # Errors
+/// [`AppError::Validation`] for a wrong current password; [`AppError::RateLimited`];
+/// [`AppError::Unauthenticated`]; [`AppError::Internal`].
+pub async fn change_password(current: Option<String>, new: String) -> Result<(), AppError> {
+    let state = state()?;
+    let user = signed_in().await?;
+    confirm_password(&state, &user, current, "current_password").await?;
+    let hash = password::hash(new).await?;
+    let version = users::set_password(&state.db, &user.id, &hash).await?;
+    session::log_in(&request_session().await?, &user.id, version).await
+}
+
+/// Mails a confirmation link to `new_email`; the account moves to it once the link is
+/// opened. Needs the current password (when the account has one).
+///
+/// # Errors
+/// [`AppError::Validation`] (wrong password, address taken); [`AppError::RateLimited`];
+/// [`AppError::Unauthenticated`]; [`AppError::Internal`].
+pub async fn request_email_change(
+    new_email: &str,
+    password: Option<String>,
+) -> Result<(), AppError> {
+    let state = state()?;
+    let user = signed_in().await?;
+    confirm_password(&state, &user, password, "password").await?;
+    let new_email = new_email.trim();
+    if users::email_taken(&state.db, new_email).await? {
+        return Err(AppError::field(
+            "new_email",
+            "an account with this email already exists",
+        ));
+    }
+    state.account_limits.email_change_mails.check(&user.id)?;
+    let token = tokens::issue(
+        &state.db,
+        &state.tokens,
+        &user.id,
+        Purpose::ChangeEmail,
+        Some(new_email),
+    )
+    .await?;
+    state.mailer.dispatch(Email {
+        to: new_email.to_owned(),
+        subject: "Confirm your new email address".into(),
+        body: format!(
+            "Hello {},\n\nOpen this link to use this address for your account from now on \
+             (it works once, for 24 hours):\n\n{}\n\nIf you did not ask for it, ignore this \
+             message.\n",
+            user.name,
+            link(&state, "/confirm-email", &token)
+        ),
+    });
+    Ok(())
+}
+
+/// Moves the account to the new address of an email-change link.
+///
+/// # Errors
+/// [`tokens::invalid`] (400); [`AppError::Forbidden`] for another account's token while
+/// signed in; [`AppError::Validation`] if the address was taken since; [`AppError::Internal`].
+pub async fn confirm_email_change(token: &str) -> Result<(), AppError> {
+    let (state, redeemed, _) = redeem(token, Purpose::ChangeEmail).await?;
+    let new_email = redeemed.new_email.ok_or_else(tokens::invalid)?;
+    users::set_verified_email(&state.db, &redeemed.user_id, &new_email).await
 }
 
 #[cfg(test)]

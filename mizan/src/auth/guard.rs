@@ -26,10 +26,10 @@ pub async fn user_of_session(
     session: &Session,
     pool: &sqlx::AnyPool,
 ) -> Result<Option<CurrentUser>, AppError> {
-    let Some(id) = session::user_id(session).await? else {
+    let Some(signed_in) = session::signed_in(session).await? else {
         return Ok(None);
     };
-    users::find_active(pool, &id).await
+    users::find_active_at(pool, &signed_in.user_id, Some(signed_in.auth_version)).await
 }
 
 /// Lets the call through if the current user meets `level`.

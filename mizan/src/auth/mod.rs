@@ -13,9 +13,13 @@ pub mod accounts;
 #[cfg(feature = "ssr")]
 mod guard;
 #[cfg(feature = "ssr")]
+pub mod oauth;
+#[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod tokens;
 #[cfg(feature = "ssr")]
 pub mod users;
 
@@ -35,6 +39,37 @@ pub struct CurrentUser {
     pub is_staff: bool,
     /// May do everything, including granting staff rights.
     pub is_superuser: bool,
+    /// Whether the owner proved the email is theirs (a link we mailed, or a provider).
+    pub email_verified: bool,
+}
+
+/// A provider people may sign in with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderInfo {
+    /// Its name in URLs (`github`).
+    pub id: String,
+    /// Its name for people (`GitHub`).
+    pub label: String,
+}
+
+/// A provider, and whether it is linked to the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderLink {
+    /// Its name in URLs (`github`).
+    pub id: String,
+    /// Its name for people (`GitHub`).
+    pub label: String,
+    /// Whether the account can sign in with it.
+    pub connected: bool,
+}
+
+/// How an account may sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginMethods {
+    /// Whether it has a password.
+    pub has_password: bool,
+    /// Every configured provider, linked or not.
+    pub providers: Vec<ProviderLink>,
 }
 
 /// Who may call a server function.
@@ -83,6 +118,7 @@ mod tests {
             name: "A".into(),
             is_staff,
             is_superuser,
+            email_verified: true,
         }
     }
 

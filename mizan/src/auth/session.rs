@@ -1,23 +1,41 @@
-//! The signed-in user's id in the session, under one named key.
+//! Who is signed in on a session: the user's id and the account's session version, under
+//! named keys.
 //!
 //! Signing in gives the session a new id (no session fixation); signing out deletes the
-//! session entirely.
+//! session entirely. When an account's version moves (its password was reset), every
+//! session that carries the old one counts as signed out, wherever it is stored.
 
+use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use crate::error::AppError;
 
-/// The session key that holds the signed-in user's id.
-const USER_ID: &str = "mizan.user_id";
+/// The session key that holds who is signed in.
+const SIGNED_IN: &str = "mizan.user";
 
-/// Marks `session` as belonging to `user_id`, under a fresh session id.
+/// Who is signed in on a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    /// The user's id.
+    pub user_id: String,
+    /// The account's session version when they signed in.
+    pub auth_version: i64,
+}
+
+/// Marks `session` as belonging to the user, under a fresh session id.
 ///
 /// # Errors
 /// [`AppError::Internal`] when the session store fails.
-pub async fn log_in(session: &Session, user_id: &str) -> Result<(), AppError> {
+pub async fn log_in(session: &Session, user_id: &str, auth_version: i64) -> Result<(), AppError> {
     session.cycle_id().await.map_err(AppError::internal)?;
     session
-        .insert(USER_ID, user_id)
+        .insert(
+            SIGNED_IN,
+            SignedIn {
+                user_id: user_id.to_owned(),
+                auth_version,
+            },
+        )
         .await
         .map_err(AppError::internal)
 }
@@ -30,10 +48,29 @@ pub async fn log_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(AppError::internal)
 }
 
-/// The id of the user signed in on `session`, if any.
+/// Who is signed in on `session`, if anyone.
 ///
 /// # Errors
 /// [`AppError::Internal`] when the session store fails.
-pub async fn user_id(session: &Session) -> Result<Option<String>, AppError> {
-    session.get(USER_ID).await.map_err(AppError::internal)
+pub async fn signed_in(session: &Session) -> Result<Option<SignedIn>, AppError> {
+    session.get(SIGNED_IN).await.map_err(AppError::internal)
+}
+
+/// A value kept in the session for a while (an OAuth sign-in under way).
+///
+/// # Errors
+/// [`AppError::Internal`] when the session store fails.
+pub async fn put<T: Serialize>(session: &Session, key: &str, value: &T) -> Result<(), AppError> {
+    session.insert(key, value).await.map_err(AppError::internal)
+}
+
+/// Takes a value put with [`put`] out of the session.
+///
+/// # Errors
+/// [`AppError::Internal`] when the session store fails.
+pub async fn take<T: serde::de::DeserializeOwned>(
+    session: &Session,
+    key: &str,
+) -> Result<Option<T>, AppError> {
+    session.remove(key).await.map_err(AppError::internal)
 }

@@ -14,12 +14,14 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     /// Display name.
     pub name: &'a str,
-    /// argon2 PHC string.
+    /// argon2 PHC string; empty for accounts that sign in through a provider only.
     pub password_hash: &'a str,
     /// Staff rights.
     pub is_staff: bool,
     /// Superuser rights.
     pub is_superuser: bool,
+    /// Whether the email is known to be the user's (a provider said so).
+    pub email_verified: bool,
 }
 
 /// An account as the login step needs it.
@@ -31,13 +33,16 @@ pub struct LoginRecord {
     pub password_hash: String,
     /// Deactivated accounts cannot sign in.
     pub is_active: bool,
+    /// The version sessions must carry (it moves when every session must end).
+    pub auth_version: i64,
 }
 
 // sqlx's Any driver cannot read SQLite booleans, so flags are read as 0/1 integers; the
 // CASE makes the same SQL work on PostgreSQL, which casts no boolean to BIGINT.
 const USER_COLUMNS: &str = "id, email, name, \
      CAST(CASE WHEN is_staff THEN 1 ELSE 0 END AS BIGINT) AS is_staff, \
-     CAST(CASE WHEN is_superuser THEN 1 ELSE 0 END AS BIGINT) AS is_superuser";
+     CAST(CASE WHEN is_superuser THEN 1 ELSE 0 END AS BIGINT) AS is_superuser, \
+     CAST(CASE WHEN email_verified_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS email_verified";
 
 fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     row.try_get::<i64, _>(column).map(|value| value != 0)
@@ -50,6 +55,7 @@ fn to_user(row: &AnyRow) -> Result<CurrentUser, sqlx::Error> {
         name: row.try_get("name")?,
         is_staff: flag(row, "is_staff")?,
         is_superuser: flag(row, "is_superuser")?,
+        email_verified: flag(row, "email_verified")?,
     })
 }
 
@@ -60,8 +66,8 @@ fn to_user(row: &AnyRow) -> Result<CurrentUser, sqlx::Error> {
 pub async fn create(pool: &AnyPool, new: NewUser<'_>) -> Result<CurrentUser, AppError> {
     let id = new_id();
     let inserted = sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, is_staff, is_superuser, is_active, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)",
+        "INSERT INTO users (id, email, name, password_hash, is_staff, is_superuser, is_active, \
+         created_at, email_verified_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8)",
     )
     .bind(&id)
     .bind(new.email)
@@ -70,6 +76,7 @@ pub async fn create(pool: &AnyPool, new: NewUser<'_>) -> Result<CurrentUser, App
     .bind(new.is_staff)
     .bind(new.is_superuser)
     .bind(now())
+    .bind(new.email_verified.then(now))
     .execute(pool)
     .await;
     match inserted {
@@ -79,6 +86,7 @@ pub async fn create(pool: &AnyPool, new: NewUser<'_>) -> Result<CurrentUser, App
             name: new.name.to_owned(),
             is_staff: new.is_staff,
             is_superuser: new.is_superuser,
+            email_verified: new.email_verified,
         }),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::field(
             "email",
@@ -108,7 +116,8 @@ pub async fn email_taken(pool: &AnyPool, email: &str) -> Result<bool, AppError> 
 /// [`AppError::Internal`] when the database fails.
 pub async fn find_for_login(pool: &AnyPool, email: &str) -> Result<Option<LoginRecord>, AppError> {
     let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS}, password_hash, CAST(CASE WHEN is_active THEN 1 ELSE 0 END AS BIGINT) AS is_active \
+        "SELECT {USER_COLUMNS}, password_hash, auth_version, \
+         CAST(CASE WHEN is_active THEN 1 ELSE 0 END AS BIGINT) AS is_active \
          FROM users WHERE lower(email) = lower($1)"
     ))
     .bind(email)
@@ -120,6 +129,7 @@ pub async fn find_for_login(pool: &AnyPool, email: &str) -> Result<Option<LoginR
             user: to_user(&row)?,
             password_hash: row.try_get("password_hash")?,
             is_active: flag(&row, "is_active")?,
+            auth_version: row.try_get("auth_version")?,
         })
     })
     .transpose()
@@ -131,17 +141,132 @@ pub async fn find_for_login(pool: &AnyPool, email: &str) -> Result<Option<LoginR
 /// # Errors
 /// [`AppError::Internal`] when the database fails.
 pub async fn find_active(pool: &AnyPool, id: &str) -> Result<Option<CurrentUser>, AppError> {
-    let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND is_active = TRUE"
-    ))
-    .bind(id)
-    .fetch_optional(pool)
+    find_active_at(pool, id, None).await
+}
+
+/// The active account with this id, if its sessions are at `auth_version` (when given):
+/// a session from before a password reset finds no one.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn find_active_at(
+    pool: &AnyPool,
+    id: &str,
+    auth_version: Option<i64>,
+) -> Result<Option<CurrentUser>, AppError> {
+    one_user(
+        pool,
+        sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND is_active = TRUE \
+             AND ($2 IS NULL OR auth_version = $2)"
+        ))
+        .bind(id)
+        .bind(auth_version),
+    )
     .await
-    .map_err(AppError::internal)?;
+}
+
+/// The user a query of [`USER_COLUMNS`] finds, if any.
+async fn one_user<'q>(
+    pool: &AnyPool,
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+) -> Result<Option<CurrentUser>, AppError> {
+    let row = query
+        .fetch_optional(pool)
+        .await
+        .map_err(AppError::internal)?;
     row.as_ref()
         .map(to_user)
         .transpose()
         .map_err(AppError::internal)
+}
+
+/// The account with this email (any case), active or not.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn find_by_email(pool: &AnyPool, email: &str) -> Result<Option<CurrentUser>, AppError> {
+    one_user(
+        pool,
+        sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1) AND is_active = TRUE"
+        ))
+        .bind(email),
+    )
+    .await
+}
+
+/// The password hash (empty when the account has none) and the session version of an
+/// account.
+///
+/// # Errors
+/// [`AppError::NotFound`] for an unknown id; [`AppError::Internal`].
+pub async fn credentials(pool: &AnyPool, id: &str) -> Result<(String, i64), AppError> {
+    let row = sqlx::query("SELECT password_hash, auth_version FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        row.try_get("password_hash").map_err(AppError::internal)?,
+        row.try_get("auth_version").map_err(AppError::internal)?,
+    ))
+}
+
+/// Sets a new password and moves the session version, which ends every session of the
+/// account. Returns the new version.
+///
+/// # Errors
+/// [`AppError::NotFound`] for an unknown id; [`AppError::Internal`].
+pub async fn set_password(pool: &AnyPool, id: &str, password_hash: &str) -> Result<i64, AppError> {
+    one_row(
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, auth_version = auth_version + 1 WHERE id = $2",
+        )
+        .bind(password_hash)
+        .bind(id)
+        .execute(pool)
+        .await,
+    )?;
+    Ok(credentials(pool, id).await?.1)
+}
+
+/// Records that the account's email is its owner's.
+///
+/// # Errors
+/// [`AppError::NotFound`] for an unknown id; [`AppError::Internal`].
+pub async fn mark_email_verified(pool: &AnyPool, id: &str) -> Result<(), AppError> {
+    one_row(
+        sqlx::query(
+            "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2",
+        )
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await,
+    )
+}
+
+/// Changes the account's email to a verified new one.
+///
+/// # Errors
+/// A validation error on `email` when another account has it; [`AppError::NotFound`];
+/// [`AppError::Internal`].
+pub async fn set_verified_email(pool: &AnyPool, id: &str, email: &str) -> Result<(), AppError> {
+    let result = sqlx::query("UPDATE users SET email = $1, email_verified_at = $2 WHERE id = $3")
+        .bind(email)
+        .bind(now())
+        .bind(id)
+        .execute(pool)
+        .await;
+    match result {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::field(
+            "new_email",
+            "an account with this email already exists",
+        )),
+        other => one_row(other),
+    }
 }
 
 /// Every account, oldest first.

@@ -58,13 +58,15 @@ pub enum FieldKind {
     Integer,
     /// Yes or no (a checkbox).
     Boolean,
+    /// Carried by the page, not typed (a token from a link): never trimmed or shown.
+    Hidden,
 }
 
 impl FieldKind {
     /// The value as a rule should see it: trimmed (except passwords), `None` when empty.
     pub fn clean(self, raw: Option<&str>) -> Option<&str> {
         let raw = raw?;
-        let value = if self == Self::Password {
+        let value = if matches!(self, Self::Password | Self::Hidden) {
             raw
         } else {
             raw.trim()

@@ -59,6 +59,12 @@ fn Field(form: FormState, field: &'static FieldSchema) -> impl IntoView {
     let error_id = format!("{id}-error");
     let help_id = format!("{id}-help");
     let invalid = move || form.error(name).is_some().to_string();
+    if field.kind == FieldKind::Hidden {
+        return view! {
+            <input type="hidden" name=name value=form.value_untracked(name) prop:value=move || form.value(name)/>
+        }
+        .into_any();
+    }
     let input = match field.kind {
         FieldKind::Textarea => view! {
             <textarea
@@ -113,6 +119,7 @@ fn Field(form: FormState, field: &'static FieldSchema) -> impl IntoView {
             <p class="field-error" id=error_id>{move || form.error(name)}</p>
         </div>
     }
+    .into_any()
 }
 
 fn input_type(kind: FieldKind) -> &'static str {

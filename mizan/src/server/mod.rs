@@ -5,6 +5,7 @@ pub mod db;
 pub mod error_status;
 pub mod headers;
 pub mod health;
+pub mod mail;
 pub mod metrics;
 pub mod rate_limit;
 pub mod redis_client;

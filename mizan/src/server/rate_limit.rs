@@ -1,4 +1,5 @@
-//! Login attempts, limited per client address and per account, in this process.
+//! Rate limits, in this process: login attempts per client address and per account, and
+//! the account flows (mails we send, OAuth sign-ins) per key.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -46,6 +47,63 @@ impl LoginLimiter {
     }
 }
 
+/// So many attempts an hour per key (an email, a user id, a client address).
+#[derive(Debug)]
+pub struct HourlyLimit(DefaultKeyedRateLimiter<String>);
+
+impl HourlyLimit {
+    /// Allows `n` an hour per key, all of them at once if need be (zero is read as one).
+    pub fn new(n: u32) -> Self {
+        Self(RateLimiter::keyed(Quota::per_hour(
+            NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN),
+        )))
+    }
+
+    /// Counts one attempt for `key`.
+    ///
+    /// # Errors
+    /// [`AppError::RateLimited`] with the seconds to wait, when the limit is reached.
+    pub fn check(&self, key: &str) -> Result<(), AppError> {
+        self.0
+            .check_key(&key.to_owned())
+            .map_err(|not_until| AppError::RateLimited {
+                retry_after: not_until
+                    .wait_time_from(DefaultClock::default().now())
+                    .as_secs()
+                    + 1,
+            })
+    }
+}
+
+/// The limits of the account flows.
+#[derive(Debug)]
+pub struct AccountLimits {
+    /// Verification mails, per user.
+    pub verification_mails: HourlyLimit,
+    /// Password-reset mails, per email address.
+    pub reset_mails_per_email: HourlyLimit,
+    /// Password-reset requests, per client address.
+    pub reset_requests_per_client: HourlyLimit,
+    /// Email-change mails, per user.
+    pub email_change_mails: HourlyLimit,
+    /// OAuth sign-ins started, per client address.
+    pub oauth_per_client: HourlyLimit,
+}
+
+impl Default for AccountLimits {
+    /// 3 verification mails an hour per user, 3 reset mails per address and 20 reset
+    /// requests per client, 5 email changes per user, 60 OAuth sign-ins per client.
+    fn default() -> Self {
+        Self {
+            verification_mails: HourlyLimit::new(3),
+            reset_mails_per_email: HourlyLimit::new(3),
+            reset_requests_per_client: HourlyLimit::new(20),
+            email_change_mails: HourlyLimit::new(5),
+            oauth_per_client: HourlyLimit::new(60),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +122,18 @@ mod tests {
             limiter.check(ip, "b@example.com").is_ok(),
             "other accounts are not affected"
         );
+    }
+
+    #[test]
+    fn an_hourly_limit_counts_per_key() {
+        let limit = HourlyLimit::new(2);
+        assert!(limit.check("a").is_ok());
+        assert!(limit.check("a").is_ok());
+        let Err(AppError::RateLimited { retry_after }) = limit.check("a") else {
+            panic!("the third in an hour is refused");
+        };
+        assert!((1..=3601).contains(&retry_after), "{retry_after}");
+        assert!(limit.check("b").is_ok());
     }
 
     #[test]

@@ -7,11 +7,13 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::AnyPool;
 
+use crate::auth::tokens::TokenKey;
 use crate::cache::Cache;
 use crate::channels::Hub;
 use crate::config::Config;
 use crate::error::AppError;
-use crate::server::rate_limit::LoginLimiter;
+use crate::server::mail::Mailer;
+use crate::server::rate_limit::{AccountLimits, LoginLimiter};
 
 /// Everything a request may need, cheap to clone.
 #[derive(Clone, Debug)]
@@ -28,6 +30,12 @@ pub struct AppState {
     pub cache: Cache,
     /// Channel groups and their members.
     pub channels: Hub,
+    /// Where mail goes.
+    pub mailer: Mailer,
+    /// The key the mailed links' tokens are signed with.
+    pub tokens: TokenKey,
+    /// Limits of the account flows.
+    pub account_limits: Arc<AccountLimits>,
 }
 
 /// The shared state, from inside a server function or a component rendering on the

@@ -137,6 +137,7 @@ pub async fn run(pool: &AnyPool, options: Options) -> Result<String, CommandErro
             password_hash: &password_hash,
             is_staff: true,
             is_superuser: true,
+            email_verified: true,
         },
     )
     .await

@@ -4,6 +4,7 @@ mod chat_client;
 mod helpers;
 mod redis_server;
 
+mod account_flows;
 mod auth;
 mod cache;
 mod channels;
@@ -13,6 +14,7 @@ mod forms;
 mod guarded_pages;
 mod health;
 mod migrations;
+mod oauth;
 mod pages;
 mod scaleout;
 mod signals;

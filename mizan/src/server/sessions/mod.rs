@@ -38,21 +38,26 @@ impl Sessions {
         }
     }
 
-    /// Removes expired sessions now and then, for the database store (Redis expires its
-    /// keys by itself). Runs until the server stops.
-    pub fn prune_expired(&self) {
-        if let Self::Database(store) = self {
-            let store = store.clone();
-            tokio::spawn(async move {
-                let mut every = tokio::time::interval(PRUNE_EVERY);
-                loop {
-                    every.tick().await;
-                    if let Err(e) = store.delete_expired().await {
-                        tracing::warn!(error = %e, "cannot remove expired sessions");
-                    }
-                }
-            });
+    /// Removes expired sessions now, then every hour, for the database store (Redis
+    /// expires its keys by itself). The hourly pruning runs until the server stops.
+    pub async fn prune_expired(&self) {
+        let Self::Database(store) = self else {
+            return;
+        };
+        if let Err(e) = store.delete_expired().await {
+            tracing::warn!(error = %e, "cannot remove expired sessions");
         }
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut every =
+                tokio::time::interval_at(tokio::time::Instant::now() + PRUNE_EVERY, PRUNE_EVERY);
+            loop {
+                every.tick().await;
+                if let Err(e) = store.delete_expired().await {
+                    tracing::warn!(error = %e, "cannot remove expired sessions");
+                }
+            }
+        });
     }
 
     /// The session layer: cookie `mizan_session`, `HttpOnly`, `SameSite=Lax`, `Secure` in

@@ -1,0 +1,91 @@
+//! Passwords and emails: forgot, reset, change; a new email address. Each form checks the
+//! same rules in the browser and on the server; the flows are `mizan::auth::accounts`.
+
+/// Asks for a password-reset link. The answer never says whether the address has an
+/// account.
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "forgot_password", auth = public, output = ())]
+pub struct ForgotPasswordForm {
+    /// The account's address.
+    #[field(label = "Email", email)]
+    pub email: String,
+}
+
+/// Sets a new password with the token of a reset link.
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "reset_password", auth = public, output = ())]
+pub struct ResetPasswordForm {
+    /// From the link.
+    #[field(widget = "hidden")]
+    pub token: String,
+    /// The new password.
+    #[field(
+        label = "New password",
+        widget = "password",
+        length(min = 10, max = 256),
+        help = "At least 10 characters. Setting it signs you out everywhere."
+    )]
+    pub password: String,
+}
+
+/// Changes the signed-in user's password.
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "change_password", auth = authenticated, output = ())]
+pub struct ChangePasswordForm {
+    /// The password now (accounts made through a provider have none: leave it empty).
+    #[field(label = "Current password", widget = "password")]
+    pub current_password: Option<String>,
+    /// The new password.
+    #[field(
+        label = "New password",
+        widget = "password",
+        length(min = 10, max = 256),
+        help = "At least 10 characters. Your other sessions end."
+    )]
+    pub new_password: String,
+}
+
+/// Moves the signed-in account to a new email address, once confirmed from it.
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "change_email", auth = authenticated, output = ())]
+pub struct ChangeEmailForm {
+    /// The new address.
+    #[field(label = "New email", email)]
+    pub new_email: String,
+    /// The password, to show it is really you.
+    #[field(label = "Password", widget = "password")]
+    pub password: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+mod handler {
+    use mizan::AppError;
+    use mizan::auth::accounts;
+    use mizan::forms::{FormHandler, Submission};
+
+    use super::{ChangeEmailForm, ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm};
+
+    impl FormHandler for ForgotPasswordForm {
+        async fn on_submit(self, _submission: Submission) -> Result<(), AppError> {
+            accounts::request_password_reset(&self.email).await
+        }
+    }
+
+    impl FormHandler for ResetPasswordForm {
+        async fn on_submit(self, _submission: Submission) -> Result<(), AppError> {
+            accounts::reset_password(&self.token, self.password).await
+        }
+    }
+
+    impl FormHandler for ChangePasswordForm {
+        async fn on_submit(self, _submission: Submission) -> Result<(), AppError> {
+            accounts::change_password(self.current_password, self.new_password).await
+        }
+    }
+
+    impl FormHandler for ChangeEmailForm {
+        async fn on_submit(self, _submission: Submission) -> Result<(), AppError> {
+            accounts::request_email_change(&self.new_email, self.password).await
+        }
+    }
+}

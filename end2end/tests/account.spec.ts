@@ -1,0 +1,51 @@
+import { test, expect } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { hydrated, signUp } from "./helpers";
+
+/** Opens the newest mail to `to` about `subject` in the development mailbox, and follows
+ * its link. */
+async function followMailedLink(page: Page, to: string, subject: string) {
+  await page.goto("/dev/mailbox");
+  const mail = page.locator("article", { hasText: `To: ${to}` }).filter({ hasText: subject }).first();
+  await expect(mail).toBeVisible();
+  await mail.getByRole("link").click();
+}
+
+test("sign up, verify the email from the mailbox, reset the password, log in with it", async ({
+  page,
+}) => {
+  const email = await signUp(page, "Grace");
+  await expect(page.getByTestId("email-status")).toHaveText("not verified yet");
+
+  await followMailedLink(page, email, "Confirm your email address");
+  await expect(page.getByRole("status")).toHaveText("Your email address is verified: thank you.");
+  await page.goto("/account");
+  await expect(page.getByTestId("email-status")).toHaveText("verified");
+
+  await hydrated(page);
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
+
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Mail me a link" }).click();
+  await expect(page.getByRole("status")).toContainText("If an account uses this address");
+
+  await followMailedLink(page, email, "Reset your password");
+  await expect(page).toHaveURL(/\/reset-password\?token=/);
+  await hydrated(page);
+  const newPassword = "a completely new password";
+  await page.getByLabel("New password").fill(newPassword);
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page.getByRole("status")).toContainText("Your password is changed");
+
+  await page.getByRole("link", { name: "Log in with your new password" }).click();
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(newPassword);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL("/account");
+  await expect(page.getByTestId("nav-user")).toHaveText("Grace");
+});

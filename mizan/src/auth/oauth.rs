@@ -1,0 +1,565 @@
+//! Sign-in with OAuth 2 providers (GitHub, Google, any OpenID Connect provider): the
+//! authorization-code flow with PKCE and a checked `state`, then the account found by the
+//! provider's id, or linked by verified email, or made.
+//!
+//! - `GET /auth/<provider>/start?next=/path[&connect=true]` keeps the flow's `state` and
+//!   PKCE verifier in the session and sends the browser to the provider.
+//! - `GET /auth/<provider>/callback?code=…&state=…` checks the `state` (constant time),
+//!   trades the code (with the verifier) for a token, reads who the person is, and signs
+//!   them in (or, with `connect`, links the provider to the signed-in account).
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use oauth2::basic::BasicClient;
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyPool, Row};
+use tower_sessions::Session;
+
+use super::{CurrentUser, LoginMethods, ProviderLink, session, user_of_session, users};
+use crate::config::{OAuthProvider, ProviderKind};
+use crate::error::AppError;
+use crate::server::AppState;
+use crate::server::db::now;
+
+/// The session key of a sign-in under way.
+const PENDING: &str = "mizan.oauth";
+
+/// A sign-in under way, between start and callback.
+#[derive(Debug, Serialize, Deserialize)]
+struct Pending {
+    provider: String,
+    state: String,
+    verifier: String,
+    next: String,
+    connect: bool,
+}
+
+/// Who the provider says the person is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// Their stable id at the provider.
+    pub subject: String,
+    /// Their email, if the provider shares one.
+    pub email: Option<String>,
+    /// Whether the provider verified that email.
+    pub email_verified: bool,
+    /// Their name.
+    pub name: String,
+}
+
+/// The two routes of the flow.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/{provider}/start", get(start))
+        .route("/auth/{provider}/callback", get(callback))
+}
+
+#[derive(Deserialize)]
+struct StartQuery {
+    next: Option<String>,
+    #[serde(default)]
+    connect: bool,
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+fn provider<'a>(state: &'a AppState, id: &str) -> Option<&'a OAuthProvider> {
+    state.config.oauth.iter().find(|p| p.id == id)
+}
+
+fn redirect_uri(state: &AppState, provider: &OAuthProvider) -> String {
+    format!("{}/auth/{}/callback", state.config.site_url, provider.id)
+}
+
+/// A path on this site to go back to, or `/account`.
+fn local_path(next: Option<String>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/account".to_owned())
+}
+
+async fn start(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    session: Session,
+    headers: HeaderMap,
+    Query(query): Query<StartQuery>,
+) -> Response {
+    let Some(provider) = provider(&state, &id) else {
+        return refused(StatusCode::NOT_FOUND, "There is no such sign-in provider.");
+    };
+    let client_key = client_key(&state, &headers);
+    if state
+        .account_limits
+        .oauth_per_client
+        .check(&client_key)
+        .is_err()
+    {
+        return refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many sign-ins from here: try again later.",
+        );
+    }
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let Ok(client) = client(&state, provider) else {
+        return refused(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "This provider is misconfigured.",
+        );
+    };
+    let (url, csrf) = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scopes(provider.scopes.iter().cloned().map(Scope::new))
+        .set_pkce_challenge(challenge)
+        .url();
+    let pending = Pending {
+        provider: provider.id.clone(),
+        state: csrf.secret().clone(),
+        verifier: verifier.secret().clone(),
+        next: local_path(query.next),
+        connect: query.connect,
+    };
+    if session::put(&session, PENDING, &pending).await.is_err() {
+        return refused(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Sign-in could not start.",
+        );
+    }
+    Redirect::to(url.as_str()).into_response()
+}
+
+/// The key of the per-client limit: the client's address, as far as we can tell.
+fn client_key(state: &AppState, headers: &HeaderMap) -> String {
+    if state.config.behind_proxy
+        && let Some(ip) = super::accounts::forwarded_for(headers)
+    {
+        return ip.to_string();
+    }
+    "direct".to_owned()
+}
+
+async fn callback(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    session: Session,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let Some(provider) = provider(&state, &id) else {
+        return refused(StatusCode::NOT_FOUND, "There is no such sign-in provider.");
+    };
+    let pending: Option<Pending> = session::take(&session, PENDING).await.ok().flatten();
+    let Some(pending) = pending.filter(|p| p.provider == provider.id) else {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "This sign-in has expired or was not started here: start it again.",
+        );
+    };
+    if let Some(error) = query.error {
+        tracing::info!(provider = %provider.id, %error, "provider refused a sign-in");
+        return refused(
+            StatusCode::BAD_REQUEST,
+            &format!("{} did not sign you in ({error}).", provider.label),
+        );
+    }
+    let (Some(code), Some(returned_state)) = (query.code, query.state) else {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "The provider's answer is incomplete.",
+        );
+    };
+    if !same_secret(&returned_state, &pending.state) {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "This sign-in answer is not the one we asked for: start again.",
+        );
+    }
+    let identity = match identify(&state, provider, code, pending.verifier).await {
+        Ok(identity) => identity,
+        Err(problem) => return refused(StatusCode::BAD_REQUEST, &problem),
+    };
+    let me = match pending.connect {
+        true => match user_of_session(&session, &state.db).await {
+            Ok(Some(me)) => Some(me),
+            _ => {
+                return refused(
+                    StatusCode::UNAUTHORIZED,
+                    "Sign in first to connect a provider.",
+                );
+            }
+        },
+        false => None,
+    };
+    match sign_in_with(&state.db, provider, &identity, me.as_ref()).await {
+        Ok(user) => {
+            if me.is_none() {
+                let version = match users::credentials(&state.db, &user.id).await {
+                    Ok((_, version)) => version,
+                    Err(_) => return refused(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed."),
+                };
+                if session::log_in(&session, &user.id, version).await.is_err() {
+                    return refused(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed.");
+                }
+            }
+            Redirect::to(&pending.next).into_response()
+        }
+        Err(AppError::Validation { fields }) => refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &fields
+                .values()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        Err(_) => refused(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed."),
+    }
+}
+
+/// Equal secrets, compared in constant time.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |diff, (x, y)| diff | (x ^ y))
+            == 0
+}
+
+type Client = oauth2::Client<
+    oauth2::basic::BasicErrorResponse,
+    oauth2::basic::BasicTokenResponse,
+    oauth2::basic::BasicTokenIntrospectionResponse,
+    oauth2::StandardRevocableToken,
+    oauth2::basic::BasicRevocationErrorResponse,
+    oauth2::EndpointSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
+
+fn client(state: &AppState, provider: &OAuthProvider) -> Result<Client, oauth2::url::ParseError> {
+    Ok(BasicClient::new(ClientId::new(provider.client_id.clone()))
+        .set_client_secret(ClientSecret::new(
+            provider.client_secret.expose().to_owned(),
+        ))
+        .set_auth_uri(AuthUrl::new(provider.authorize_url.clone())?)
+        .set_token_uri(TokenUrl::new(provider.token_url.clone())?)
+        .set_redirect_uri(RedirectUrl::new(redirect_uri(state, provider))?))
+}
+
+/// Trades `code` for a token and reads who the person is. The error is for people.
+async fn identify(
+    state: &AppState,
+    provider: &OAuthProvider,
+    code: String,
+    verifier: String,
+) -> Result<Identity, String> {
+    let http = reqwest::Client::builder()
+        // The token endpoint must answer itself: following redirects there is a known
+        // way to leak codes.
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|_| "Sign-in failed.".to_owned())?;
+    let client =
+        client(state, provider).map_err(|_| "This provider is misconfigured.".to_owned())?;
+    let token = client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+        .request_async(&http)
+        .await
+        .map_err(|e| {
+            tracing::info!(provider = %provider.id, error = %e, "code exchange failed");
+            format!(
+                "{} did not accept this sign-in: start again.",
+                provider.label
+            )
+        })?;
+    fetch_identity(&http, provider, token.access_token().secret())
+        .await
+        .map_err(|e| {
+            tracing::warn!(provider = %provider.id, error = %e, "cannot read the account");
+            format!("Your {} account could not be read.", provider.label)
+        })
+}
+
+async fn fetch_identity(
+    http: &reqwest::Client,
+    provider: &OAuthProvider,
+    access_token: &str,
+) -> Result<Identity, reqwest::Error> {
+    let get = |url: &str| {
+        http.get(url)
+            .bearer_auth(access_token)
+            .header("user-agent", "mizan")
+            .header("accept", "application/json")
+    };
+    let info: serde_json::Value = get(&provider.userinfo_url)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let text = |key: &str| info.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    match provider.kind {
+        ProviderKind::OpenIdConnect => Ok(Identity {
+            subject: text("sub").unwrap_or_default(),
+            email: text("email"),
+            email_verified: info
+                .get("email_verified")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
+            name: text("name").unwrap_or_default(),
+        }),
+        ProviderKind::GitHub => {
+            #[derive(Deserialize)]
+            struct GitHubEmail {
+                email: String,
+                primary: bool,
+                verified: bool,
+            }
+            let emails: Vec<GitHubEmail> = get(&format!("{}/emails", provider.userinfo_url))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            let primary = emails.into_iter().find(|e| e.primary && e.verified);
+            Ok(Identity {
+                subject: info.get("id").map(ToString::to_string).unwrap_or_default(),
+                email_verified: primary.is_some(),
+                email: primary.map(|e| e.email),
+                name: text("name").or_else(|| text("login")).unwrap_or_default(),
+            })
+        }
+    }
+}
+
+/// The account for `identity`: the one linked to it; with `connect_to`, that account
+/// (linked now); else the account with its verified email (linked now); else a new one.
+///
+/// # Errors
+/// [`AppError::Validation`] when the identity is linked to another account, or has no
+/// verified email to match or make an account with; [`AppError::Internal`].
+pub async fn sign_in_with(
+    pool: &AnyPool,
+    provider: &OAuthProvider,
+    identity: &Identity,
+    connect_to: Option<&CurrentUser>,
+) -> Result<CurrentUser, AppError> {
+    if identity.subject.is_empty() {
+        return Err(AppError::field("form", "the provider gave no account id"));
+    }
+    if let Some(owner) = linked_user(pool, &provider.id, &identity.subject).await? {
+        return match connect_to {
+            Some(me) if me.id != owner => Err(AppError::field(
+                "form",
+                format!(
+                    "this {} account is linked to another account",
+                    provider.label
+                ),
+            )),
+            Some(me) => Ok(me.clone()),
+            None => users::find_active(pool, &owner)
+                .await?
+                .ok_or(AppError::Forbidden),
+        };
+    }
+    if let Some(me) = connect_to {
+        link(pool, &provider.id, identity, &me.id).await?;
+        return Ok(me.clone());
+    }
+    let email = identity
+        .email
+        .as_deref()
+        .filter(|_| identity.email_verified)
+        .ok_or_else(|| {
+            AppError::field(
+                "form",
+                format!(
+                    "your {} account has no verified email address",
+                    provider.label
+                ),
+            )
+        })?;
+    let user = match users::find_by_email(pool, email).await? {
+        Some(user) => {
+            users::mark_email_verified(pool, &user.id).await?;
+            user
+        }
+        None => {
+            let name = if identity.name.trim().is_empty() {
+                email
+            } else {
+                identity.name.trim()
+            };
+            users::create(
+                pool,
+                users::NewUser {
+                    email,
+                    name,
+                    password_hash: "",
+                    is_staff: false,
+                    is_superuser: false,
+                    email_verified: true,
+                },
+            )
+            .await?
+        }
+    };
+    link(pool, &provider.id, identity, &user.id).await?;
+    Ok(user)
+}
+
+async fn linked_user(
+    pool: &AnyPool,
+    provider: &str,
+    subject: &str,
+) -> Result<Option<String>, AppError> {
+    sqlx::query_scalar("SELECT user_id FROM social_accounts WHERE provider = $1 AND subject = $2")
+        .bind(provider)
+        .bind(subject)
+        .fetch_optional(pool)
+        .await
+        .map_err(AppError::internal)
+}
+
+async fn link(
+    pool: &AnyPool,
+    provider: &str,
+    identity: &Identity,
+    user_id: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO social_accounts (provider, subject, user_id, email, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(provider)
+    .bind(&identity.subject)
+    .bind(user_id)
+    .bind(identity.email.as_deref())
+    .bind(now())
+    .execute(pool)
+    .await
+    .map_err(AppError::internal)?;
+    Ok(())
+}
+
+/// How `user` may sign in: a password, and which providers.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn login_methods(state: &AppState, user: &CurrentUser) -> Result<LoginMethods, AppError> {
+    let (hash, _) = users::credentials(&state.db, &user.id).await?;
+    let rows = sqlx::query("SELECT provider FROM social_accounts WHERE user_id = $1")
+        .bind(&user.id)
+        .fetch_all(&state.db)
+        .await
+        .map_err(AppError::internal)?;
+    let linked: Vec<String> = rows
+        .iter()
+        .filter_map(|row| row.try_get::<String, _>("provider").ok())
+        .collect();
+    Ok(LoginMethods {
+        has_password: !hash.is_empty(),
+        providers: state
+            .config
+            .oauth
+            .iter()
+            .map(|p| ProviderLink {
+                id: p.id.clone(),
+                label: p.label.clone(),
+                connected: linked.contains(&p.id),
+            })
+            .collect(),
+    })
+}
+
+/// Unlinks `provider` from `user`, unless it is their last way to sign in.
+///
+/// # Errors
+/// [`AppError::Validation`] for the last way to sign in; [`AppError::NotFound`] when it is
+/// not linked; [`AppError::Internal`].
+pub async fn disconnect(
+    state: &AppState,
+    user: &CurrentUser,
+    provider: &str,
+) -> Result<(), AppError> {
+    let methods = login_methods(state, user).await?;
+    let connected = methods.providers.iter().filter(|p| p.connected).count();
+    if !methods
+        .providers
+        .iter()
+        .any(|p| p.id == provider && p.connected)
+    {
+        return Err(AppError::NotFound);
+    }
+    if !methods.has_password && connected <= 1 {
+        return Err(AppError::field(
+            "form",
+            "this is your only way to sign in: set a password (\"Forgot your password?\") or \
+             connect another provider first",
+        ));
+    }
+    sqlx::query("DELETE FROM social_accounts WHERE user_id = $1 AND provider = $2")
+        .bind(&user.id)
+        .bind(provider)
+        .execute(&state.db)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(())
+}
+
+/// A refusal, as a small page a person can act on.
+fn refused(status: StatusCode, message: &str) -> Response {
+    let message = message
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    (
+        status,
+        Html(format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\"><title>Sign-in \
+             failed · Mizan</title></head><body><h1>Sign-in failed</h1><p>{message}</p>\
+             <p><a href=\"/login\">Back to the login page</a></p></body></html>"
+        )),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(local_path(Some("/chat/lobby".into())), "/chat/lobby");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil",
+            "account",
+        ] {
+            assert_eq!(local_path(Some(bad.into())), "/account", "{bad}");
+        }
+        assert_eq!(local_path(None), "/account");
+    }
+
+    #[test]
+    fn secrets_compare_equal_only_when_equal() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd"));
+    }
+}

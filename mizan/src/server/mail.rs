@@ -1,0 +1,246 @@
+//! Mail: the messages of account flows (verification, password reset), sent by SMTP
+//! (`SMTP_URL`, with TLS) or, in development, written to the log and kept for the
+//! `/dev/mailbox` page so that their links can be followed locally.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::AppState;
+use crate::config::Config;
+use crate::error::AppError;
+
+/// One message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    /// The recipient's address.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub body: String,
+}
+
+/// How many messages the development mailbox keeps (the oldest go first).
+const MAILBOX_SIZE: usize = 50;
+
+/// Where mail goes.
+#[derive(Clone)]
+pub enum Mailer {
+    /// An SMTP server.
+    Smtp {
+        /// The connection pool to it.
+        transport: Arc<AsyncSmtpTransport<Tokio1Executor>>,
+        /// Our sender address.
+        from: Mailbox,
+    },
+    /// Development: the log and the `/dev/mailbox` page.
+    Mailbox(Arc<Mutex<VecDeque<Email>>>),
+    /// Production without `SMTP_URL`: nothing is sent, and the log says so (without the
+    /// message, which holds secret links).
+    Disabled,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Smtp { .. } => "Mailer::Smtp",
+            Self::Mailbox(_) => "Mailer::Mailbox",
+            Self::Disabled => "Mailer::Disabled",
+        })
+    }
+}
+
+/// Why the mailer could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    /// `SMTP_URL` could not be used.
+    #[error("SMTP_URL: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    /// `MAIL_FROM` is not an address.
+    #[error("MAIL_FROM is not an address like `Name <name@example.com>`: {0}")]
+    From(#[from] lettre::address::AddressError),
+}
+
+impl Mailer {
+    /// The mailer the settings ask for.
+    ///
+    /// # Errors
+    /// [`MailerError`] for an unusable `SMTP_URL` or `MAIL_FROM`.
+    pub fn from_config(config: &Config) -> Result<Self, MailerError> {
+        match &config.smtp_url {
+            Some(url) => Ok(Self::Smtp {
+                transport: Arc::new(
+                    AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())?.build(),
+                ),
+                from: config.mail_from.parse()?,
+            }),
+            None if config.environment.is_production() => Ok(Self::Disabled),
+            None => Ok(Self::Mailbox(Arc::default())),
+        }
+    }
+
+    /// Sends `email`.
+    ///
+    /// # Errors
+    /// [`AppError::Internal`] when the SMTP server refuses it.
+    pub async fn send(&self, email: Email) -> Result<(), AppError> {
+        match self {
+            Self::Smtp { transport, from } => {
+                let to: Mailbox = email.to.parse().map_err(AppError::internal)?;
+                let message = Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(&email.subject)
+                    .body(email.body)
+                    .map_err(AppError::internal)?;
+                transport.send(message).await.map_err(AppError::internal)?;
+                tracing::info!(subject = %email.subject, "mail sent");
+                Ok(())
+            }
+            Self::Mailbox(_) | Self::Disabled => {
+                self.dispatch(email);
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends `email` without making the caller wait for an SMTP server (or fail with it):
+    /// a failure is logged. The development mailbox keeps it at once.
+    pub fn dispatch(&self, email: Email) {
+        match self {
+            Self::Smtp { .. } => {
+                let mailer = self.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = mailer.send(email).await {
+                        tracing::error!(error = %e, "mail not sent");
+                    }
+                });
+            }
+            Self::Mailbox(mailbox) => {
+                tracing::info!(
+                    to = %email.to,
+                    subject = %email.subject,
+                    "mail (development: see /dev/mailbox)\n{}",
+                    email.body
+                );
+                let mut mailbox = mailbox.lock().unwrap_or_else(|e| e.into_inner());
+                mailbox.push_back(email);
+                while mailbox.len() > MAILBOX_SIZE {
+                    mailbox.pop_front();
+                }
+            }
+            Self::Disabled => {
+                tracing::warn!(subject = %email.subject, "mail not sent: set SMTP_URL");
+            }
+        }
+    }
+
+    /// The development mailbox's messages, newest first (empty for other mailers).
+    pub fn messages(&self) -> Vec<Email> {
+        match self {
+            Self::Mailbox(mailbox) => mailbox
+                .lock()
+                .map(|m| m.iter().rev().cloned().collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// `GET /dev/mailbox` (development only): the messages sent, newest first, links live.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/dev/mailbox", get(mailbox))
+}
+
+async fn mailbox(State(state): State<AppState>) -> Response {
+    if !matches!(state.mailer, Mailer::Mailbox(_)) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let mut html = String::from(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\"><title>Mailbox · Mizan (development)</title>\
+         <style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}\
+         article{border:1px solid #ddd;border-radius:8px;padding:1rem;margin:1rem 0}\
+         pre{white-space:pre-wrap}</style></head><body><h1>Mailbox</h1>\
+         <p>Development only: every message the server sent, newest first.</p>",
+    );
+    let messages = state.mailer.messages();
+    if messages.is_empty() {
+        html.push_str("<p>No mail yet.</p>");
+    }
+    for email in messages {
+        html.push_str(&format!(
+            "<article><h2>{}</h2><p>To: {}</p><pre>{}</pre></article>",
+            escape(&email.subject),
+            escape(&email.to),
+            linked(&escape(&email.body)),
+        ));
+    }
+    html.push_str("</body></html>");
+    Html(html).into_response()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Escaped text with its `http…` words made into links.
+fn linked(escaped: &str) -> String {
+    escaped
+        .split_inclusive(char::is_whitespace)
+        .map(|word| {
+            let trimmed = word.trim_end();
+            if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
+                format!(
+                    "<a href=\"{trimmed}\">{trimmed}</a>{}",
+                    &word[trimmed.len()..]
+                )
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_in_a_body_become_anchors_and_markup_is_escaped() {
+        let body = escape("Click http://a.example/x?token=1&b=2 now <b>");
+        assert_eq!(
+            linked(&body),
+            "Click <a href=\"http://a.example/x?token=1&amp;b=2\">http://a.example/x?token=1&amp;b=2</a> now &lt;b&gt;"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_mailbox_keeps_the_newest_messages() {
+        let mailer = Mailer::Mailbox(Arc::default());
+        for n in 0..(MAILBOX_SIZE + 5) {
+            mailer
+                .send(Email {
+                    to: "a@example.com".into(),
+                    subject: format!("#{n}"),
+                    body: String::new(),
+                })
+                .await
+                .expect("sent");
+        }
+        let messages = mailer.messages();
+        assert_eq!(messages.len(), MAILBOX_SIZE);
+        assert_eq!(messages[0].subject, format!("#{}", MAILBOX_SIZE + 4));
+    }
+}

@@ -1,0 +1,392 @@
+//! Email verification, password reset, password and email changes, over HTTP, with the
+//! development mailbox standing in for the inbox.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{TEST_PASSWORD, TestApp, spawn_app, spawn_app_with};
+
+/// The token of the newest mail to `to` whose link goes to `path`.
+fn token_mailed(app: &TestApp, to: &str, path: &str) -> String {
+    let marker = format!("{path}?token=");
+    app.state
+        .mailer
+        .messages()
+        .into_iter()
+        .filter(|mail| mail.to == to)
+        .find_map(|mail| {
+            let start = mail.body.find(&marker)? + marker.len();
+            Some(
+                mail.body[start..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .unwrap_or_else(|| panic!("no mail to {to} with a link to {path}"))
+}
+
+async fn call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    args: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let response = app.call(client, name, args).await;
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn email_verified(app: &TestApp, client: &reqwest::Client) -> bool {
+    let (_, user) = call(app, client, "current_user", &[]).await;
+    user["email_verified"].as_bool().expect("a signed-in user")
+}
+
+#[tokio::test]
+async fn signing_up_mails_a_link_that_verifies_the_email_once() {
+    let app = spawn_app().await;
+    let ada = app.signed_up("ada@example.com").await;
+    assert!(!email_verified(&app, &ada).await);
+    let token = token_mailed(&app, "ada@example.com", "/verify-email");
+
+    let page = app
+        .page(&ada, &format!("/verify-email?token={token}"))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .expect("body")
+            .contains("Your email address is verified")
+    );
+    assert!(email_verified(&app, &ada).await);
+
+    // Used once: the same link is refused, with a message a person understands.
+    let again = app
+        .page(&ada, &format!("/verify-email?token={token}"))
+        .await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        again
+            .text()
+            .await
+            .expect("body")
+            .contains("this link is invalid or has expired")
+    );
+}
+
+#[tokio::test]
+async fn tampered_expired_and_other_peoples_tokens_are_refused() {
+    let app = spawn_app().await;
+    app.signed_up("ada@example.com").await;
+    let token = token_mailed(&app, "ada@example.com", "/verify-email");
+    let visitor = app.visitor();
+
+    let (id, secret) = token.split_once('.').expect("id.secret");
+    let flipped = format!(
+        "{id}.{}{}",
+        &secret[..secret.len() - 1],
+        if secret.ends_with('0') { '1' } else { '0' }
+    );
+    for bad in [flipped.as_str(), "nonsense", "", &format!("{id}.")] {
+        let (status, body) = call(&app, &visitor, "verify_email", &[("token", bad)]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+    }
+
+    // Someone else, signed in, cannot use it; its owner still can.
+    let bob = app.signed_up("bob@example.com").await;
+    let (status, _) = call(&app, &bob, "verify_email", &[("token", &token)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = call(&app, &visitor, "verify_email", &[("token", &token)]).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "anonymous redemption by the link's holder"
+    );
+
+    // Expired: a fresh token, aged past its lifetime.
+    let carol = app.signed_up("carol@example.com").await;
+    let (status, _) = call(&app, &carol, "resend_verification", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let token = token_mailed(&app, "carol@example.com", "/verify-email");
+    app.sql("UPDATE account_tokens SET expires_at = 0").await;
+    let (status, _) = call(&app, &carol, "verify_email", &[("token", &token)]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn verification_mails_are_rate_limited_and_not_sent_to_the_verified() {
+    let app = spawn_app().await;
+    let ada = app.signed_up("ada@example.com").await;
+    for _ in 0..3 {
+        assert_eq!(
+            call(&app, &ada, "resend_verification", &[]).await.0,
+            StatusCode::OK
+        );
+    }
+    let (status, body) = call(&app, &ada, "resend_verification", &[]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+
+    let token = token_mailed(&app, "ada@example.com", "/verify-email");
+    call(&app, &ada, "verify_email", &[("token", &token)]).await;
+    let (status, _) = call(&app, &ada, "resend_verification", &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn when_required_an_unverified_account_cannot_sign_in_until_verified() {
+    let app = spawn_app_with(&[("MIZAN_REQUIRE_VERIFIED_EMAIL", "true".into())]).await;
+    app.signed_up("ada@example.com").await;
+    let login = [("email", "ada@example.com"), ("password", TEST_PASSWORD)];
+    let (status, body) = call(&app, &app.visitor(), "login", &login).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["fields"]["form"][0]
+            .as_str()
+            .expect("message")
+            .contains("confirm your email")
+    );
+
+    let token = token_mailed(&app, "ada@example.com", "/verify-email");
+    call(&app, &app.visitor(), "verify_email", &[("token", &token)]).await;
+    assert_eq!(
+        call(&app, &app.visitor(), "login", &login).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_password_reset_says_the_same_for_unknown_emails_and_ends_every_session() {
+    let app = spawn_app().await;
+    let elsewhere = app.signed_up("ada@example.com").await;
+    let mails_before = app.state.mailer.messages().len();
+
+    let known = call(
+        &app,
+        &app.visitor(),
+        "forgot_password.submit",
+        &[("email", "ada@example.com")],
+    )
+    .await;
+    let unknown = call(
+        &app,
+        &app.visitor(),
+        "forgot_password.submit",
+        &[("email", "nobody@example.com")],
+    )
+    .await;
+    assert_eq!(known, unknown, "the answer says nothing about the account");
+    assert_eq!(known.0, StatusCode::OK);
+    assert_eq!(
+        app.state.mailer.messages().len(),
+        mails_before + 1,
+        "one mail, to Ada"
+    );
+
+    let token = token_mailed(&app, "ada@example.com", "/reset-password");
+    let page = app.get(&format!("/reset-password?token={token}")).await;
+    assert!(
+        page.text().await.expect("body").contains(&token),
+        "the page carries the token"
+    );
+    let new = "a brand new password";
+    let (status, body) = call(
+        &app,
+        &app.visitor(),
+        "reset_password.submit",
+        &[("token", &token), ("password", new)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    assert_eq!(
+        call(&app, &elsewhere, "account_summary", &[]).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the session from before the reset has ended"
+    );
+    let old = [("email", "ada@example.com"), ("password", TEST_PASSWORD)];
+    assert_eq!(
+        call(&app, &app.visitor(), "login", &old).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let fresh = app.visitor();
+    assert_eq!(
+        call(
+            &app,
+            &fresh,
+            "login",
+            &[("email", "ada@example.com"), ("password", new)]
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert!(
+        email_verified(&app, &fresh).await,
+        "the link proved the mailbox"
+    );
+
+    let (status, _) = call(
+        &app,
+        &app.visitor(),
+        "reset_password.submit",
+        &[("token", &token), ("password", "yet another password")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a reset link works once");
+}
+
+#[tokio::test]
+async fn reset_requests_are_rate_limited_per_address() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        assert_eq!(
+            call(
+                &app,
+                &app.visitor(),
+                "forgot_password.submit",
+                &[("email", "x@example.com")]
+            )
+            .await
+            .0,
+            StatusCode::OK
+        );
+    }
+    let (status, body) = call(
+        &app,
+        &app.visitor(),
+        "forgot_password.submit",
+        &[("email", "X@example.com")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}
+
+#[tokio::test]
+async fn changing_the_password_keeps_this_session_and_ends_the_others() {
+    let app = spawn_app().await;
+    let here = app.signed_up("ada@example.com").await;
+    let there = app.visitor();
+    call(
+        &app,
+        &there,
+        "login",
+        &[("email", "ada@example.com"), ("password", TEST_PASSWORD)],
+    )
+    .await;
+
+    let (status, body) = call(
+        &app,
+        &here,
+        "change_password.submit",
+        &[
+            ("current_password", "wrong password!"),
+            ("new_password", "a brand new password"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["fields"]["current_password"].is_array(), "{body}");
+
+    let (status, _) = call(
+        &app,
+        &here,
+        "change_password.submit",
+        &[
+            ("current_password", TEST_PASSWORD),
+            ("new_password", "a brand new password"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        call(&app, &here, "account_summary", &[]).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&app, &there, "account_summary", &[]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn changing_the_email_waits_for_the_new_address_to_confirm() {
+    let app = spawn_app().await;
+    let ada = app.signed_up("ada@example.com").await;
+    app.signed_up("taken@example.com").await;
+
+    let (status, body) = call(
+        &app,
+        &ada,
+        "change_email.submit",
+        &[
+            ("new_email", "taken@example.com"),
+            ("password", TEST_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _) = call(
+        &app,
+        &ada,
+        "change_email.submit",
+        &[
+            ("new_email", "ada@new.example"),
+            ("password", "not it at all"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (status, _) = call(
+        &app,
+        &ada,
+        "change_email.submit",
+        &[
+            ("new_email", "ada@new.example"),
+            ("password", TEST_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, summary) = call(&app, &ada, "account_summary", &[]).await;
+    assert_eq!(
+        summary["email"], "ada@example.com",
+        "not before the new address confirms"
+    );
+
+    let token = token_mailed(&app, "ada@new.example", "/confirm-email");
+    let page = app
+        .page(&ada, &format!("/confirm-email?token={token}"))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let (_, summary) = call(&app, &ada, "account_summary", &[]).await;
+    assert_eq!(summary["email"], "ada@new.example");
+    let login = [("email", "ada@new.example"), ("password", TEST_PASSWORD)];
+    assert_eq!(
+        call(&app, &app.visitor(), "login", &login).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_mailbox_page_exists_in_development_only() {
+    let app = spawn_app().await;
+    app.signed_up("ada@example.com").await;
+    let page = app.get("/dev/mailbox").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("body");
+    assert!(html.contains("Confirm your email address"), "{html}");
+    assert!(html.contains("<a href=\"http://"), "links are live: {html}");
+
+    let production = spawn_app_with(&[
+        ("MIZAN_ENV", "production".into()),
+        ("SECRET_KEY", "a production secret key of 32+ chars".into()),
+    ])
+    .await;
+    assert_eq!(
+        production.get("/dev/mailbox").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}

@@ -1,0 +1,380 @@
+//! Sign-in with an OAuth provider, against a small fake provider on loopback: a real HTTP
+//! server with the authorize, token and userinfo endpoints, checking PKCE as a real one
+//! does.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use reqwest::Url;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{TEST_PASSWORD, TestApp, spawn_app_with};
+
+const CLIENT_ID: &str = "mizan-test-client";
+const CLIENT_SECRET: &str = "mizan-test-secret";
+
+/// What the fake provider knows and will answer.
+#[derive(Default)]
+struct Fake {
+    /// Who signs in next: the userinfo answer.
+    person: Value,
+    /// Refuse the next authorization (`error=access_denied`).
+    deny: bool,
+    /// Codes issued, with their PKCE challenge.
+    codes: HashMap<String, String>,
+    /// Access tokens issued.
+    tokens: Vec<String>,
+}
+
+type Shared = Arc<Mutex<Fake>>;
+
+#[derive(Deserialize)]
+struct Authorize {
+    client_id: String,
+    redirect_uri: String,
+    state: String,
+    code_challenge: String,
+    code_challenge_method: String,
+}
+
+async fn authorize(State(fake): State<Shared>, Query(q): Query<Authorize>) -> Response {
+    if q.client_id != CLIENT_ID || q.code_challenge_method != "S256" {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let mut fake = fake.lock().expect("lock");
+    if std::mem::take(&mut fake.deny) {
+        return Redirect::to(&format!(
+            "{}?error=access_denied&state={}",
+            q.redirect_uri, q.state
+        ))
+        .into_response();
+    }
+    let code = format!("code-{}", fake.codes.len());
+    fake.codes.insert(code.clone(), q.code_challenge);
+    Redirect::to(&format!("{}?code={code}&state={}", q.redirect_uri, q.state)).into_response()
+}
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    code: String,
+    code_verifier: String,
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+async fn token(
+    State(fake): State<Shared>,
+    headers: HeaderMap,
+    Form(request): Form<TokenRequest>,
+) -> Response {
+    let expected = format!(
+        "Basic {}",
+        base64_standard(&format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+    );
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "invalid_client"})),
+        )
+            .into_response();
+    }
+    let mut fake = fake.lock().expect("lock");
+    let challenge = base64url(&Sha256::digest(request.code_verifier.as_bytes()));
+    match fake.codes.remove(&request.code) {
+        Some(expected) if expected == challenge => {
+            let access = format!("token-{}", fake.tokens.len());
+            fake.tokens.push(access.clone());
+            Json(json!({"access_token": access, "token_type": "bearer"})).into_response()
+        }
+        _ => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "invalid_grant"})),
+        )
+            .into_response(),
+    }
+}
+
+fn base64_standard(text: &str) -> String {
+    let url = base64url(text.as_bytes())
+        .replace('-', "+")
+        .replace('_', "/");
+    let pad = (4 - url.len() % 4) % 4;
+    url + &"=".repeat(pad)
+}
+
+async fn userinfo(State(fake): State<Shared>, headers: HeaderMap) -> Response {
+    let fake = fake.lock().expect("lock");
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    match bearer {
+        Some(token) if fake.tokens.contains(&token) => Json(fake.person.clone()).into_response(),
+        _ => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
+/// The fake provider, and an app configured to sign in with it as `fake`.
+async fn provider_and_app() -> (Shared, TestApp) {
+    let fake: Shared = Arc::default();
+    let router = Router::new()
+        .route("/authorize", get(authorize))
+        .route("/token", post(token))
+        .route("/userinfo", get(userinfo))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let addr: SocketAddr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = format!("http://{addr}");
+    let app = spawn_app_with(&[
+        ("OAUTH_PROVIDERS", "fake".into()),
+        ("OAUTH_FAKE_CLIENT_ID", CLIENT_ID.into()),
+        ("OAUTH_FAKE_CLIENT_SECRET", CLIENT_SECRET.into()),
+        ("OAUTH_FAKE_AUTHORIZE_URL", format!("{base}/authorize")),
+        ("OAUTH_FAKE_TOKEN_URL", format!("{base}/token")),
+        ("OAUTH_FAKE_USERINFO_URL", format!("{base}/userinfo")),
+        ("OAUTH_FAKE_LABEL", "Fake ID".into()),
+    ])
+    .await;
+    (fake, app)
+}
+
+fn person(fake: &Shared, subject: &str, email: &str, verified: bool) {
+    fake.lock().expect("lock").person =
+        json!({"sub": subject, "email": email, "email_verified": verified, "name": "Ada Provider"});
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned()
+}
+
+/// Starts a sign-in as `browser`, lets the provider answer, and returns the callback URL
+/// the provider sent the browser to.
+async fn to_callback(app: &TestApp, browser: &reqwest::Client, start: &str) -> Url {
+    let started = browser.get(app.url(start)).send().await.expect("start");
+    assert_eq!(started.status(), StatusCode::SEE_OTHER);
+    let at_provider = browser
+        .get(location(&started))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(
+        at_provider.status(),
+        StatusCode::SEE_OTHER,
+        "the provider answers with a redirect"
+    );
+    location(&at_provider).parse().expect("callback URL")
+}
+
+async fn follow(browser: &reqwest::Client, url: Url) -> reqwest::Response {
+    browser.get(url).send().await.expect("callback")
+}
+
+async fn who(app: &TestApp, browser: &reqwest::Client) -> Value {
+    app.call(browser, "account_summary", &[])
+        .await
+        .json()
+        .await
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn a_new_person_gets_an_account_and_comes_back_to_it() {
+    let (fake, app) = provider_and_app().await;
+    person(&fake, "p-1", "ada@provider.example", true);
+    let browser = app.visitor();
+    let callback = to_callback(&app, &browser, "/auth/fake/start?next=/chat/lobby").await;
+    let done = follow(&browser, callback).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&done), "/chat/lobby");
+    let me = who(&app, &browser).await;
+    assert_eq!(
+        (me["name"].as_str(), me["email"].as_str()),
+        (Some("Ada Provider"), Some("ada@provider.example"))
+    );
+
+    // The next time, the same account, by the provider's id.
+    let again = app.visitor();
+    let callback = to_callback(&app, &again, "/auth/fake/start").await;
+    assert_eq!(location(&follow(&again, callback).await), "/account");
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(users, 1);
+}
+
+#[tokio::test]
+async fn a_verified_email_links_the_provider_to_the_existing_account() {
+    let (fake, app) = provider_and_app().await;
+    app.signed_up("ada@example.com").await;
+    let id = app.user_id("ada@example.com").await;
+    person(&fake, "p-2", "ADA@example.com", true);
+    let browser = app.visitor();
+    let callback = to_callback(&app, &browser, "/auth/fake/start").await;
+    assert_eq!(
+        follow(&browser, callback).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(who(&app, &browser).await["email"], "ada@example.com");
+    let linked: String =
+        sqlx::query_scalar("SELECT user_id FROM social_accounts WHERE subject = 'p-2'")
+            .fetch_one(&app.state.db)
+            .await
+            .expect("linked");
+    assert_eq!(linked, id);
+}
+
+#[tokio::test]
+async fn an_unverified_email_neither_links_nor_makes_an_account() {
+    let (fake, app) = provider_and_app().await;
+    app.signed_up("ada@example.com").await;
+    person(&fake, "p-3", "ada@example.com", false);
+    let browser = app.visitor();
+    let callback = to_callback(&app, &browser, "/auth/fake/start").await;
+    let refused = follow(&browser, callback).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("body")
+            .contains("no verified email")
+    );
+    assert_eq!(
+        app.call(&browser, "account_summary", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_state_a_bad_code_or_a_refusal_signs_nobody_in() {
+    let (fake, app) = provider_and_app().await;
+    person(&fake, "p-4", "ada@provider.example", true);
+
+    let browser = app.visitor();
+    let mut callback = to_callback(&app, &browser, "/auth/fake/start").await;
+    let code = callback
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("code");
+    callback.set_query(Some(&format!("code={code}&state=forged")));
+    let forged = follow(&browser, callback).await;
+    assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        forged
+            .text()
+            .await
+            .expect("body")
+            .contains("not the one we asked for")
+    );
+
+    let browser = app.visitor();
+    let mut callback = to_callback(&app, &browser, "/auth/fake/start").await;
+    let state = callback
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("state");
+    callback.set_query(Some(&format!("code=not-a-code&state={state}")));
+    let bad_code = follow(&browser, callback).await;
+    assert_eq!(bad_code.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        bad_code
+            .text()
+            .await
+            .expect("body")
+            .contains("did not accept this sign-in")
+    );
+
+    fake.lock().expect("lock").deny = true;
+    let browser = app.visitor();
+    let callback = to_callback(&app, &browser, "/auth/fake/start").await;
+    let denied = follow(&browser, callback).await;
+    assert_eq!(denied.status(), StatusCode::BAD_REQUEST);
+    assert!(denied.text().await.expect("body").contains("access_denied"));
+
+    // A callback nobody started.
+    let stray = app
+        .visitor()
+        .get(app.url("/auth/fake/callback?code=x&state=y"))
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(stray.status(), StatusCode::BAD_REQUEST);
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(users, 0);
+}
+
+#[tokio::test]
+async fn providers_connect_and_disconnect_but_never_the_last_way_in() {
+    let (fake, app) = provider_and_app().await;
+    let ada = app.signed_up("ada@example.com").await;
+    person(&fake, "p-5", "someone-else@provider.example", false);
+    let callback = to_callback(&app, &ada, "/auth/fake/start?connect=true&next=/account").await;
+    assert_eq!(location(&follow(&ada, callback).await), "/account");
+    let methods: Value = app
+        .call(&ada, "sign_in_methods", &[])
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(methods["providers"][0]["connected"], true, "{methods}");
+    let (status, _) = (
+        app.call(&ada, "disconnect_provider", &[("provider", "fake")])
+            .await
+            .status(),
+        (),
+    );
+    assert_eq!(status, StatusCode::OK, "Ada still has her password");
+
+    // An account made through the provider has no other way in.
+    person(&fake, "p-6", "bob@provider.example", true);
+    let bob = app.visitor();
+    let callback = to_callback(&app, &bob, "/auth/fake/start").await;
+    follow(&bob, callback).await;
+    let refused = app
+        .call(&bob, "disconnect_provider", &[("provider", "fake")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Nor a password to sign in with.
+    let login = [
+        ("email", "bob@provider.example"),
+        ("password", TEST_PASSWORD),
+    ];
+    assert_eq!(
+        app.call(&app.visitor(), "login", &login).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
