@@ -2,12 +2,15 @@ import { test, expect } from "./fixtures";
 import type { Page } from "@playwright/test";
 import { hydrated, signUp } from "./helpers";
 
-/** Opens the newest mail to `to` about `subject` in the development mailbox, and follows
- * its link. */
+/** Opens the newest mail to `to` about `subject` in the development mailbox (some mail
+ * leaves in the background: the mailbox is reloaded until it is there), and follows its
+ * link. */
 async function followMailedLink(page: Page, to: string, subject: string) {
-  await page.goto("/dev/mailbox");
   const mail = page.locator("article", { hasText: `To: ${to}` }).filter({ hasText: subject }).first();
-  await expect(mail).toBeVisible();
+  await expect(async () => {
+    await page.goto("/dev/mailbox");
+    await expect(mail).toBeVisible({ timeout: 500 });
+  }).toPass({ timeout: 10_000 });
   await mail.getByRole("link").click();
 }
 
@@ -18,6 +21,8 @@ test("sign up, verify the email from the mailbox, reset the password, log in wit
   await expect(page.getByTestId("email-status")).toHaveText("not verified yet");
 
   await followMailedLink(page, email, "Confirm your email address");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Confirm my email address" }).click();
   await expect(page.getByRole("status")).toHaveText("Your email address is verified: thank you.");
   await page.goto("/account");
   await expect(page.getByTestId("email-status")).toHaveText("verified");

@@ -40,7 +40,7 @@ pub enum AppError {
     #[error("not found")]
     NotFound,
     /// The request could not be read (missing or malformed arguments): 400.
-    #[error("bad request: {message}")]
+    #[error("{message}")]
     BadRequest {
         /// What could not be read.
         message: String,

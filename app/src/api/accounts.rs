@@ -30,18 +30,6 @@ pub async fn resend_verification() -> Result<(), AppError> {
     mizan::auth::accounts::resend_verification().await
 }
 
-/// Confirms an email address with the token of a verification link.
-#[mizan::server(auth = public)]
-pub async fn verify_email(token: String) -> Result<(), AppError> {
-    mizan::auth::accounts::verify_email(&token).await
-}
-
-/// Moves the account to the new address of an email-change link.
-#[mizan::server(auth = public)]
-pub async fn confirm_email_change(token: String) -> Result<(), AppError> {
-    mizan::auth::accounts::confirm_email_change(&token).await
-}
-
 /// The providers people may sign in with.
 #[mizan::server(auth = public)]
 pub async fn sign_in_providers() -> Result<Vec<ProviderInfo>, AppError> {

@@ -1,16 +1,16 @@
 //! The app's forms, each declared once with `#[derive(mizan::Form)]`: its fields and rules,
 //! and beside them its server side (`FormHandler`).
 
+pub mod account;
 pub mod contact;
-pub mod password;
 pub mod profile;
 pub mod signup;
 
-pub use contact::{ContactForm, ContactReceipt, use_contact_form};
-pub use password::{
-    ChangeEmailForm, ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm,
-    use_change_email_form, use_change_password_form, use_forgot_password_form,
-    use_reset_password_form,
+pub use account::{
+    ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm, ResetPasswordForm,
+    VerifyEmailForm, use_change_email_form, use_change_password_form, use_confirm_email_form,
+    use_forgot_password_form, use_reset_password_form, use_verify_email_form,
 };
+pub use contact::{ContactForm, ContactReceipt, use_contact_form};
 pub use profile::{ProfileForm, use_profile_form};
 pub use signup::{SignupForm, use_signup_form};

@@ -6,7 +6,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::accounts::{Login, sign_in_providers, use_current_user};
-use crate::components::form::{encode_query_value, error_for, safe_next};
+use mizan::auth::local_path;
+
+use crate::components::form::{encode_query_value, error_for};
 
 /// The sign-in form.
 #[component]
@@ -18,7 +20,10 @@ pub fn LoginPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(_)) = login.value().get() {
             user.refetch();
-            let next = safe_next(query.with_untracked(|q| q.get("next")), "/account");
+            let next = local_path(
+                query.with_untracked(|q| q.get("next")).as_deref(),
+                "/account",
+            );
             navigate(&next, Default::default());
         }
     });
@@ -40,7 +45,7 @@ pub fn LoginPage() -> impl IntoView {
                 <button type="submit" disabled=move || login.pending().get()>"Log in"</button>
             </ActionForm>
             <p><A href="/forgot-password">"Forgot your password?"</A></p>
-            <ProviderLinks next=safe_next(query.with_untracked(|q| q.get("next")), "/account")/>
+            <ProviderLinks next=local_path(query.with_untracked(|q| q.get("next")).as_deref(), "/account")/>
             <p>"No account yet? " <A href="/signup">"Sign up"</A></p>
         </section>
     }

@@ -1,55 +1,75 @@
-//! `/verify-email?token=…` and `/confirm-email?token=…`: the links we mail, opened.
+//! `/verify-email?token=…` and `/confirm-email?token=…`: the links we mail, opened. The
+//! page asks for a click: the token is spent by the form's POST, not by the page load, so
+//! a mail scanner that opens the link spends nothing.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
+use mizan::forms::{Form, FormHandle, MizanForm};
 
-use crate::api::accounts::{confirm_email_change, use_current_user, verify_email};
-use crate::components::Guarded;
+use crate::api::accounts::use_current_user;
+use crate::forms::{use_confirm_email_form, use_verify_email_form};
 
 /// Confirms the address of a new account.
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
-    let token = use_query_map()
-        .with_untracked(|q| q.get("token"))
-        .unwrap_or_default();
-    let confirmed = Resource::new_blocking(move || token.clone(), verify_email);
-    view! { <Confirmed resource=confirmed title="Email address verified" text="Your email address is verified: thank you."/> }
+    view! {
+        <TokenPage
+            form=use_verify_email_form()
+            title="Confirm your email address"
+            button="Confirm my email address"
+            done="Your email address is verified: thank you."
+        />
+    }
 }
 
 /// Moves an account to its new address.
 #[component]
 pub fn ConfirmEmailPage() -> impl IntoView {
+    view! {
+        <TokenPage
+            form=use_confirm_email_form()
+            title="Confirm your new email address"
+            button="Use this address"
+            done="Your account uses its new email address from now on."
+        />
+    }
+}
+
+/// A page with one button that spends the link's token, then says it is done.
+#[component]
+fn TokenPage<F: Form<Output = ()>>(
+    form: FormHandle<F>,
+    title: &'static str,
+    button: &'static str,
+    done: &'static str,
+) -> impl IntoView {
     let token = use_query_map()
         .with_untracked(|q| q.get("token"))
         .unwrap_or_default();
-    let confirmed = Resource::new_blocking(move || token.clone(), confirm_email_change);
-    view! { <Confirmed resource=confirmed title="Email address changed" text="Your account uses its new email address from now on."/> }
-}
-
-/// What a confirmation link shows: done, or why not.
-#[component]
-fn Confirmed(
-    resource: Resource<Result<(), mizan::AppError>>,
-    title: &'static str,
-    text: &'static str,
-) -> impl IntoView {
+    form.set("token", token);
     let user = use_current_user();
+    let confirmed = move || matches!(form.result(), Some(Ok(())));
     // The account page and the nav show the new state.
     Effect::new(move |_| {
-        if let Some(Ok(())) = resource.get() {
+        if confirmed() {
             user.refetch();
         }
     });
     view! {
-        <Guarded resource=resource render=move |()| view! {
-            <Title text=title/>
-            <section class="card">
-                <h1>{title}</h1>
-                <p role="status">{text}</p>
-                <p><A href="/account">"Go to your account"</A></p>
-            </section>
-        }/>
+        <Title text=title/>
+        <section class="card">
+            <h1>{title}</h1>
+            <Transition fallback=|| ()>
+                <Show when=confirmed>
+                    <p class="success" role="status">{done}</p>
+                    <p><A href="/account">"Go to your account"</A></p>
+                </Show>
+                <div hidden=confirmed>
+                    <MizanForm form=form submit_label=button/>
+                </div>
+            </Transition>
+        </section>
     }
 }

@@ -2,7 +2,8 @@
 //! sign-out; email verification; password reset and change; email change.
 //!
 //! Every link we mail carries a single-use token ([`super::tokens`]); every flow that
-//! mails is rate-limited; answers never say whether an email has an account.
+//! mails is rate-limited. A password-reset request never says whether an email has an
+//! account; sign-up does say an email is taken (people need to know), limited per client.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -32,6 +33,12 @@ async fn request_session() -> Result<Session, AppError> {
 /// [`AppError::Validation`] for a taken email; [`AppError::Internal`].
 pub async fn sign_up(email: &str, password: String, name: &str) -> Result<CurrentUser, AppError> {
     let state = state()?;
+    if let Some(client) = client_ip(state.config.behind_proxy).await {
+        state
+            .account_limits
+            .sign_ups_per_client
+            .check(&client.to_string())?;
+    }
     let password_hash = password::hash(password).await?;
     let user = users::create(
         &state.db,
@@ -204,8 +211,8 @@ async fn redeem(
 }
 
 /// Mails a password-reset link to `email` if an active account uses it. The answer is the
-/// same either way, and as quick: the mail leaves in the background. Limited per address
-/// and per client.
+/// same either way, and as quick: the account is looked up, the token made and the mail
+/// sent in the background. Limited per address and per client.
 ///
 /// # Errors
 /// [`AppError::RateLimited`]; [`AppError::Internal`].
@@ -222,6 +229,16 @@ pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
         .account_limits
         .reset_mails_per_email
         .check(&email.to_lowercase())?;
+    let email = email.to_owned();
+    tokio::spawn(async move {
+        if let Err(e) = mail_reset(&state, &email).await {
+            tracing::error!(error = %e, "cannot mail a password-reset link");
+        }
+    });
+    Ok(())
+}
+
+async fn mail_reset(state: &AppState, email: &str) -> Result<(), AppError> {
     let Some(user) = users::find_by_email(&state.db, email).await? else {
         return Ok(());
     };
@@ -242,7 +259,7 @@ pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
              signs you out everywhere. If you did not ask, ignore this message: your password \
              stays as it is.\n",
             user.name,
-            link(&state, "/reset-password", &token)
+            link(state, "/reset-password", &token)
         ),
     });
     Ok(())
@@ -313,6 +330,9 @@ pub async fn request_email_change(
 ) -> Result<(), AppError> {
     let state = state()?;
     let user = signed_in().await?;
+    // The limit comes first: it also bounds how often one may ask whether an address
+    // is taken.
+    state.account_limits.email_change_mails.check(&user.id)?;
     confirm_password(&state, &user, password, "password").await?;
     let new_email = new_email.trim();
     if users::email_taken(&state.db, new_email).await? {
@@ -321,7 +341,6 @@ pub async fn request_email_change(
             "an account with this email already exists",
         ));
     }
-    state.account_limits.email_change_mails.check(&user.id)?;
     let token = tokens::issue(
         &state.db,
         &state.tokens,
@@ -352,7 +371,21 @@ pub async fn request_email_change(
 pub async fn confirm_email_change(token: &str) -> Result<(), AppError> {
     let (state, redeemed, _) = redeem(token, Purpose::ChangeEmail).await?;
     let new_email = redeemed.new_email.ok_or_else(tokens::invalid)?;
-    users::set_verified_email(&state.db, &redeemed.user_id, &new_email).await
+    let old = users::find_active(&state.db, &redeemed.user_id).await?;
+    users::set_verified_email(&state.db, &redeemed.user_id, &new_email).await?;
+    // The old address hears of it: if this was not its owner, they can act.
+    if let Some(old) = old {
+        state.mailer.dispatch(Email {
+            to: old.email,
+            subject: "Your email address was changed".into(),
+            body: format!(
+                "Hello {},\n\nYour account now uses {new_email}. If you did not do this, \
+                 reset your password from the login page at once.\n",
+                old.name
+            ),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -43,6 +43,20 @@ pub struct CurrentUser {
     pub email_verified: bool,
 }
 
+/// `next` when it is a path on this site (to go to after signing in), `fallback`
+/// otherwise. Refuses other sites (`https://…`, `//host`), backslashes, and any control
+/// character or whitespace (browsers drop tabs from URLs, turning `/\t/host` into
+/// `//host`).
+pub fn local_path(next: Option<&str>, fallback: &str) -> String {
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+    })
+    .map_or_else(|| fallback.to_owned(), str::to_owned)
+}
+
 /// A provider people may sign in with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderInfo {
@@ -120,6 +134,26 @@ mod tests {
             is_superuser,
             email_verified: true,
         }
+    }
+
+    #[test]
+    fn only_paths_on_this_site_are_followed() {
+        assert_eq!(
+            local_path(Some("/chat/lobby?x=1"), "/account"),
+            "/chat/lobby?x=1"
+        );
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/x",
+            "/a b",
+            "account",
+        ] {
+            assert_eq!(local_path(Some(bad), "/account"), "/account", "{bad:?}");
+        }
+        assert_eq!(local_path(None, "/account"), "/account");
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //!   them in (or, with `connect`, links the provider to the signed-in account).
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -22,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, Row};
 use tower_sessions::Session;
 
-use super::{CurrentUser, LoginMethods, ProviderLink, session, user_of_session, users};
+use super::{CurrentUser, LoginMethods, ProviderLink, local_path, session, user_of_session, users};
 use crate::config::{OAuthProvider, ProviderKind};
 use crate::error::AppError;
 use crate::server::AppState;
@@ -83,23 +85,18 @@ fn redirect_uri(state: &AppState, provider: &OAuthProvider) -> String {
     format!("{}/auth/{}/callback", state.config.site_url, provider.id)
 }
 
-/// A path on this site to go back to, or `/account`.
-fn local_path(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/account".to_owned())
-}
-
 async fn start(
     State(state): State<AppState>,
     Path(id): Path<String>,
     session: Session,
     headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(query): Query<StartQuery>,
 ) -> Response {
     let Some(provider) = provider(&state, &id) else {
         return refused(StatusCode::NOT_FOUND, "There is no such sign-in provider.");
     };
-    let client_key = client_key(&state, &headers);
+    let client_key = client_key(&state, &headers, peer);
     if state
         .account_limits
         .oauth_per_client
@@ -127,7 +124,7 @@ async fn start(
         provider: provider.id.clone(),
         state: csrf.secret().clone(),
         verifier: verifier.secret().clone(),
-        next: local_path(query.next),
+        next: local_path(query.next.as_deref(), "/account"),
         connect: query.connect,
     };
     if session::put(&session, PENDING, &pending).await.is_err() {
@@ -139,14 +136,15 @@ async fn start(
     Redirect::to(url.as_str()).into_response()
 }
 
-/// The key of the per-client limit: the client's address, as far as we can tell.
-fn client_key(state: &AppState, headers: &HeaderMap) -> String {
+/// The key of the per-client limit: the client's address (behind a proxy, the one it
+/// forwarded).
+fn client_key(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
     if state.config.behind_proxy
         && let Some(ip) = super::accounts::forwarded_for(headers)
     {
         return ip.to_string();
     }
-    "direct".to_owned()
+    peer.ip().to_string()
 }
 
 async fn callback(
@@ -395,6 +393,12 @@ pub async fn sign_in_with(
         })?;
     let user = match users::find_by_email(pool, email).await? {
         Some(user) => {
+            if !user.email_verified {
+                // Nobody proved this address before: whoever made the account may not own
+                // it (a squatter waiting for the owner). Its password goes and its
+                // sessions end; the owner, proven by the provider, takes it.
+                users::set_password(pool, &user.id, "").await?;
+            }
             users::mark_email_verified(pool, &user.id).await?;
             user
         }
@@ -496,29 +500,35 @@ pub async fn disconnect(
     user: &CurrentUser,
     provider: &str,
 ) -> Result<(), AppError> {
-    let methods = login_methods(state, user).await?;
-    let connected = methods.providers.iter().filter(|p| p.connected).count();
-    if !methods
+    // One statement checks and deletes, so two disconnects at once cannot both pass the
+    // check and leave the account without a way in.
+    let deleted = sqlx::query(
+        "DELETE FROM social_accounts WHERE user_id = $1 AND provider = $2 AND ( \
+             (SELECT password_hash FROM users WHERE id = $1) <> '' \
+             OR (SELECT COUNT(*) FROM social_accounts WHERE user_id = $1) > 1)",
+    )
+    .bind(&user.id)
+    .bind(provider)
+    .execute(&state.db)
+    .await
+    .map_err(AppError::internal)?;
+    if deleted.rows_affected() == 1 {
+        return Ok(());
+    }
+    let linked = login_methods(state, user)
+        .await?
         .providers
         .iter()
-        .any(|p| p.id == provider && p.connected)
-    {
-        return Err(AppError::NotFound);
-    }
-    if !methods.has_password && connected <= 1 {
-        return Err(AppError::field(
+        .any(|p| p.id == provider && p.connected);
+    if linked {
+        Err(AppError::field(
             "form",
             "this is your only way to sign in: set a password (\"Forgot your password?\") or \
              connect another provider first",
-        ));
+        ))
+    } else {
+        Err(AppError::NotFound)
     }
-    sqlx::query("DELETE FROM social_accounts WHERE user_id = $1 AND provider = $2")
-        .bind(&user.id)
-        .bind(provider)
-        .execute(&state.db)
-        .await
-        .map_err(AppError::internal)?;
-    Ok(())
 }
 
 /// A refusal, as a small page a person can act on.
@@ -541,20 +551,6 @@ fn refused(status: StatusCode, message: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(local_path(Some("/chat/lobby".into())), "/chat/lobby");
-        for bad in [
-            "https://evil.example",
-            "//evil.example",
-            "/\\evil",
-            "account",
-        ] {
-            assert_eq!(local_path(Some(bad.into())), "/account", "{bad}");
-        }
-        assert_eq!(local_path(None), "/account");
-    }
 
     #[test]
     fn secrets_compare_equal_only_when_equal() {

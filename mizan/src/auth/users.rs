@@ -181,7 +181,7 @@ async fn one_user<'q>(
         .map_err(AppError::internal)
 }
 
-/// The account with this email (any case), active or not.
+/// The active account with this email (any case).
 ///
 /// # Errors
 /// [`AppError::Internal`] when the database fails.
@@ -214,22 +214,36 @@ pub async fn credentials(pool: &AnyPool, id: &str) -> Result<(String, i64), AppE
     ))
 }
 
-/// Sets a new password and moves the session version, which ends every session of the
-/// account. Returns the new version.
+/// Sets a new password (empty: none) and moves the session version, which ends every
+/// session of the account; links mailed before stop working. Returns the new version, read
+/// in the same statement (a concurrent change cannot slip in between).
 ///
 /// # Errors
 /// [`AppError::NotFound`] for an unknown id; [`AppError::Internal`].
 pub async fn set_password(pool: &AnyPool, id: &str, password_hash: &str) -> Result<i64, AppError> {
-    one_row(
-        sqlx::query(
-            "UPDATE users SET password_hash = $1, auth_version = auth_version + 1 WHERE id = $2",
-        )
-        .bind(password_hash)
+    let version: Option<i64> = sqlx::query_scalar(
+        "UPDATE users SET password_hash = $1, auth_version = auth_version + 1 WHERE id = $2 \
+         RETURNING auth_version",
+    )
+    .bind(password_hash)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .map_err(AppError::internal)?;
+    let version = version.ok_or(AppError::NotFound)?;
+    forget_tokens(pool, id).await?;
+    Ok(version)
+}
+
+/// Deletes every mailed token of the account: after its password or email changed, old
+/// links must not work.
+async fn forget_tokens(pool: &AnyPool, id: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM account_tokens WHERE user_id = $1")
         .bind(id)
         .execute(pool)
-        .await,
-    )?;
-    Ok(credentials(pool, id).await?.1)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(())
 }
 
 /// Records that the account's email is its owner's.
@@ -248,7 +262,7 @@ pub async fn mark_email_verified(pool: &AnyPool, id: &str) -> Result<(), AppErro
     )
 }
 
-/// Changes the account's email to a verified new one.
+/// Changes the account's email to a verified new one; links mailed before stop working.
 ///
 /// # Errors
 /// A validation error on `email` when another account has it; [`AppError::NotFound`];
@@ -265,7 +279,10 @@ pub async fn set_verified_email(pool: &AnyPool, id: &str, email: &str) -> Result
             "new_email",
             "an account with this email already exists",
         )),
-        other => one_row(other),
+        other => {
+            one_row(other)?;
+            forget_tokens(pool, id).await
+        }
     }
 }
 

@@ -88,11 +88,14 @@ pub struct AccountLimits {
     pub email_change_mails: HourlyLimit,
     /// OAuth sign-ins started, per client address.
     pub oauth_per_client: HourlyLimit,
+    /// Accounts made, per client address.
+    pub sign_ups_per_client: HourlyLimit,
 }
 
 impl Default for AccountLimits {
     /// 3 verification mails an hour per user, 3 reset mails per address and 20 reset
-    /// requests per client, 5 email changes per user, 60 OAuth sign-ins per client.
+    /// requests per client, 5 email changes per user, 60 OAuth sign-ins and 60 sign-ups
+    /// per client.
     fn default() -> Self {
         Self {
             verification_mails: HourlyLimit::new(3),
@@ -100,6 +103,7 @@ impl Default for AccountLimits {
             reset_requests_per_client: HourlyLimit::new(20),
             email_change_mails: HourlyLimit::new(5),
             oauth_per_client: HourlyLimit::new(60),
+            sign_ups_per_client: HourlyLimit::new(60),
         }
     }
 }

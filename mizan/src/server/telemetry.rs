@@ -3,10 +3,13 @@
 
 use std::io::IsTerminal;
 
+use axum::body::Body;
+use axum::http::Request;
 use tower_http::LatencyUnit;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use tracing::Span;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::Environment;
@@ -29,14 +32,29 @@ pub fn init(environment: Environment) {
     };
 }
 
+/// The trace layer [`trace_layer`] builds.
+pub type RequestTraceLayer =
+    TraceLayer<SharedClassifier<ServerErrorsAsFailures>, fn(&Request<Body>) -> Span>;
+
 /// One span per request (method and path) and one event per response (status and
-/// latency in microseconds), at `INFO`.
-pub fn trace_layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>> {
+/// latency in microseconds), at `INFO`. Never the query string: mailed links and OAuth
+/// callbacks carry tokens and codes there.
+pub fn trace_layer() -> RequestTraceLayer {
     TraceLayer::new_for_http()
-        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+        .make_span_with(request_span as fn(&Request<Body>) -> Span)
         .on_response(
             DefaultOnResponse::new()
                 .level(Level::INFO)
                 .latency_unit(LatencyUnit::Micros),
         )
+}
+
+/// The span of one request: its method and path, without the query.
+fn request_span(request: &Request<Body>) -> Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        version = ?request.version(),
+    )
 }

@@ -6,25 +6,27 @@ use serde_json::Value;
 
 use crate::helpers::{TEST_PASSWORD, TestApp, spawn_app, spawn_app_with};
 
-/// The token of the newest mail to `to` whose link goes to `path`.
-fn token_mailed(app: &TestApp, to: &str, path: &str) -> String {
+/// The token of the newest mail to `to` whose link goes to `path` (some mail leaves in
+/// the background: waits for it a little).
+async fn token_mailed(app: &TestApp, to: &str, path: &str) -> String {
     let marker = format!("{path}?token=");
-    app.state
-        .mailer
-        .messages()
-        .into_iter()
-        .filter(|mail| mail.to == to)
-        .find_map(|mail| {
-            let start = mail.body.find(&marker)? + marker.len();
-            Some(
-                mail.body[start..]
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-            )
-        })
-        .unwrap_or_else(|| panic!("no mail to {to} with a link to {path}"))
+    for _ in 0..100 {
+        let found = app
+            .state
+            .mailer
+            .messages()
+            .into_iter()
+            .filter(|mail| mail.to == to)
+            .find_map(|mail| {
+                let start = mail.body.find(&marker)? + marker.len();
+                Some(mail.body[start..].split_whitespace().next()?.to_owned())
+            });
+        if let Some(token) = found {
+            return token;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no mail to {to} with a link to {path}")
 }
 
 async fn call(
@@ -48,31 +50,37 @@ async fn signing_up_mails_a_link_that_verifies_the_email_once() {
     let app = spawn_app().await;
     let ada = app.signed_up("ada@example.com").await;
     assert!(!email_verified(&app, &ada).await);
-    let token = token_mailed(&app, "ada@example.com", "/verify-email");
+    let token = token_mailed(&app, "ada@example.com", "/verify-email").await;
 
-    let page = app
-        .page(&ada, &format!("/verify-email?token={token}"))
-        .await;
+    // Opening the link spends nothing (mail scanners open links): it asks for a click.
+    let path = format!("/verify-email?token={token}");
+    let page = app.page(&ada, &path).await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(
         page.text()
             .await
             .expect("body")
-            .contains("Your email address is verified")
+            .contains("Confirm my email address")
     );
+    assert!(!email_verified(&app, &ada).await);
+
+    // The click (here without JavaScript: the form posts to the page itself).
+    let token_field = [("token", token.clone())];
+    let (status, html) = app
+        .post_page(&ada, &path, "verify_email", &token_field)
+        .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Your email address is verified"), "{html}");
     assert!(email_verified(&app, &ada).await);
 
     // Used once: the same link is refused, with a message a person understands.
-    let again = app
-        .page(&ada, &format!("/verify-email?token={token}"))
+    let (status, html) = app
+        .post_page(&ada, &path, "verify_email", &token_field)
         .await;
-    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(status, 400, "{html}");
     assert!(
-        again
-            .text()
-            .await
-            .expect("body")
-            .contains("this link is invalid or has expired")
+        html.contains(">this link is invalid or has expired: ask for a new one<"),
+        "{html}"
     );
 }
 
@@ -80,7 +88,7 @@ async fn signing_up_mails_a_link_that_verifies_the_email_once() {
 async fn tampered_expired_and_other_peoples_tokens_are_refused() {
     let app = spawn_app().await;
     app.signed_up("ada@example.com").await;
-    let token = token_mailed(&app, "ada@example.com", "/verify-email");
+    let token = token_mailed(&app, "ada@example.com", "/verify-email").await;
     let visitor = app.visitor();
 
     let (id, secret) = token.split_once('.').expect("id.secret");
@@ -89,16 +97,18 @@ async fn tampered_expired_and_other_peoples_tokens_are_refused() {
         &secret[..secret.len() - 1],
         if secret.ends_with('0') { '1' } else { '0' }
     );
-    for bad in [flipped.as_str(), "nonsense", "", &format!("{id}.")] {
-        let (status, body) = call(&app, &visitor, "verify_email", &[("token", bad)]).await;
+    for bad in [flipped.as_str(), "nonsense", &format!("{id}.")] {
+        let (status, body) = call(&app, &visitor, "verify_email.submit", &[("token", bad)]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
     }
+    let (status, _) = call(&app, &visitor, "verify_email.submit", &[("token", "")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a missing token");
 
     // Someone else, signed in, cannot use it; its owner still can.
     let bob = app.signed_up("bob@example.com").await;
-    let (status, _) = call(&app, &bob, "verify_email", &[("token", &token)]).await;
+    let (status, _) = call(&app, &bob, "verify_email.submit", &[("token", &token)]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = call(&app, &visitor, "verify_email", &[("token", &token)]).await;
+    let (status, _) = call(&app, &visitor, "verify_email.submit", &[("token", &token)]).await;
     assert_eq!(
         status,
         StatusCode::OK,
@@ -109,9 +119,9 @@ async fn tampered_expired_and_other_peoples_tokens_are_refused() {
     let carol = app.signed_up("carol@example.com").await;
     let (status, _) = call(&app, &carol, "resend_verification", &[]).await;
     assert_eq!(status, StatusCode::OK);
-    let token = token_mailed(&app, "carol@example.com", "/verify-email");
+    let token = token_mailed(&app, "carol@example.com", "/verify-email").await;
     app.sql("UPDATE account_tokens SET expires_at = 0").await;
-    let (status, _) = call(&app, &carol, "verify_email", &[("token", &token)]).await;
+    let (status, _) = call(&app, &carol, "verify_email.submit", &[("token", &token)]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -128,8 +138,8 @@ async fn verification_mails_are_rate_limited_and_not_sent_to_the_verified() {
     let (status, body) = call(&app, &ada, "resend_verification", &[]).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 
-    let token = token_mailed(&app, "ada@example.com", "/verify-email");
-    call(&app, &ada, "verify_email", &[("token", &token)]).await;
+    let token = token_mailed(&app, "ada@example.com", "/verify-email").await;
+    call(&app, &ada, "verify_email.submit", &[("token", &token)]).await;
     let (status, _) = call(&app, &ada, "resend_verification", &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
@@ -148,8 +158,14 @@ async fn when_required_an_unverified_account_cannot_sign_in_until_verified() {
             .contains("confirm your email")
     );
 
-    let token = token_mailed(&app, "ada@example.com", "/verify-email");
-    call(&app, &app.visitor(), "verify_email", &[("token", &token)]).await;
+    let token = token_mailed(&app, "ada@example.com", "/verify-email").await;
+    call(
+        &app,
+        &app.visitor(),
+        "verify_email.submit",
+        &[("token", &token)],
+    )
+    .await;
     assert_eq!(
         call(&app, &app.visitor(), "login", &login).await.0,
         StatusCode::OK
@@ -178,13 +194,14 @@ async fn a_password_reset_says_the_same_for_unknown_emails_and_ends_every_sessio
     .await;
     assert_eq!(known, unknown, "the answer says nothing about the account");
     assert_eq!(known.0, StatusCode::OK);
+    // The mail leaves in the background (so that the answer takes as long either way).
+    let token = token_mailed(&app, "ada@example.com", "/reset-password").await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(
         app.state.mailer.messages().len(),
         mails_before + 1,
         "one mail, to Ada"
     );
-
-    let token = token_mailed(&app, "ada@example.com", "/reset-password");
     let page = app.get(&format!("/reset-password?token={token}")).await;
     assert!(
         page.text().await.expect("body").contains(&token),
@@ -356,13 +373,29 @@ async fn changing_the_email_waits_for_the_new_address_to_confirm() {
         "not before the new address confirms"
     );
 
-    let token = token_mailed(&app, "ada@new.example", "/confirm-email");
-    let page = app
-        .page(&ada, &format!("/confirm-email?token={token}"))
+    let token = token_mailed(&app, "ada@new.example", "/confirm-email").await;
+    let path = format!("/confirm-email?token={token}");
+    assert_eq!(app.page(&ada, &path).await.status(), StatusCode::OK);
+    let (_, summary) = call(&app, &ada, "account_summary", &[]).await;
+    assert_eq!(
+        summary["email"], "ada@example.com",
+        "opening the link is not enough"
+    );
+    let (status, html) = app
+        .post_page(&ada, &path, "confirm_email", &[("token", token.clone())])
         .await;
-    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(status, 200, "{html}");
     let (_, summary) = call(&app, &ada, "account_summary", &[]).await;
     assert_eq!(summary["email"], "ada@new.example");
+    assert!(
+        app.state
+            .mailer
+            .messages()
+            .iter()
+            .any(|mail| mail.to == "ada@example.com"
+                && mail.subject == "Your email address was changed"),
+        "the old address hears of it"
+    );
     let login = [("email", "ada@new.example"), ("password", TEST_PASSWORD)];
     assert_eq!(
         call(&app, &app.visitor(), "login", &login).await.0,

@@ -195,40 +195,19 @@ async fn a_form_needs_its_auth_level() {
     assert_eq!(name, "New Name");
 }
 
-/// Posts `values` to the page at `path` the way a browser without JavaScript does.
-async fn post_page(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    form: &str,
-    values: &[(&str, String)],
-) -> (u16, String) {
-    let mut body: Vec<(&str, String)> = vec![("__form", form.to_owned())];
-    body.extend_from_slice(values);
-    let response = client
-        .post(app.url(path))
-        .header("accept", "text/html")
-        .form(&body)
-        .send()
-        .await
-        .expect("request reaches the server");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("body"))
-}
-
 #[tokio::test]
 async fn without_javascript_the_page_answers_its_own_post() {
     let app = spawn_app().await;
     let visitor = app.visitor();
 
-    let (status, html) = post_page(
-        &app,
-        &visitor,
-        "/contact",
-        "contact",
-        &with("email", Some("nope")),
-    )
-    .await;
+    let (status, html) = app
+        .post_page(
+            &visitor,
+            "/contact",
+            "contact",
+            &with("email", Some("nope")),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(
         html.contains("enter an email address like name@example.com"),
@@ -240,7 +219,9 @@ async fn without_javascript_the_page_answers_its_own_post() {
     );
     assert_eq!(stored_messages(&app).await, 0);
 
-    let (status, html) = post_page(&app, &visitor, "/contact", "contact", &good_message()).await;
+    let (status, html) = app
+        .post_page(&visitor, "/contact", "contact", &good_message())
+        .await;
     assert_eq!(status, 200);
     assert!(html.contains("Thank you: your message was sent."), "{html}");
     assert_eq!(stored_messages(&app).await, 1);
@@ -255,7 +236,7 @@ async fn without_javascript_signup_signs_in_and_never_echoes_the_password() {
         ("email", "nope".to_owned()),
         ("password", "a secret password".to_owned()),
     ];
-    let (status, html) = post_page(&app, &visitor, "/signup", "signup", &values).await;
+    let (status, html) = app.post_page(&visitor, "/signup", "signup", &values).await;
     assert_eq!(status, 422);
     assert!(!html.contains("a secret password"), "{html}");
 
@@ -264,7 +245,7 @@ async fn without_javascript_signup_signs_in_and_never_echoes_the_password() {
         ("email", "ada@example.com".to_owned()),
         ("password", "a secret password".to_owned()),
     ];
-    let (status, _) = post_page(&app, &visitor, "/signup", "signup", &values).await;
+    let (status, _) = app.post_page(&visitor, "/signup", "signup", &values).await;
     assert!(matches!(status, 302 | 303), "{status}");
     let account = app.page(&visitor, "/account").await;
     assert_eq!(account.status(), StatusCode::OK, "signed in by the post");

@@ -132,6 +132,28 @@ impl TestApp {
             .expect("request reaches the server")
     }
 
+    /// Posts `values` for `form` to the page at `path` as a browser without JavaScript
+    /// does; returns the status and the page.
+    pub async fn post_page(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &str,
+        values: &[(&str, String)],
+    ) -> (u16, String) {
+        let mut body: Vec<(&str, String)> = vec![("__form", form.to_owned())];
+        body.extend_from_slice(values);
+        let response = client
+            .post(self.url(path))
+            .header("accept", "text/html")
+            .form(&body)
+            .send()
+            .await
+            .expect("request reaches the server");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
     /// Stops the server gracefully, waits for it to finish and closes its database pool.
     /// Returns its settings, so that a test can start a server on the same data again.
     pub async fn shutdown(mut self) -> std::io::Result<TestSettings> {

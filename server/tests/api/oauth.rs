@@ -378,3 +378,27 @@ async fn providers_connect_and_disconnect_but_never_the_last_way_in() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
+
+#[tokio::test]
+async fn an_unverified_account_with_the_email_is_taken_back_by_its_proven_owner() {
+    let (fake, app) = provider_and_app().await;
+    // Someone signs up with an address that is not theirs and never verifies it.
+    let squatter = app.signed_up("owner@example.com").await;
+    person(&fake, "p-7", "owner@example.com", true);
+    let owner = app.visitor();
+    let callback = to_callback(&app, &owner, "/auth/fake/start").await;
+    follow(&owner, callback).await;
+    assert_eq!(who(&app, &owner).await["email"], "owner@example.com");
+
+    assert_eq!(
+        app.call(&squatter, "account_summary", &[]).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the squatter's session has ended"
+    );
+    let login = [("email", "owner@example.com"), ("password", TEST_PASSWORD)];
+    assert_eq!(
+        app.call(&app.visitor(), "login", &login).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "and their password no longer opens the account"
+    );
+}

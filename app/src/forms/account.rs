@@ -1,5 +1,8 @@
-//! Passwords and emails: forgot, reset, change; a new email address. Each form checks the
-//! same rules in the browser and on the server; the flows are `mizan::auth::accounts`.
+//! The account's forms: passwords (forgot, reset, change), email addresses (verify,
+//! change, confirm the change). Each form checks the same rules in the browser and on the
+//! server; the flows are `mizan::auth::accounts`. The links we mail open a page with one
+//! of these forms: the token is spent by a POST, never by opening the link (mail
+//! scanners open links).
 
 /// Asks for a password-reset link. The answer never says whether the address has an
 /// account.
@@ -26,6 +29,24 @@ pub struct ResetPasswordForm {
         help = "At least 10 characters. Setting it signs you out everywhere."
     )]
     pub password: String,
+}
+
+/// Confirms an account's email address with the token of a verification link.
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "verify_email", auth = public, output = ())]
+pub struct VerifyEmailForm {
+    /// From the link.
+    #[field(widget = "hidden")]
+    pub token: String,
+}
+
+/// Moves an account to the new address of an email-change link.
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "confirm_email", auth = public, output = ())]
+pub struct ConfirmEmailForm {
+    /// From the link.
+    #[field(widget = "hidden")]
+    pub token: String,
 }
 
 /// Changes the signed-in user's password.
@@ -63,7 +84,22 @@ mod handler {
     use mizan::auth::accounts;
     use mizan::forms::{FormHandler, Submission};
 
-    use super::{ChangeEmailForm, ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm};
+    use super::{
+        ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm,
+        ResetPasswordForm, VerifyEmailForm,
+    };
+
+    impl FormHandler for VerifyEmailForm {
+        async fn on_submit(self, _submission: Submission) -> Result<(), AppError> {
+            accounts::verify_email(&self.token).await
+        }
+    }
+
+    impl FormHandler for ConfirmEmailForm {
+        async fn on_submit(self, _submission: Submission) -> Result<(), AppError> {
+            accounts::confirm_email_change(&self.token).await
+        }
+    }
 
     impl FormHandler for ForgotPasswordForm {
         async fn on_submit(self, _submission: Submission) -> Result<(), AppError> {
