@@ -1,6 +1,7 @@
 //! Sizes of what ships (the bundle, raw and compressed; the server binary), and the time
 //! the development loop takes.
 
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -112,6 +113,8 @@ pub fn dev_loop() -> Result<DevLoop, String> {
         .env("MIZAN_DATA_DIR", &data)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        // Its own process group, so that stopping it stops the server it started too.
+        .process_group(0)
         .spawn()
         .map_err(|e| format!("cannot run cargo leptos watch: {e}"))?;
     let page = |marker: &str, limit: Duration| wait_for_page(port, marker, limit);
@@ -123,7 +126,9 @@ pub fn dev_loop() -> Result<DevLoop, String> {
         Ok::<_, String>(started.elapsed().as_secs_f64())
     })();
     let _ = std::fs::write(PAGE, &original);
-    let _ = watch.kill();
+    let _ = Command::new("kill")
+        .args(["-TERM", &format!("-{}", watch.id())])
+        .status();
     let _ = watch.wait();
     let _ = std::fs::remove_dir_all(&data);
     let rebuild_secs = result?;

@@ -48,9 +48,14 @@ async fn serve(config: Config) -> ExitCode {
         Ok(conf) => conf.leptos_options,
         Err(e) => return fail("invalid Leptos configuration", e),
     };
-    // A build with hashed file names leaves `hash.txt` beside the binary: use it even when
-    // LEPTOS_HASH_FILES was not passed on, or every page would link files that do not exist.
-    if !leptos.hash_files && hash_file_beside_binary(&leptos.hash_file) {
+    // A build with hashed file names leaves `hash.txt` beside the binary: use it when
+    // LEPTOS_HASH_FILES was not passed on (a release binary started by hand, an image), or
+    // every page would link files that do not exist. Said explicitly, it wins
+    // (`./scripts/dev` turns hashing off, and a hash file may be left from an earlier build).
+    if std::env::var_os("LEPTOS_HASH_FILES").is_none()
+        && !leptos.hash_files
+        && hash_file_beside_binary(&leptos.hash_file)
+    {
         leptos.hash_files = true;
     }
     let app = match Application::build(config, leptos).await {
