@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
+use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::use_location;
 use mizan::AppError;
 use serde::Serialize;
@@ -44,17 +44,31 @@ pub fn AccessDenied(error: AppError) -> impl IntoView {
         return view! { <Redirect path=format!("/login?next={here}")/> }.into_any();
     }
     mizan::response::set_status(error.status());
-    let heading = if error == AppError::Forbidden {
-        "You do not have access to this page"
+    let (heading, detail) = if error == AppError::Forbidden {
+        (
+            "You do not have access to this page",
+            "Your account does not have the rights this page needs. If you should have \
+             them, ask an administrator."
+                .to_owned(),
+        )
     } else {
-        "This page cannot be shown"
+        ("This page cannot be shown", capitalized(&error.to_string()))
     };
     view! {
         <Title text=heading/>
         <section class="denied">
             <h1>{heading}</h1>
-            <p>{error.to_string()}</p>
+            <p>{detail}</p>
+            <p><A href="/">"Back to the home page"</A></p>
         </section>
     }
     .into_any()
+}
+
+/// `text` with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }

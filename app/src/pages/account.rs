@@ -33,7 +33,12 @@ pub fn AccountPage() -> impl IntoView {
         }
     });
     view! {
-        <Guarded resource=summary render=move |info| view! {
+        <Guarded resource=summary render=move |info| {
+            // The name form starts from the name in use (unless it holds a posted one).
+            if profile.value_untracked("name").is_empty() {
+                profile.set("name", info.name.clone());
+            }
+            view! {
             <Title text="Your account"/>
             <section class="card">
                 <h1>"Your account"</h1>
@@ -53,6 +58,11 @@ pub fn AccountPage() -> impl IntoView {
                     </dd>
                 </dl>
                 <h2>"Change your name"</h2>
+                <Transition fallback=|| ()>
+                    <Show when=move || matches!(profile.result(), Some(Ok(_)))>
+                        <p class="success" role="status">"Your name is changed."</p>
+                    </Show>
+                </Transition>
                 <MizanForm form=profile submit_label="Save"/>
                 <h2>"Change your password"</h2>
                 <Transition fallback=|| ()>
@@ -70,6 +80,7 @@ pub fn AccountPage() -> impl IntoView {
                 <MizanForm form=email submit_label="Mail me a link"/>
                 <Providers methods=methods disconnect=disconnect/>
             </section>
+            }
         }/>
     }
 }

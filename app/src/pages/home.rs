@@ -42,8 +42,10 @@ fn SiteStatsPanel() -> impl IntoView {
                 {move || stats.get().map(|stats| match stats {
                     Ok(stats) => view! {
                         <p>
-                            <strong data-testid="stats-users">{stats.users}</strong>" accounts · "
-                            <strong>{stats.messages}</strong>" messages"
+                            <strong data-testid="stats-users">{stats.users}</strong>
+                            {plural(stats.users, " account", " accounts")}" · "
+                            <strong>{stats.messages}</strong>
+                            {plural(stats.messages, " message", " messages")}
                         </p>
                         <p class="help" data-testid="stats-computed">
                             "Computed at "{clock(stats.computed_at)}" in "{stats.took_ms}
@@ -73,4 +75,9 @@ fn Counter() -> impl IntoView {
             {move || if count.get() == 1 { " time" } else { " times" }}
         </button>
     }
+}
+
+/// `one` for 1, `many` otherwise.
+fn plural(n: impl Into<i64>, one: &'static str, many: &'static str) -> &'static str {
+    if n.into() == 1 { one } else { many }
 }

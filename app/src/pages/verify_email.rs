@@ -18,6 +18,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
         <TokenPage
             form=use_verify_email_form()
             title="Confirm your email address"
+            intro="One click shows that this address is yours, so that you can reset your password with it."
             button="Confirm my email address"
             done="Your email address is verified: thank you."
         />
@@ -31,6 +32,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
         <TokenPage
             form=use_confirm_email_form()
             title="Confirm your new email address"
+            intro="Your account will use this address from now on: to sign in, and for our mail."
             button="Use this address"
             done="Your account uses its new email address from now on."
         />
@@ -42,6 +44,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
 fn TokenPage<F: Form<Output = ()>>(
     form: FormHandle<F>,
     title: &'static str,
+    intro: &'static str,
     button: &'static str,
     done: &'static str,
 ) -> impl IntoView {
@@ -67,6 +70,7 @@ fn TokenPage<F: Form<Output = ()>>(
                     <p><A href="/account">"Go to your account"</A></p>
                 </Show>
                 <div hidden=confirmed>
+                    <p>{intro}</p>
                     <MizanForm form=form submit_label=button/>
                 </div>
             </Transition>

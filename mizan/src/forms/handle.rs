@@ -201,7 +201,10 @@ impl<F: Form> FormHandle<F> {
             values,
             touched: RwSignal::new(BTreeSet::new()),
             changed: RwSignal::new(BTreeSet::new()),
-            tried: RwSignal::new(was_posted),
+            // After a post without JavaScript the server's errors say what is wrong: the
+            // browser's own checks wait for an edit or a new attempt (they would call the
+            // password fields, which are not sent back, empty).
+            tried: RwSignal::new(false),
             client_errors: Memo::new(move |_| {
                 values.with(|values| validate::<F>(values).err().unwrap_or_default())
             }),

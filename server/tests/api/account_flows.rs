@@ -423,3 +423,24 @@ async fn the_mailbox_page_exists_in_development_only() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn without_javascript_a_refused_password_change_names_only_what_is_wrong() {
+    let app = spawn_app().await;
+    let ada = app.signed_up("ada@example.com").await;
+    let values = [
+        ("current_password", "not it at all".to_owned()),
+        ("new_password", "a brand new password".to_owned()),
+    ];
+    let (status, html) = app
+        .post_page(&ada, "/account", "change_password", &values)
+        .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("this is not your current password"), "{html}");
+    // The passwords are not sent back, yet the new one was given: no "required" for it.
+    assert!(!html.contains("this field is required"), "{html}");
+    assert!(
+        !html.contains("a brand new password"),
+        "never echoed: {html}"
+    );
+}
