@@ -4,12 +4,6 @@
 use mizan::AppError;
 use mizan::auth::{CurrentUser, LoginMethods, ProviderInfo};
 
-/// Signs in with email and password.
-#[mizan::server(auth = public)]
-pub async fn login(email: String, password: String) -> Result<CurrentUser, AppError> {
-    mizan::auth::accounts::log_in(&email, password).await
-}
-
 /// Signs out.
 #[mizan::server(auth = public)]
 pub async fn logout() -> Result<(), AppError> {

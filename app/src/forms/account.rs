@@ -1,8 +1,20 @@
-//! The account's forms: passwords (forgot, reset, change), email addresses (verify,
-//! change, confirm the change). Each form checks the same rules in the browser and on the
+//! The account's forms: logging in, passwords (forgot, reset, change), email addresses
+//! (verify, change, confirm the change). Each form checks the same rules in the browser and on the
 //! server; the flows are `mizan::auth::accounts`. The links we mail open a page with one
 //! of these forms: the token is spent by a POST, never by opening the link (mail
 //! scanners open links).
+
+/// Signs in with email and password (a form, so that it works without JavaScript too).
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "login", auth = public, output = CurrentUser)]
+pub struct LoginForm {
+    /// The account's address.
+    #[field(label = "Email", email)]
+    pub email: String,
+    /// Its password.
+    #[field(label = "Password", widget = "password")]
+    pub password: String,
+}
 
 /// Asks for a password-reset link. The answer never says whether the address has an
 /// account.
@@ -78,16 +90,24 @@ pub struct ChangeEmailForm {
     pub password: Option<String>,
 }
 
+use mizan::auth::CurrentUser;
+
 #[cfg(feature = "ssr")]
 mod handler {
     use mizan::AppError;
-    use mizan::auth::accounts;
+    use mizan::auth::{CurrentUser, accounts};
     use mizan::forms::{FormHandler, Submission};
 
     use super::{
-        ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm,
+        ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm, LoginForm,
         ResetPasswordForm, VerifyEmailForm,
     };
+
+    impl FormHandler for LoginForm {
+        async fn on_submit(self, _submission: Submission) -> Result<CurrentUser, AppError> {
+            accounts::log_in(&self.email, self.password).await
+        }
+    }
 
     impl FormHandler for VerifyEmailForm {
         async fn on_submit(self, _submission: Submission) -> Result<(), AppError> {

@@ -7,9 +7,10 @@ pub mod profile;
 pub mod signup;
 
 pub use account::{
-    ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm, ResetPasswordForm,
-    VerifyEmailForm, use_change_email_form, use_change_password_form, use_confirm_email_form,
-    use_forgot_password_form, use_reset_password_form, use_verify_email_form,
+    ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm, LoginForm,
+    ResetPasswordForm, VerifyEmailForm, use_change_email_form, use_change_password_form,
+    use_confirm_email_form, use_forgot_password_form, use_login_form, use_reset_password_form,
+    use_verify_email_form,
 };
 pub use contact::{ContactForm, ContactReceipt, use_contact_form};
 pub use profile::{ProfileForm, use_profile_form};

@@ -2,29 +2,32 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
-
-use crate::api::accounts::{Login, sign_in_providers, use_current_user};
+use leptos_router::components::{A, Redirect};
+use leptos_router::hooks::use_query_map;
 use mizan::auth::local_path;
+use mizan::forms::MizanForm;
 
-use crate::components::form::{encode_query_value, error_for};
+use crate::api::accounts::{sign_in_providers, use_current_user};
+use crate::components::form::encode_query_value;
+use crate::forms::use_login_form;
 
-/// The sign-in form.
+/// The sign-in form, rendered from its declaration (`crate::forms::LoginForm`). Without
+/// JavaScript it posts to this page, which signs in and redirects.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let login = ServerAction::<Login>::new();
+    let form = use_login_form();
     let user = use_current_user();
     let query = use_query_map();
-    let navigate = use_navigate();
+    let next = local_path(
+        query.with_untracked(|q| q.get("next")).as_deref(),
+        "/account",
+    );
+    let after = next.clone();
+    let signed_in = move || matches!(form.result(), Some(Ok(_)));
+    // Signed in now: the nav must learn it without a reload.
     Effect::new(move |_| {
-        if let Some(Ok(_)) = login.value().get() {
+        if signed_in() {
             user.refetch();
-            let next = local_path(
-                query.with_untracked(|q| q.get("next")).as_deref(),
-                "/account",
-            );
-            navigate(&next, Default::default());
         }
     });
 
@@ -32,20 +35,12 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Log in"/>
         <section class="card">
             <h1>"Log in"</h1>
-            <ActionForm action=login>
-                <p class="form-error" role="alert">{error_for(login.value(), "form")}</p>
-                <label>
-                    "Email"
-                    <input type="email" name="email" required autocomplete="email"/>
-                </label>
-                <label>
-                    "Password"
-                    <input type="password" name="password" required autocomplete="current-password"/>
-                </label>
-                <button type="submit" disabled=move || login.pending().get()>"Log in"</button>
-            </ActionForm>
+            <MizanForm form=form submit_label="Log in"/>
+            <Transition fallback=|| ()>
+                {move || signed_in().then(|| view! { <Redirect path=after.clone()/> })}
+            </Transition>
             <p><A href="/forgot-password">"Forgot your password?"</A></p>
-            <ProviderLinks next=local_path(query.with_untracked(|q| q.get("next")).as_deref(), "/account")/>
+            <ProviderLinks next=next.clone()/>
             <p>"No account yet? " <A href="/signup">"Sign up"</A></p>
         </section>
     }

@@ -149,7 +149,7 @@ async fn when_required_an_unverified_account_cannot_sign_in_until_verified() {
     let app = spawn_app_with(&[("MIZAN_REQUIRE_VERIFIED_EMAIL", "true".into())]).await;
     app.signed_up("ada@example.com").await;
     let login = [("email", "ada@example.com"), ("password", TEST_PASSWORD)];
-    let (status, body) = call(&app, &app.visitor(), "login", &login).await;
+    let (status, body) = call(&app, &app.visitor(), "login.submit", &login).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         body["fields"]["form"][0]
@@ -167,7 +167,7 @@ async fn when_required_an_unverified_account_cannot_sign_in_until_verified() {
     )
     .await;
     assert_eq!(
-        call(&app, &app.visitor(), "login", &login).await.0,
+        call(&app, &app.visitor(), "login.submit", &login).await.0,
         StatusCode::OK
     );
 }
@@ -224,7 +224,7 @@ async fn a_password_reset_says_the_same_for_unknown_emails_and_ends_every_sessio
     );
     let old = [("email", "ada@example.com"), ("password", TEST_PASSWORD)];
     assert_eq!(
-        call(&app, &app.visitor(), "login", &old).await.0,
+        call(&app, &app.visitor(), "login.submit", &old).await.0,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     let fresh = app.visitor();
@@ -232,7 +232,7 @@ async fn a_password_reset_says_the_same_for_unknown_emails_and_ends_every_sessio
         call(
             &app,
             &fresh,
-            "login",
+            "login.submit",
             &[("email", "ada@example.com"), ("password", new)]
         )
         .await
@@ -288,7 +288,7 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
     call(
         &app,
         &there,
-        "login",
+        "login.submit",
         &[("email", "ada@example.com"), ("password", TEST_PASSWORD)],
     )
     .await;
@@ -398,7 +398,7 @@ async fn changing_the_email_waits_for_the_new_address_to_confirm() {
     );
     let login = [("email", "ada@new.example"), ("password", TEST_PASSWORD)];
     assert_eq!(
-        call(&app, &app.visitor(), "login", &login).await.0,
+        call(&app, &app.visitor(), "login.submit", &login).await.0,
         StatusCode::OK
     );
 }

@@ -158,7 +158,7 @@ async fn login_logout_and_the_current_user() {
     let login = app
         .call(
             &visitor,
-            "login",
+            "login.submit",
             &[("email", "ADA@example.com"), ("password", TEST_PASSWORD)],
         )
         .await;
@@ -190,7 +190,7 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let wrong = status_and_body(
         app.call(
             &visitor,
-            "login",
+            "login.submit",
             &[
                 ("email", "ada@example.com"),
                 ("password", "not the password"),
@@ -202,7 +202,7 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let unknown = status_and_body(
         app.call(
             &visitor,
-            "login",
+            "login.submit",
             &[
                 ("email", "bob@example.com"),
                 ("password", "not the password"),
@@ -225,7 +225,7 @@ async fn login_attempts_are_rate_limited_per_account() {
         let r = app
             .call(
                 &visitor,
-                "login",
+                "login.submit",
                 &[
                     ("email", "ada@example.com"),
                     ("password", "wrong password!"),
@@ -237,7 +237,7 @@ async fn login_attempts_are_rate_limited_per_account() {
     let limited = app
         .call(
             &visitor,
-            "login",
+            "login.submit",
             &[("email", "ada@example.com"), ("password", TEST_PASSWORD)],
         )
         .await;
@@ -257,7 +257,7 @@ async fn behind_a_proxy_each_forwarded_client_has_its_own_login_limit() {
     let app = spawn_app_with(&[("MIZAN_BEHIND_PROXY", "true".to_owned())]).await;
     let attempt = async |client_ip: &str, n: usize| {
         app.visitor()
-            .post(app.url("/api/login"))
+            .post(app.url("/api/login.submit"))
             .header("x-forwarded-for", format!("6.6.6.6, {client_ip}"))
             .form(&[
                 ("email", format!("nobody{n}@example.com")),
@@ -298,7 +298,7 @@ async fn signing_in_gives_a_new_session_id() {
     let login = app
         .call(
             &visitor,
-            "login",
+            "login.submit",
             &[("email", "ada@example.com"), ("password", TEST_PASSWORD)],
         )
         .await;
@@ -366,10 +366,16 @@ async fn malformed_calls_are_a_4xx_not_a_500() {
     let app = spawn_app().await;
     let visitor = app.visitor();
 
-    let missing = app
-        .call(&visitor, "login", &[("email", "a@example.com")])
-        .await;
+    // A server function's missing argument is an unreadable call; a form's missing field
+    // is a field error.
+    let missing = app.call(&visitor, "echo", &[]).await;
     assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    let missing = app
+        .call(&visitor, "login.submit", &[("email", "a@example.com")])
+        .await;
+    assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = missing.json().await.expect("JSON");
+    assert_eq!(body["fields"]["password"][0], "this field is required");
 
     let huge = "x".repeat(200 * 1024);
     let too_big = app.call(&visitor, "echo", &[("text", &huge)]).await;

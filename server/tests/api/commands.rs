@@ -45,7 +45,7 @@ async fn no_input_mode_creates_a_superuser_who_can_sign_in() {
     let login = app
         .call(
             &root,
-            "login",
+            "login.submit",
             &[
                 ("email", "root@example.com"),
                 ("password", "a long enough password"),

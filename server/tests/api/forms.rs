@@ -282,3 +282,43 @@ async fn a_local_context_is_resolved_on_the_server() {
     .await;
     assert_eq!(status, 422, "{body}");
 }
+
+#[tokio::test]
+async fn without_javascript_login_refuses_then_signs_in_and_goes_on() {
+    let app = spawn_app().await;
+    app.signed_up("ada@example.com").await;
+    let visitor = app.visitor();
+    let wrong = vec![
+        ("email", "ada@example.com".to_owned()),
+        ("password", "not the password".to_owned()),
+    ];
+    let (status, html) = app
+        .post_page(&visitor, "/login?next=/chat/lobby", "login", &wrong)
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("the email or the password is wrong"),
+        "{html}"
+    );
+    assert!(!html.contains("not the password"), "never echoed: {html}");
+
+    let right = vec![
+        ("email", "ada@example.com".to_owned()),
+        ("password", crate::helpers::TEST_PASSWORD.to_owned()),
+    ];
+    let response = visitor
+        .post(app.url("/login?next=/chat/lobby"))
+        .header("accept", "text/html")
+        .form(&[
+            ("__form", "login"),
+            ("email", &right[0].1),
+            ("password", &right[1].1),
+        ])
+        .send()
+        .await
+        .expect("request reaches the server");
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(response.headers()["location"], "/chat/lobby");
+    let account = app.page(&visitor, "/account").await;
+    assert_eq!(account.status(), StatusCode::OK, "signed in by the post");
+}

@@ -374,7 +374,9 @@ async fn providers_connect_and_disconnect_but_never_the_last_way_in() {
         ("password", TEST_PASSWORD),
     ];
     assert_eq!(
-        app.call(&app.visitor(), "login", &login).await.status(),
+        app.call(&app.visitor(), "login.submit", &login)
+            .await
+            .status(),
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
@@ -397,7 +399,9 @@ async fn an_unverified_account_with_the_email_is_taken_back_by_its_proven_owner(
     );
     let login = [("email", "owner@example.com"), ("password", TEST_PASSWORD)];
     assert_eq!(
-        app.call(&app.visitor(), "login", &login).await.status(),
+        app.call(&app.visitor(), "login.submit", &login)
+            .await
+            .status(),
         StatusCode::UNPROCESSABLE_ENTITY,
         "and their password no longer opens the account"
     );

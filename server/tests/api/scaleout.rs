@@ -124,7 +124,7 @@ async fn log_in(browser: &Browser, server: &Process, email: &str) {
     let (status, body) = browser
         .call(
             server,
-            "login",
+            "login.submit",
             &[("email", email), ("password", TEST_PASSWORD)],
         )
         .await;
