@@ -302,10 +302,6 @@ async fn without_javascript_login_refuses_then_signs_in_and_goes_on() {
     );
     assert!(!html.contains("not the password"), "never echoed: {html}");
 
-    let right = vec![
-        ("email", "ada@example.com".to_owned()),
-        ("password", crate::helpers::TEST_PASSWORD.to_owned()),
-    ];
     let response = visitor
         .post(app.url("/login?next=/chat/lobby"))
         .header("accept", "text/html")
