@@ -307,8 +307,8 @@ async fn without_javascript_login_refuses_then_signs_in_and_goes_on() {
         .header("accept", "text/html")
         .form(&[
             ("__form", "login"),
-            ("email", &right[0].1),
-            ("password", &right[1].1),
+            ("email", "ada@example.com"),
+            ("password", crate::helpers::TEST_PASSWORD),
         ])
         .send()
         .await
