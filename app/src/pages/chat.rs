@@ -112,7 +112,11 @@ fn RoomSwitcher() -> impl IntoView {
     view! {
         <form class="inline room-switcher" on:submit=move |ev| {
             ev.prevent_default();
-            navigate(&format!("/chat/{}", name.get_untracked().trim()), Default::default());
+            let room = name.get_untracked();
+            let room = room.trim();
+            if !room.is_empty() {
+                navigate(&format!("/chat/{room}"), Default::default());
+            }
         }>
             <label for="room-name">"Another room"</label>
             <input id="room-name" placeholder="lobby" prop:value=name

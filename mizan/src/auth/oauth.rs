@@ -540,7 +540,7 @@ fn refused(status: StatusCode, message: &str) -> Response {
     (
         status,
         Html(format!(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\"><title>Sign-in \
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\"><title>Sign-in \
              failed · Mizan</title></head><body><h1>Sign-in failed</h1><p>{message}</p>\
              <p><a href=\"/login\">Back to the login page</a></p></body></html>"
         )),

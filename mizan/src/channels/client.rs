@@ -201,8 +201,13 @@ mod browser {
             self.socket.ready_state() == WebSocket::OPEN && self.socket.send_with_str(text).is_ok()
         }
 
+        /// Closes the socket. Its handlers are detached first: they are dropped with
+        /// `self`, and the browser would otherwise still call them as the socket closes.
         pub fn close(self) {
             self.closing.set(true);
+            self.socket.set_onopen(None);
+            self.socket.set_onmessage(None);
+            self.socket.set_onclose(None);
             let _ = self.socket.close();
         }
     }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{FORM_FIELD, FieldKind, FieldSchema, Form, FormHandle, FormState};
+use super::{FORM_FIELD, FieldKind, FieldSchema, Form, FormHandle, FormState, Rule};
 
 /// Renders every field of `F` with its label, help and error, a form-level error line and
 /// a submit button.
@@ -100,7 +100,7 @@ fn Field(form: FormState, field: &'static FieldSchema) -> impl IntoView {
                 type=input_type(kind)
                 id=id.clone()
                 name=name
-                autocomplete=autocomplete(name, kind)
+                autocomplete=autocomplete(field)
                 aria-invalid=invalid
                 aria-describedby=error_id.clone()
                 value=form.value_untracked(name)
@@ -131,11 +131,20 @@ fn input_type(kind: FieldKind) -> &'static str {
     }
 }
 
-/// What the browser may fill in for a field, from its name and kind.
-fn autocomplete(name: &str, kind: FieldKind) -> &'static str {
-    match (name, kind) {
+/// What the browser may fill in for a field, from its name and kind. A password with a
+/// minimum length is being chosen (`new-password`: password managers offer one); one
+/// without is being typed to prove who you are (`current-password`).
+fn autocomplete(field: &FieldSchema) -> &'static str {
+    let chosen = || {
+        field
+            .rules
+            .iter()
+            .any(|rule| matches!(rule, Rule::Length { min: Some(_), .. }))
+    };
+    match (&*field.name, field.kind) {
         (_, FieldKind::Email) | ("email", _) => "email",
-        (_, FieldKind::Password) => "new-password",
+        (_, FieldKind::Password) if chosen() => "new-password",
+        (_, FieldKind::Password) => "current-password",
         ("name", _) => "name",
         _ => "off",
     }

@@ -165,7 +165,7 @@ async fn mailbox(State(state): State<AppState>) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     }
     let mut html = String::from(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\"><title>Mailbox · Mizan (development)</title>\
          <style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}\
          article{border:1px solid #ddd;border-radius:8px;padding:1rem;margin:1rem 0}\

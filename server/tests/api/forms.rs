@@ -301,6 +301,16 @@ async fn without_javascript_login_refuses_then_signs_in_and_goes_on() {
         "{html}"
     );
     assert!(!html.contains("not the password"), "never echoed: {html}");
+    // Password managers fill in the saved password here, and offer a new one on sign-up.
+    assert!(
+        html.contains(r#"autocomplete="current-password""#),
+        "{html}"
+    );
+    let (_, signup) = app.post_page(&visitor, "/signup", "signup", &[]).await;
+    assert!(
+        signup.contains(r#"autocomplete="new-password""#),
+        "{signup}"
+    );
 
     let response = visitor
         .post(app.url("/login?next=/chat/lobby"))
