@@ -66,6 +66,25 @@ test("a dropped connection reconnects to the same room", async ({ browser }) => 
   await expect(bob.getByTestId("messages")).toContainText("Ada: Are you back?");
 });
 
+test("switching rooms moves the connection, with nothing left behind in the console", async ({
+  page,
+}) => {
+  const first = room();
+  const second = room();
+  await openChat(page, "Ada", first);
+  await say(page, "In the first room");
+  await expect(page.getByTestId("messages")).toContainText("In the first room");
+
+  await page.getByLabel("Another room").fill(second);
+  await page.getByRole("button", { name: "Go" }).click();
+  await expect(page).toHaveURL(`/chat/${second}`);
+  await expect(page.getByTestId("connection")).toHaveText("connected");
+  await expect(page.getByTestId("messages")).not.toContainText("In the first room");
+  await say(page, "In the second room");
+  await expect(page.getByTestId("messages")).toContainText("Ada: In the second room");
+  // The fixture fails the test on any uncaught error (the old socket's handlers).
+});
+
 test.describe("refusals", () => {
   test.use({ allowedStatuses: [403] });
 
