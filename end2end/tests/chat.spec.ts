@@ -66,7 +66,7 @@ test("a dropped connection reconnects to the same room", async ({ browser }) => 
   await expect(bob.getByTestId("messages")).toContainText("Ada: Are you back?");
 });
 
-test("switching rooms moves the connection, with nothing left behind in the console", async ({
+test("switching rooms moves the connection and leaves no error behind, on the page or in the console", async ({
   page,
 }) => {
   const first = room();
@@ -74,12 +74,16 @@ test("switching rooms moves the connection, with nothing left behind in the cons
   await openChat(page, "Ada", first);
   await say(page, "In the first room");
   await expect(page.getByTestId("messages")).toContainText("In the first room");
+  // A refused message leaves an error under the box, for this room only.
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.locator(".composer").getByRole("alert")).toHaveText("write something first");
 
   await page.getByLabel("Another room").fill(second);
   await page.getByRole("button", { name: "Go" }).click();
   await expect(page).toHaveURL(`/chat/${second}`);
   await expect(page.getByTestId("connection")).toHaveText("connected");
   await expect(page.getByTestId("messages")).not.toContainText("In the first room");
+  await expect(page.locator(".composer").getByRole("alert")).toBeHidden();
   await say(page, "In the second room");
   await expect(page.getByTestId("messages")).toContainText("Ada: In the second room");
   // The fixture fails the test on any uncaught error (the old socket's handlers).

@@ -112,7 +112,9 @@ pub fn use_channel<C: Channel>(params: Signal<C::Params>) -> ChannelHandle<C> {
     Effect::new(move |_| {
         let params = params.get();
         handle.generation.update_value(|g| *g += 1);
+        // A new room (or whatever the params name) starts with a clean slate.
         handle.messages.set(Vec::new());
+        handle.error.set(None);
         browser::connect(handle, params, 0);
     });
     on_cleanup(move || {
