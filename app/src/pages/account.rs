@@ -27,7 +27,7 @@ pub fn AccountPage() -> impl IntoView {
     let user = use_current_user();
     // A new name shows here and in the nav without a reload.
     Effect::new(move |_| {
-        if let Some(Ok(_)) = profile.result() {
+        if profile.succeeded() {
             summary.refetch();
             user.refetch();
         }
@@ -59,21 +59,21 @@ pub fn AccountPage() -> impl IntoView {
                 </dl>
                 <h2>"Change your name"</h2>
                 <Transition fallback=|| ()>
-                    <Show when=move || matches!(profile.result(), Some(Ok(_)))>
+                    <Show when=move || profile.succeeded()>
                         <p class="success" role="status">"Your name is changed."</p>
                     </Show>
                 </Transition>
                 <MizanForm form=profile submit_label="Save"/>
                 <h2>"Change your password"</h2>
                 <Transition fallback=|| ()>
-                    <Show when=move || matches!(password.result(), Some(Ok(())))>
+                    <Show when=move || password.succeeded()>
                         <p class="success" role="status">"Your password is changed. Your other sessions have ended."</p>
                     </Show>
                 </Transition>
                 <MizanForm form=password submit_label="Change the password"/>
                 <h2>"Change your email address"</h2>
                 <Transition fallback=|| ()>
-                    <Show when=move || matches!(email.result(), Some(Ok(())))>
+                    <Show when=move || email.succeeded()>
                         <p class="success" role="status">"We mailed a link to the new address: open it to use it from now on."</p>
                     </Show>
                 </Transition>

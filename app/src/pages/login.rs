@@ -23,7 +23,7 @@ pub fn LoginPage() -> impl IntoView {
         "/account",
     );
     let after = next.clone();
-    let signed_in = move || matches!(form.result(), Some(Ok(_)));
+    let signed_in = move || form.succeeded();
     // Signed in now: the nav must learn it without a reload.
     Effect::new(move |_| {
         if signed_in() {

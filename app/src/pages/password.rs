@@ -3,9 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
-use mizan::forms::MizanForm;
 
+use crate::components::form::{FormUntilDone, link_token};
 use crate::forms::{use_forgot_password_form, use_reset_password_form};
 
 /// Asks for a reset link; the answer is the same whether or not the address has an
@@ -13,22 +12,17 @@ use crate::forms::{use_forgot_password_form, use_reset_password_form};
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
     let form = use_forgot_password_form();
-    let sent = move || matches!(form.result(), Some(Ok(())));
     view! {
         <Title text="Forgot your password?"/>
         <section class="card">
             <h1>"Forgot your password?"</h1>
-            <Transition fallback=|| ()>
-                <Show when=sent>
-                    <div class="success" role="status">
-                        <p>"If an account uses this address, we mailed it a link to choose a new password. It works once, for an hour."</p>
-                    </div>
-                </Show>
-                <div hidden=sent>
-                    <p>"We will mail you a link to choose a new one."</p>
-                    <MizanForm form=form submit_label="Mail me a link"/>
-                </div>
-            </Transition>
+            <FormUntilDone
+                form=form
+                submit_label="Mail me a link"
+                intro="We will mail you a link to choose a new one."
+            >
+                <p>"If an account uses this address, we mailed it a link to choose a new password. It works once, for an hour."</p>
+            </FormUntilDone>
             <p><A href="/login">"Back to the login page"</A></p>
         </section>
     }
@@ -38,26 +32,15 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let form = use_reset_password_form();
-    let token = use_query_map()
-        .with_untracked(|q| q.get("token"))
-        .unwrap_or_default();
-    form.set("token", token);
-    let done = move || matches!(form.result(), Some(Ok(())));
+    form.set("token", link_token());
     view! {
         <Title text="Choose a new password"/>
         <section class="card">
             <h1>"Choose a new password"</h1>
-            <Transition fallback=|| ()>
-                <Show when=done>
-                    <div class="success" role="status">
-                        <p>"Your password is changed, and every session of your account has ended."</p>
-                        <p><a href="/login">"Log in with your new password"</a></p>
-                    </div>
-                </Show>
-                <div hidden=done>
-                    <MizanForm form=form submit_label="Set the new password"/>
-                </div>
-            </Transition>
+            <FormUntilDone form=form submit_label="Set the new password">
+                <p>"Your password is changed, and every session of your account has ended."</p>
+                <p><a href="/login">"Log in with your new password"</a></p>
+            </FormUntilDone>
         </section>
     }
 }

@@ -15,7 +15,7 @@ pub fn SignupPage() -> impl IntoView {
     let user = use_current_user();
     // Signed in now: the nav must learn it without a reload.
     Effect::new(move |_| {
-        if let Some(Ok(_)) = form.result() {
+        if form.succeeded() {
             user.refetch();
         }
     });
@@ -26,7 +26,7 @@ pub fn SignupPage() -> impl IntoView {
             <h1>"Sign up"</h1>
             <MizanForm form=form submit_label="Create account"/>
             <Transition fallback=|| ()>
-                {move || matches!(form.result(), Some(Ok(_))).then(|| view! { <Redirect path="/account"/> })}
+                {move || form.succeeded().then(|| view! { <Redirect path="/account"/> })}
             </Transition>
             <p>"Already have an account? " <A href="/login">"Log in"</A></p>
         </section>

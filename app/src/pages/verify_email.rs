@@ -5,10 +5,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
-use mizan::forms::{Form, FormHandle, MizanForm};
+use mizan::forms::{Form, FormHandle};
 
 use crate::api::accounts::use_current_user;
+use crate::components::form::{FormUntilDone, link_token};
 use crate::forms::{use_confirm_email_form, use_verify_email_form};
 
 /// Confirms the address of a new account.
@@ -48,15 +48,11 @@ fn TokenPage<F: Form<Output = ()>>(
     button: &'static str,
     done: &'static str,
 ) -> impl IntoView {
-    let token = use_query_map()
-        .with_untracked(|q| q.get("token"))
-        .unwrap_or_default();
-    form.set("token", token);
+    form.set("token", link_token());
     let user = use_current_user();
-    let confirmed = move || matches!(form.result(), Some(Ok(())));
     // The account page and the nav show the new state.
     Effect::new(move |_| {
-        if confirmed() {
+        if form.succeeded() {
             user.refetch();
         }
     });
@@ -64,15 +60,13 @@ fn TokenPage<F: Form<Output = ()>>(
         <Title text=title/>
         <section class="card">
             <h1>{title}</h1>
+            <FormUntilDone form=form submit_label=button intro=intro>
+                {done}
+            </FormUntilDone>
             <Transition fallback=|| ()>
-                <Show when=confirmed>
-                    <p class="success" role="status">{done}</p>
+                <Show when=move || form.succeeded()>
                     <p><A href="/account">"Go to your account"</A></p>
                 </Show>
-                <div hidden=confirmed>
-                    <p>{intro}</p>
-                    <MizanForm form=form submit_label=button/>
-                </div>
             </Transition>
         </section>
     }

@@ -246,6 +246,11 @@ impl<F: Form> FormHandle<F> {
         })
     }
 
+    /// Whether the last submission succeeded (what pages show a "done" state on).
+    pub fn succeeded(&self) -> bool {
+        matches!(self.result(), Some(Ok(_)))
+    }
+
     /// Empties every field and forgets errors, e.g. to send another message.
     pub fn reset(&self) {
         self.state.values.set(FormValues::new());
