@@ -141,27 +141,49 @@ fn link(state: &AppState, path: &str, token: &str) -> String {
     format!("{}{path}?token={token}", state.config.site_url)
 }
 
-async fn mail_verification(state: &AppState, user: &CurrentUser) -> Result<(), AppError> {
-    let token = tokens::issue(
-        &state.db,
-        &state.tokens,
-        &user.id,
-        Purpose::VerifyEmail,
-        None,
-    )
-    .await?;
+/// A mail that carries a single-use link: what the token is for, the page it opens, and
+/// the words around the link.
+struct LinkMail {
+    purpose: Purpose,
+    path: &'static str,
+    subject: &'static str,
+    before: &'static str,
+    after: &'static str,
+}
+
+/// Issues a `mail.purpose` token for `user` and mails `to` the link that carries it.
+async fn mail_link(
+    state: &AppState,
+    user: &CurrentUser,
+    to: &str,
+    new_email: Option<&str>,
+    mail: LinkMail,
+) -> Result<(), AppError> {
+    let token = tokens::issue(&state.db, &state.tokens, &user.id, mail.purpose, new_email).await?;
     state.mailer.dispatch(Email {
-        to: user.email.clone(),
-        subject: "Confirm your email address".into(),
+        to: to.to_owned(),
+        subject: mail.subject.into(),
         body: format!(
-            "Hello {},\n\nConfirm that this address is yours by opening this link \
-             (it works once, for 24 hours):\n\n{}\n\nIf you did not sign up, ignore this \
-             message.\n",
+            "Hello {},\n\n{}\n\n{}\n\n{}\n",
             user.name,
-            link(state, "/verify-email", &token)
+            mail.before,
+            link(state, mail.path, &token),
+            mail.after
         ),
     });
     Ok(())
+}
+
+async fn mail_verification(state: &AppState, user: &CurrentUser) -> Result<(), AppError> {
+    let mail = LinkMail {
+        purpose: Purpose::VerifyEmail,
+        path: "/verify-email",
+        subject: "Confirm your email address",
+        before: "Confirm that this address is yours by opening this link (it works once, \
+                 for 24 hours):",
+        after: "If you did not sign up, ignore this message.",
+    };
+    mail_link(state, user, &user.email, None, mail).await
 }
 
 /// Mails the signed-in user a new verification link (3 an hour).
@@ -242,27 +264,16 @@ async fn mail_reset(state: &AppState, email: &str) -> Result<(), AppError> {
     let Some(user) = users::find_by_email(&state.db, email).await? else {
         return Ok(());
     };
-    let token = tokens::issue(
-        &state.db,
-        &state.tokens,
-        &user.id,
-        Purpose::ResetPassword,
-        None,
-    )
-    .await?;
-    state.mailer.dispatch(Email {
-        to: user.email.clone(),
-        subject: "Reset your password".into(),
-        body: format!(
-            "Hello {},\n\nSomeone (we hope you) asked to reset the password of your account. \
-             Choose a new one here (the link works once, for an hour):\n\n{}\n\nSetting it \
-             signs you out everywhere. If you did not ask, ignore this message: your password \
-             stays as it is.\n",
-            user.name,
-            link(state, "/reset-password", &token)
-        ),
-    });
-    Ok(())
+    let mail = LinkMail {
+        purpose: Purpose::ResetPassword,
+        path: "/reset-password",
+        subject: "Reset your password",
+        before: "Someone (we hope you) asked to reset the password of your account. Choose a \
+                 new one here (the link works once, for an hour):",
+        after: "Setting it signs you out everywhere. If you did not ask, ignore this message: \
+                your password stays as it is.",
+    };
+    mail_link(state, &user, &user.email, None, mail).await
 }
 
 /// Sets a new password with the token of a reset link. Every session of the account
@@ -341,26 +352,15 @@ pub async fn request_email_change(
             "an account with this email already exists",
         ));
     }
-    let token = tokens::issue(
-        &state.db,
-        &state.tokens,
-        &user.id,
-        Purpose::ChangeEmail,
-        Some(new_email),
-    )
-    .await?;
-    state.mailer.dispatch(Email {
-        to: new_email.to_owned(),
-        subject: "Confirm your new email address".into(),
-        body: format!(
-            "Hello {},\n\nOpen this link to use this address for your account from now on \
-             (it works once, for 24 hours):\n\n{}\n\nIf you did not ask for it, ignore this \
-             message.\n",
-            user.name,
-            link(&state, "/confirm-email", &token)
-        ),
-    });
-    Ok(())
+    let mail = LinkMail {
+        purpose: Purpose::ChangeEmail,
+        path: "/confirm-email",
+        subject: "Confirm your new email address",
+        before: "Open this link to use this address for your account from now on (it works \
+                 once, for 24 hours):",
+        after: "If you did not ask for it, ignore this message.",
+    };
+    mail_link(&state, &user, new_email, Some(new_email), mail).await
 }
 
 /// Moves the account to the new address of an email-change link.
