@@ -10,6 +10,7 @@
 
 use axum::Router;
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -27,8 +28,8 @@ use tower_sessions::Session;
 use super::{CurrentUser, LoginMethods, ProviderLink, local_path, session, user_of_session, users};
 use crate::config::{OAuthProvider, ProviderKind};
 use crate::error::AppError;
-use crate::server::AppState;
 use crate::server::db::now;
+use crate::server::{AppState, same_secret};
 
 /// The session key of a sign-in under way.
 const PENDING: &str = "mizan.oauth";
@@ -176,7 +177,7 @@ async fn callback(
             "The provider's answer is incomplete.",
         );
     };
-    if !same_secret(&returned_state, &pending.state) {
+    if !same_secret(returned_state.as_bytes(), pending.state.as_bytes()) {
         return refused(
             StatusCode::BAD_REQUEST,
             "This sign-in answer is not the one we asked for: start again.",
@@ -224,13 +225,20 @@ async fn callback(
     }
 }
 
-/// Equal secrets, compared in constant time.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |diff, (x, y)| diff | (x ^ y))
-            == 0
+/// The HTTP client for providers, built once (TLS roots, connection pool).
+fn http_client() -> Option<&'static reqwest::Client> {
+    static CLIENT: OnceLock<Option<reqwest::Client>> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                // The token endpoint must answer itself: following redirects there is a
+                // known way to leak codes.
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .ok()
+        })
+        .as_ref()
 }
 
 type Client = oauth2::Client<
@@ -263,19 +271,13 @@ async fn identify(
     code: String,
     verifier: String,
 ) -> Result<Identity, String> {
-    let http = reqwest::Client::builder()
-        // The token endpoint must answer itself: following redirects there is a known
-        // way to leak codes.
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .map_err(|_| "Sign-in failed.".to_owned())?;
+    let http = http_client().ok_or_else(|| "Sign-in failed.".to_owned())?;
     let client =
         client(state, provider).map_err(|_| "This provider is misconfigured.".to_owned())?;
     let token = client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(PkceCodeVerifier::new(verifier))
-        .request_async(&http)
+        .request_async(http)
         .await
         .map_err(|e| {
             tracing::info!(provider = %provider.id, error = %e, "code exchange failed");
@@ -284,7 +286,7 @@ async fn identify(
                 provider.label
             )
         })?;
-    fetch_identity(&http, provider, token.access_token().secret())
+    fetch_identity(http, provider, token.access_token().secret())
         .await
         .map_err(|e| {
             tracing::warn!(provider = %provider.id, error = %e, "cannot read the account");
@@ -554,8 +556,8 @@ mod tests {
 
     #[test]
     fn secrets_compare_equal_only_when_equal() {
-        assert!(same_secret("abc", "abc"));
-        assert!(!same_secret("abc", "abd"));
-        assert!(!same_secret("abc", "abcd"));
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"abcd"));
     }
 }

@@ -35,7 +35,7 @@ impl Purpose {
     }
 
     /// How long a token of this purpose lives, in seconds.
-    pub fn lifetime(self) -> i64 {
+    fn lifetime(self) -> i64 {
         match self {
             Self::ResetPassword => 60 * 60,
             Self::VerifyEmail | Self::ChangeEmail => 24 * 60 * 60,

@@ -87,39 +87,14 @@ impl Mailer {
         }
     }
 
-    /// Sends `email`.
-    ///
-    /// # Errors
-    /// [`AppError::Internal`] when the SMTP server refuses it.
-    pub async fn send(&self, email: Email) -> Result<(), AppError> {
-        match self {
-            Self::Smtp { transport, from } => {
-                let to: Mailbox = email.to.parse().map_err(AppError::internal)?;
-                let message = Message::builder()
-                    .from(from.clone())
-                    .to(to)
-                    .subject(&email.subject)
-                    .body(email.body)
-                    .map_err(AppError::internal)?;
-                transport.send(message).await.map_err(AppError::internal)?;
-                tracing::info!(subject = %email.subject, "mail sent");
-                Ok(())
-            }
-            Self::Mailbox(_) | Self::Disabled => {
-                self.dispatch(email);
-                Ok(())
-            }
-        }
-    }
-
     /// Sends `email` without making the caller wait for an SMTP server (or fail with it):
     /// a failure is logged. The development mailbox keeps it at once.
     pub fn dispatch(&self, email: Email) {
         match self {
-            Self::Smtp { .. } => {
-                let mailer = self.clone();
+            Self::Smtp { transport, from } => {
+                let (transport, from) = (transport.clone(), from.clone());
                 tokio::spawn(async move {
-                    if let Err(e) = mailer.send(email).await {
+                    if let Err(e) = smtp_send(&transport, from, email).await {
                         tracing::error!(error = %e, "mail not sent");
                     }
                 });
@@ -153,6 +128,24 @@ impl Mailer {
             _ => Vec::new(),
         }
     }
+}
+
+/// Hands `email` to the SMTP server.
+async fn smtp_send(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    email: Email,
+) -> Result<(), AppError> {
+    let to: Mailbox = email.to.parse().map_err(AppError::internal)?;
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&email.subject)
+        .body(email.body)
+        .map_err(AppError::internal)?;
+    transport.send(message).await.map_err(AppError::internal)?;
+    tracing::info!(subject = %email.subject, "mail sent");
+    Ok(())
 }
 
 /// `GET /dev/mailbox` (development only): the messages sent, newest first, links live.
@@ -230,14 +223,11 @@ mod tests {
     async fn the_mailbox_keeps_the_newest_messages() {
         let mailer = Mailer::Mailbox(Arc::default());
         for n in 0..(MAILBOX_SIZE + 5) {
-            mailer
-                .send(Email {
-                    to: "a@example.com".into(),
-                    subject: format!("#{n}"),
-                    body: String::new(),
-                })
-                .await
-                .expect("sent");
+            mailer.dispatch(Email {
+                to: "a@example.com".into(),
+                subject: format!("#{n}"),
+                body: String::new(),
+            });
         }
         let messages = mailer.messages();
         assert_eq!(messages.len(), MAILBOX_SIZE);
