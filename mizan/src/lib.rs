@@ -30,6 +30,7 @@ pub mod context;
 pub mod error;
 pub mod forms;
 pub mod response;
+pub mod url;
 
 pub use error::{AppError, FieldErrors};
 pub use mizan_macros::{Form, server};

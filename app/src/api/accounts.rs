@@ -41,17 +41,13 @@ pub async fn sign_in_providers() -> Result<Vec<ProviderInfo>, AppError> {
 /// How the signed-in user may sign in: a password, and which providers.
 #[mizan::server(auth = authenticated)]
 pub async fn sign_in_methods() -> Result<LoginMethods, AppError> {
-    let user = mizan::auth::current_user()
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let user = mizan::auth::signed_in_user().await?;
     mizan::auth::oauth::login_methods(&mizan::server::state()?, &user).await
 }
 
 /// Unlinks a provider from the signed-in account, unless it is their last way in.
 #[mizan::server(auth = authenticated)]
 pub async fn disconnect_provider(provider: String) -> Result<(), AppError> {
-    let user = mizan::auth::current_user()
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let user = mizan::auth::signed_in_user().await?;
     mizan::auth::oauth::disconnect(&mizan::server::state()?, &user, &provider).await
 }

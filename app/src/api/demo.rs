@@ -31,9 +31,7 @@ pub struct AccountInfo {
 /// Authenticated: the caller's own account.
 #[mizan::server(auth = authenticated)]
 pub async fn account_summary() -> Result<AccountInfo, AppError> {
-    let user = mizan::auth::current_user()
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let user = mizan::auth::signed_in_user().await?;
     let role = if user.is_superuser {
         "superuser"
     } else if user.is_staff {

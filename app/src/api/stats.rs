@@ -54,9 +54,7 @@ pub struct MessageCount {
 /// sending a message purges the sender's entry.
 #[mizan::server(auth = authenticated, cache = "60s")]
 pub async fn my_message_count() -> Result<MessageCount, AppError> {
-    let user = mizan::auth::current_user()
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let user = mizan::auth::signed_in_user().await?;
     Ok(MessageCount {
         sent: server::messages_of(&mizan::server::state()?.db, &user.id).await?,
         counted_at: mizan::server::db::now(),

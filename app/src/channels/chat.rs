@@ -94,9 +94,7 @@ pub async fn chat_history(room: String) -> Result<Vec<ChatMessage>, AppError> {
 /// a group from a server function.
 #[mizan::server(auth = staff)]
 pub async fn announce(room: String, text: String) -> Result<ChatMessage, AppError> {
-    let user = mizan::auth::current_user()
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let user = mizan::auth::signed_in_user().await?;
     can_join_room(Some(&user), &room)?;
     let state = mizan::server::state()?;
     let message = handler::store(&state.db, &room, &user, &text).await?;

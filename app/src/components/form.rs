@@ -56,29 +56,3 @@ where
         })
     }
 }
-
-/// `value` made safe to put in a query string (`/chat/a?b` → `%2Fchat%2Fa%3Fb`).
-pub fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::encode_query_value;
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(
-            encode_query_value("/chat/a b?x=1&y"),
-            "%2Fchat%2Fa%20b%3Fx%3D1%26y"
-        );
-    }
-}

@@ -6,9 +6,10 @@ use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::use_query_map;
 use mizan::auth::local_path;
 use mizan::forms::MizanForm;
+use mizan::url::encode_query_value;
 
 use crate::api::accounts::{sign_in_providers, use_current_user};
-use crate::components::form::encode_query_value;
+
 use crate::forms::use_login_form;
 
 /// The sign-in form, rendered from its declaration (`crate::forms::LoginForm`). Without

@@ -12,7 +12,7 @@ use axum::http::HeaderMap;
 use tower_sessions::Session;
 
 use super::tokens::{self, Purpose};
-use super::{CurrentUser, current_user, password, session, users};
+use super::{CurrentUser, current_user, password, session, signed_in_user, users};
 use crate::error::AppError;
 use crate::server::mail::Email;
 use crate::server::{AppState, state};
@@ -98,22 +98,37 @@ pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppErr
     Ok(record.user)
 }
 
-/// The address of the client: the peer of the connection, or behind a proxy
-/// (`MIZAN_BEHIND_PROXY`), the address the proxy appended last to `X-Forwarded-For`.
-pub async fn client_ip(behind_proxy: bool) -> Option<IpAddr> {
-    if behind_proxy {
-        let headers = leptos_axum::extract::<HeaderMap>().await.ok()?;
-        return forwarded_for(&headers);
-    }
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+/// The address of the client of this server-function call (see [`client_addr`]).
+async fn client_ip(behind_proxy: bool) -> Option<IpAddr> {
+    let headers = if behind_proxy {
+        leptos_axum::extract::<HeaderMap>().await.ok()?
+    } else {
+        HeaderMap::new()
+    };
+    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
         .await
         .ok()
-        .map(|ConnectInfo(addr)| addr.ip())
+        .map(|ConnectInfo(addr)| addr);
+    client_addr(behind_proxy, &headers, peer)
+}
+
+/// The address of the client: the peer of the connection, or behind a proxy
+/// (`MIZAN_BEHIND_PROXY`), the address the proxy appended last to `X-Forwarded-For`.
+pub fn client_addr(
+    behind_proxy: bool,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+) -> Option<IpAddr> {
+    if behind_proxy {
+        forwarded_for(headers)
+    } else {
+        peer.map(|addr| addr.ip())
+    }
 }
 
 /// The last address of `X-Forwarded-For`: the one our proxy saw (earlier ones are the
 /// client's to invent).
-pub fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
     headers
         .get_all("x-forwarded-for")
         .iter()
@@ -129,11 +144,6 @@ pub fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
 /// [`AppError::Internal`] when the session store fails.
 pub async fn log_out() -> Result<(), AppError> {
     session::log_out(&request_session().await?).await
-}
-
-/// The signed-in user, or [`AppError::Unauthenticated`].
-async fn signed_in() -> Result<CurrentUser, AppError> {
-    current_user().await?.ok_or(AppError::Unauthenticated)
 }
 
 /// A link to `path` on this site with `token`.
@@ -193,7 +203,7 @@ async fn mail_verification(state: &AppState, user: &CurrentUser) -> Result<(), A
 /// already, [`AppError::RateLimited`], [`AppError::Internal`].
 pub async fn resend_verification() -> Result<(), AppError> {
     let state = state()?;
-    let user = signed_in().await?;
+    let user = signed_in_user().await?;
     if user.email_verified {
         return Err(AppError::BadRequest {
             message: "your email address is verified already".into(),
@@ -322,7 +332,7 @@ async fn confirm_password(
 /// [`AppError::Unauthenticated`]; [`AppError::Internal`].
 pub async fn change_password(current: Option<String>, new: String) -> Result<(), AppError> {
     let state = state()?;
-    let user = signed_in().await?;
+    let user = signed_in_user().await?;
     confirm_password(&state, &user, current, "current_password").await?;
     let hash = password::hash(new).await?;
     let version = users::set_password(&state.db, &user.id, &hash).await?;
@@ -340,7 +350,7 @@ pub async fn request_email_change(
     password: Option<String>,
 ) -> Result<(), AppError> {
     let state = state()?;
-    let user = signed_in().await?;
+    let user = signed_in_user().await?;
     // The limit comes first: it also bounds how often one may ask whether an address
     // is taken.
     state.account_limits.email_change_mails.check(&user.id)?;

@@ -17,6 +17,15 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     user_of_session(&session, &state()?.db).await
 }
 
+/// The user signed in on this request's session, or [`AppError::Unauthenticated`]: what
+/// functions behind `auth = authenticated` (or higher) work on.
+///
+/// # Errors
+/// [`AppError::Unauthenticated`]; [`AppError::Internal`] as [`current_user`].
+pub async fn signed_in_user() -> Result<CurrentUser, AppError> {
+    current_user().await?.ok_or(AppError::Unauthenticated)
+}
+
 /// The active user signed in on `session`, if any: for axum handlers outside Leptos
 /// (WebSocket upgrades), which have the session but no Leptos context.
 ///

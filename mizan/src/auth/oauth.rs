@@ -140,12 +140,9 @@ async fn start(
 /// The key of the per-client limit: the client's address (behind a proxy, the one it
 /// forwarded).
 fn client_key(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
-    if state.config.behind_proxy
-        && let Some(ip) = super::accounts::forwarded_for(headers)
-    {
-        return ip.to_string();
-    }
-    peer.ip().to_string()
+    super::accounts::client_addr(state.config.behind_proxy, headers, Some(peer))
+        .unwrap_or(peer.ip())
+        .to_string()
 }
 
 async fn callback(

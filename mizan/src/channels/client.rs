@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::Channel;
 use crate::error::AppError;
+use crate::url::encode_query_value;
 
 /// Where a channel's connection stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,24 +150,14 @@ pub fn query_of<P: serde::Serialize>(params: &P) -> String {
                 Value::String(text) => text.clone(),
                 other => other.to_string(),
             };
-            format!("{}={}", encode(name), encode(&value))
+            format!(
+                "{}={}",
+                encode_query_value(name),
+                encode_query_value(&value)
+            )
         })
         .collect::<Vec<_>>()
         .join("&")
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(feature = "hydrate")]
