@@ -2,7 +2,6 @@
 //! development mailbox standing in for the inbox.
 
 use reqwest::StatusCode;
-use serde_json::Value;
 
 use crate::helpers::{TEST_PASSWORD, TestApp, spawn_app, spawn_app_with};
 
@@ -29,19 +28,8 @@ async fn token_mailed(app: &TestApp, to: &str, path: &str) -> String {
     panic!("no mail to {to} with a link to {path}")
 }
 
-async fn call(
-    app: &TestApp,
-    client: &reqwest::Client,
-    name: &str,
-    args: &[(&str, &str)],
-) -> (StatusCode, Value) {
-    let response = app.call(client, name, args).await;
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn email_verified(app: &TestApp, client: &reqwest::Client) -> bool {
-    let (_, user) = call(app, client, "current_user", &[]).await;
+    let (_, user) = app.call_json(client, "current_user", &[]).await;
     user["email_verified"].as_bool().expect("a signed-in user")
 }
 
@@ -98,17 +86,25 @@ async fn tampered_expired_and_other_peoples_tokens_are_refused() {
         if secret.ends_with('0') { '1' } else { '0' }
     );
     for bad in [flipped.as_str(), "nonsense", &format!("{id}.")] {
-        let (status, body) = call(&app, &visitor, "verify_email.submit", &[("token", bad)]).await;
+        let (status, body) = app
+            .call_json(&visitor, "verify_email.submit", &[("token", bad)])
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
     }
-    let (status, _) = call(&app, &visitor, "verify_email.submit", &[("token", "")]).await;
+    let (status, _) = app
+        .call_json(&visitor, "verify_email.submit", &[("token", "")])
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a missing token");
 
     // Someone else, signed in, cannot use it; its owner still can.
     let bob = app.signed_up("bob@example.com").await;
-    let (status, _) = call(&app, &bob, "verify_email.submit", &[("token", &token)]).await;
+    let (status, _) = app
+        .call_json(&bob, "verify_email.submit", &[("token", &token)])
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = call(&app, &visitor, "verify_email.submit", &[("token", &token)]).await;
+    let (status, _) = app
+        .call_json(&visitor, "verify_email.submit", &[("token", &token)])
+        .await;
     assert_eq!(
         status,
         StatusCode::OK,
@@ -117,11 +113,13 @@ async fn tampered_expired_and_other_peoples_tokens_are_refused() {
 
     // Expired: a fresh token, aged past its lifetime.
     let carol = app.signed_up("carol@example.com").await;
-    let (status, _) = call(&app, &carol, "resend_verification", &[]).await;
+    let (status, _) = app.call_json(&carol, "resend_verification", &[]).await;
     assert_eq!(status, StatusCode::OK);
     let token = token_mailed(&app, "carol@example.com", "/verify-email").await;
     app.sql("UPDATE account_tokens SET expires_at = 0").await;
-    let (status, _) = call(&app, &carol, "verify_email.submit", &[("token", &token)]).await;
+    let (status, _) = app
+        .call_json(&carol, "verify_email.submit", &[("token", &token)])
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -131,16 +129,17 @@ async fn verification_mails_are_rate_limited_and_not_sent_to_the_verified() {
     let ada = app.signed_up("ada@example.com").await;
     for _ in 0..3 {
         assert_eq!(
-            call(&app, &ada, "resend_verification", &[]).await.0,
+            app.call_json(&ada, "resend_verification", &[]).await.0,
             StatusCode::OK
         );
     }
-    let (status, body) = call(&app, &ada, "resend_verification", &[]).await;
+    let (status, body) = app.call_json(&ada, "resend_verification", &[]).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 
     let token = token_mailed(&app, "ada@example.com", "/verify-email").await;
-    call(&app, &ada, "verify_email.submit", &[("token", &token)]).await;
-    let (status, _) = call(&app, &ada, "resend_verification", &[]).await;
+    app.call_json(&ada, "verify_email.submit", &[("token", &token)])
+        .await;
+    let (status, _) = app.call_json(&ada, "resend_verification", &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
@@ -149,7 +148,7 @@ async fn when_required_an_unverified_account_cannot_sign_in_until_verified() {
     let app = spawn_app_with(&[("MIZAN_REQUIRE_VERIFIED_EMAIL", "true".into())]).await;
     app.signed_up("ada@example.com").await;
     let login = [("email", "ada@example.com"), ("password", TEST_PASSWORD)];
-    let (status, body) = call(&app, &app.visitor(), "login.submit", &login).await;
+    let (status, body) = app.call_json(&app.visitor(), "login.submit", &login).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         body["fields"]["form"][0]
@@ -159,15 +158,12 @@ async fn when_required_an_unverified_account_cannot_sign_in_until_verified() {
     );
 
     let token = token_mailed(&app, "ada@example.com", "/verify-email").await;
-    call(
-        &app,
-        &app.visitor(),
-        "verify_email.submit",
-        &[("token", &token)],
-    )
-    .await;
+    app.call_json(&app.visitor(), "verify_email.submit", &[("token", &token)])
+        .await;
     assert_eq!(
-        call(&app, &app.visitor(), "login.submit", &login).await.0,
+        app.call_json(&app.visitor(), "login.submit", &login)
+            .await
+            .0,
         StatusCode::OK
     );
 }
@@ -178,20 +174,20 @@ async fn a_password_reset_says_the_same_for_unknown_emails_and_ends_every_sessio
     let elsewhere = app.signed_up("ada@example.com").await;
     let mails_before = app.state.mailer.messages().len();
 
-    let known = call(
-        &app,
-        &app.visitor(),
-        "forgot_password.submit",
-        &[("email", "ada@example.com")],
-    )
-    .await;
-    let unknown = call(
-        &app,
-        &app.visitor(),
-        "forgot_password.submit",
-        &[("email", "nobody@example.com")],
-    )
-    .await;
+    let known = app
+        .call_json(
+            &app.visitor(),
+            "forgot_password.submit",
+            &[("email", "ada@example.com")],
+        )
+        .await;
+    let unknown = app
+        .call_json(
+            &app.visitor(),
+            "forgot_password.submit",
+            &[("email", "nobody@example.com")],
+        )
+        .await;
     assert_eq!(known, unknown, "the answer says nothing about the account");
     assert_eq!(known.0, StatusCode::OK);
     // The mail leaves in the background (so that the answer takes as long either way).
@@ -208,29 +204,28 @@ async fn a_password_reset_says_the_same_for_unknown_emails_and_ends_every_sessio
         "the page carries the token"
     );
     let new = "a brand new password";
-    let (status, body) = call(
-        &app,
-        &app.visitor(),
-        "reset_password.submit",
-        &[("token", &token), ("password", new)],
-    )
-    .await;
+    let (status, body) = app
+        .call_json(
+            &app.visitor(),
+            "reset_password.submit",
+            &[("token", &token), ("password", new)],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     assert_eq!(
-        call(&app, &elsewhere, "account_summary", &[]).await.0,
+        app.call_json(&elsewhere, "account_summary", &[]).await.0,
         StatusCode::UNAUTHORIZED,
         "the session from before the reset has ended"
     );
     let old = [("email", "ada@example.com"), ("password", TEST_PASSWORD)];
     assert_eq!(
-        call(&app, &app.visitor(), "login.submit", &old).await.0,
+        app.call_json(&app.visitor(), "login.submit", &old).await.0,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     let fresh = app.visitor();
     assert_eq!(
-        call(
-            &app,
+        app.call_json(
             &fresh,
             "login.submit",
             &[("email", "ada@example.com"), ("password", new)]
@@ -244,13 +239,13 @@ async fn a_password_reset_says_the_same_for_unknown_emails_and_ends_every_sessio
         "the link proved the mailbox"
     );
 
-    let (status, _) = call(
-        &app,
-        &app.visitor(),
-        "reset_password.submit",
-        &[("token", &token), ("password", "yet another password")],
-    )
-    .await;
+    let (status, _) = app
+        .call_json(
+            &app.visitor(),
+            "reset_password.submit",
+            &[("token", &token), ("password", "yet another password")],
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "a reset link works once");
 }
 
@@ -259,8 +254,7 @@ async fn reset_requests_are_rate_limited_per_address() {
     let app = spawn_app().await;
     for _ in 0..3 {
         assert_eq!(
-            call(
-                &app,
+            app.call_json(
                 &app.visitor(),
                 "forgot_password.submit",
                 &[("email", "x@example.com")]
@@ -270,13 +264,13 @@ async fn reset_requests_are_rate_limited_per_address() {
             StatusCode::OK
         );
     }
-    let (status, body) = call(
-        &app,
-        &app.visitor(),
-        "forgot_password.submit",
-        &[("email", "X@example.com")],
-    )
-    .await;
+    let (status, body) = app
+        .call_json(
+            &app.visitor(),
+            "forgot_password.submit",
+            &[("email", "X@example.com")],
+        )
+        .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 }
 
@@ -285,44 +279,45 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
     let app = spawn_app().await;
     let here = app.signed_up("ada@example.com").await;
     let there = app.visitor();
-    call(
-        &app,
-        &there,
-        "login.submit",
-        &[("email", "ada@example.com"), ("password", TEST_PASSWORD)],
-    )
-    .await;
+    let (status, _) = app
+        .call_json(
+            &there,
+            "login.submit",
+            &[("email", "ada@example.com"), ("password", TEST_PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "a second session, elsewhere");
 
-    let (status, body) = call(
-        &app,
-        &here,
-        "change_password.submit",
-        &[
-            ("current_password", "wrong password!"),
-            ("new_password", "a brand new password"),
-        ],
-    )
-    .await;
+    let (status, body) = app
+        .call_json(
+            &here,
+            "change_password.submit",
+            &[
+                ("current_password", "wrong password!"),
+                ("new_password", "a brand new password"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["fields"]["current_password"].is_array(), "{body}");
 
-    let (status, _) = call(
-        &app,
-        &here,
-        "change_password.submit",
-        &[
-            ("current_password", TEST_PASSWORD),
-            ("new_password", "a brand new password"),
-        ],
-    )
-    .await;
+    let (status, _) = app
+        .call_json(
+            &here,
+            "change_password.submit",
+            &[
+                ("current_password", TEST_PASSWORD),
+                ("new_password", "a brand new password"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        call(&app, &here, "account_summary", &[]).await.0,
+        app.call_json(&here, "account_summary", &[]).await.0,
         StatusCode::OK
     );
     assert_eq!(
-        call(&app, &there, "account_summary", &[]).await.0,
+        app.call_json(&there, "account_summary", &[]).await.0,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -333,41 +328,41 @@ async fn changing_the_email_waits_for_the_new_address_to_confirm() {
     let ada = app.signed_up("ada@example.com").await;
     app.signed_up("taken@example.com").await;
 
-    let (status, body) = call(
-        &app,
-        &ada,
-        "change_email.submit",
-        &[
-            ("new_email", "taken@example.com"),
-            ("password", TEST_PASSWORD),
-        ],
-    )
-    .await;
+    let (status, body) = app
+        .call_json(
+            &ada,
+            "change_email.submit",
+            &[
+                ("new_email", "taken@example.com"),
+                ("password", TEST_PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (status, _) = call(
-        &app,
-        &ada,
-        "change_email.submit",
-        &[
-            ("new_email", "ada@new.example"),
-            ("password", "not it at all"),
-        ],
-    )
-    .await;
+    let (status, _) = app
+        .call_json(
+            &ada,
+            "change_email.submit",
+            &[
+                ("new_email", "ada@new.example"),
+                ("password", "not it at all"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let (status, _) = call(
-        &app,
-        &ada,
-        "change_email.submit",
-        &[
-            ("new_email", "ada@new.example"),
-            ("password", TEST_PASSWORD),
-        ],
-    )
-    .await;
+    let (status, _) = app
+        .call_json(
+            &ada,
+            "change_email.submit",
+            &[
+                ("new_email", "ada@new.example"),
+                ("password", TEST_PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, summary) = call(&app, &ada, "account_summary", &[]).await;
+    let (_, summary) = app.call_json(&ada, "account_summary", &[]).await;
     assert_eq!(
         summary["email"], "ada@example.com",
         "not before the new address confirms"
@@ -376,7 +371,7 @@ async fn changing_the_email_waits_for_the_new_address_to_confirm() {
     let token = token_mailed(&app, "ada@new.example", "/confirm-email").await;
     let path = format!("/confirm-email?token={token}");
     assert_eq!(app.page(&ada, &path).await.status(), StatusCode::OK);
-    let (_, summary) = call(&app, &ada, "account_summary", &[]).await;
+    let (_, summary) = app.call_json(&ada, "account_summary", &[]).await;
     assert_eq!(
         summary["email"], "ada@example.com",
         "opening the link is not enough"
@@ -385,7 +380,7 @@ async fn changing_the_email_waits_for_the_new_address_to_confirm() {
         .post_page(&ada, &path, "confirm_email", &[("token", token.clone())])
         .await;
     assert_eq!(status, 200, "{html}");
-    let (_, summary) = call(&app, &ada, "account_summary", &[]).await;
+    let (_, summary) = app.call_json(&ada, "account_summary", &[]).await;
     assert_eq!(summary["email"], "ada@new.example");
     assert!(
         app.state
@@ -398,7 +393,9 @@ async fn changing_the_email_waits_for_the_new_address_to_confirm() {
     );
     let login = [("email", "ada@new.example"), ("password", TEST_PASSWORD)];
     assert_eq!(
-        call(&app, &app.visitor(), "login.submit", &login).await.0,
+        app.call_json(&app.visitor(), "login.submit", &login)
+            .await
+            .0,
         StatusCode::OK
     );
 }

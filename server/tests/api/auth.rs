@@ -354,10 +354,7 @@ async fn duplicate_and_invalid_signups_write_nothing() {
         assert!(body["fields"][field].is_array(), "{field}: {body}");
     }
 
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&app.state.db)
-        .await
-        .expect("count");
+    let count = app.user_count().await;
     assert_eq!(count, 1);
 }
 

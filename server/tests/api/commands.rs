@@ -89,9 +89,6 @@ async fn no_input_mode_refuses_missing_or_weak_input_and_writes_nothing() {
     assert!(!output.contains("panicked"), "{output}");
 
     let app = spawn_app_from(settings).await;
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&app.state.db)
-        .await
-        .expect("count");
+    let count = app.user_count().await;
     assert_eq!(count, 0);
 }

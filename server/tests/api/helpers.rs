@@ -62,6 +62,26 @@ impl TestApp {
             .expect("request reaches the server")
     }
 
+    /// [`TestApp::call`], answered with its status and JSON body (`Null` if not JSON).
+    pub async fn call_json(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        args: &[(&str, &str)],
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let response = self.call(client, name, args).await;
+        let status = response.status();
+        (status, response.json().await.unwrap_or_default())
+    }
+
+    /// How many accounts exist.
+    pub async fn user_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.state.db)
+            .await
+            .expect("count")
+    }
+
     /// Signs up a new account on a fresh visitor, which stays signed in.
     pub async fn signed_up(&self, email: &str) -> reqwest::Client {
         self.signed_up_as(email, "Test").await.0
