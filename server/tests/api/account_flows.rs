@@ -441,3 +441,34 @@ async fn without_javascript_a_refused_password_change_names_only_what_is_wrong()
         "never echoed: {html}"
     );
 }
+
+#[tokio::test]
+async fn email_changes_are_limited_per_account_and_need_the_password() {
+    let app = spawn_app().await;
+    let ada = app.signed_up("ada@example.com").await;
+    let (status, body) = app
+        .call_json(
+            &ada,
+            "change_email.submit",
+            &[("new_email", "a0@new.example")],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no password: {body}"
+    );
+    for n in 1..5 {
+        let new_email = format!("a{n}@new.example");
+        let args = [
+            ("new_email", new_email.as_str()),
+            ("password", TEST_PASSWORD),
+        ];
+        let (status, body) = app.call_json(&ada, "change_email.submit", &args).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    // Five an hour, refused ones included: the sixth is turned away before any check.
+    let args = [("new_email", "a9@new.example"), ("password", TEST_PASSWORD)];
+    let (status, body) = app.call_json(&ada, "change_email.submit", &args).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}

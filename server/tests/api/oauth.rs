@@ -393,3 +393,42 @@ async fn an_unverified_account_with_the_email_is_taken_back_by_its_proven_owner(
         "and their password no longer opens the account"
     );
 }
+
+#[tokio::test]
+async fn an_account_made_through_a_provider_sets_its_first_password_without_one() {
+    let (fake, app) = provider_and_app().await;
+    person(&fake, "p-7", "bob@provider.example", true);
+    let bob = app.visitor();
+    let callback = to_callback(&app, &bob, "/auth/fake/start").await;
+    follow(&bob, callback).await;
+
+    let new_password = "bob's first password";
+    let (status, body) = app
+        .call_json(
+            &bob,
+            "change_password.submit",
+            &[("new_password", new_password)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let login = [
+        ("email", "bob@provider.example"),
+        ("password", new_password),
+    ];
+    let (status, body) = app.call_json(&app.visitor(), "login.submit", &login).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // From now on the current password is asked for.
+    let (status, body) = app
+        .call_json(
+            &bob,
+            "change_password.submit",
+            &[("new_password", "another password 2")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["fields"]["current_password"][0], "this is not your current password",
+        "{body}"
+    );
+}
