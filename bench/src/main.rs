@@ -15,7 +15,7 @@ mod ws;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use process::{Server, free_port};
 use report::{Report, Row};
@@ -309,12 +309,10 @@ fn measure(
     let url = format!("http://{}{}", server.addr, request.path);
     wrk::run(&url, &script, load, plan.warmup)?;
     let cpu_before = server.cpu_micros();
-    let started = Instant::now();
     let mut runs = Vec::with_capacity(plan.runs);
     for _ in 0..plan.runs {
         runs.push(wrk::run(&url, &script, load, load.duration)?);
     }
-    let _ = started;
     let cpu = server.cpu_micros().saturating_sub(cpu_before);
     let requests: u64 = runs.iter().map(|r| r.requests).sum();
     let errors: u64 = runs.iter().map(|r| r.errors).sum();

@@ -134,8 +134,9 @@ impl Report {
         for (n, bytes) in &self.idle {
             let _ = writeln!(
                 out,
-                "| {n} | {:.1} KiB | ≤ 20 KiB {} |",
+                "| {n} | {:.1} KiB | ≤ {:.0} KiB {} |",
                 bytes / 1024.0,
+                IDLE_TARGET_BYTES / 1024.0,
                 verdict(*bytes <= IDLE_TARGET_BYTES)
             );
         }
@@ -149,7 +150,8 @@ impl Report {
                 "wasm + JS",
                 &bundle,
                 format!(
-                    "≤ 250 KB brotli {}",
+                    "≤ {} KB brotli {}",
+                    BUNDLE_TARGET_BYTES / 1000,
                     verdict(bundle.brotli <= BUNDLE_TARGET_BYTES)
                 ),
             ),
