@@ -141,7 +141,8 @@ pub struct FormHandle<F: Form> {
     state: FormState,
     show_posted: RwSignal<bool>,
     action: Action<FormValues, Result<F::Output, AppError>>,
-    posted: Resource<Option<Result<F::Output, AppError>>>,
+    /// The outcome of the last submission (see [`FormHandle::result`]).
+    result: Signal<Option<Result<F::Output, AppError>>>,
 }
 
 impl<F: Form> Clone for FormHandle<F> {
@@ -188,13 +189,13 @@ impl<F: Form> FormHandle<F> {
         );
         let show_posted = RwSignal::new(was_posted);
         let action = Action::new(|values: &FormValues| F::submit(values.clone()));
-        let result = move || {
+        let result = Signal::derive(move || {
             action
                 .value()
                 .get()
                 .or_else(|| show_posted.get().then(|| posted.get().flatten()).flatten())
-        };
-        let refused = move || result().and_then(Result::err);
+        });
+        let refused = move || result.get().and_then(Result::err);
         let state = FormState {
             name: F::NAME,
             schema: F::schema(),
@@ -226,7 +227,7 @@ impl<F: Form> FormHandle<F> {
             state,
             show_posted,
             action,
-            posted,
+            result,
         }
     }
 
@@ -238,12 +239,7 @@ impl<F: Form> FormHandle<F> {
     /// The outcome of the last submission: from the browser's call, or from the post the
     /// server answered without JavaScript.
     pub fn result(&self) -> Option<Result<F::Output, AppError>> {
-        self.action.value().get().or_else(|| {
-            self.show_posted
-                .get()
-                .then(|| self.posted.get().flatten())
-                .flatten()
-        })
+        self.result.get()
     }
 
     /// Whether the last submission succeeded (what pages show a "done" state on).

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultKeyedRateLimiter, NotUntil, Quota, RateLimiter};
 
 use crate::error::AppError;
 
@@ -32,18 +32,12 @@ impl LoginLimiter {
     /// # Errors
     /// [`AppError::RateLimited`] with the seconds to wait, when either limit is reached.
     pub fn check(&self, client: Option<IpAddr>, account: &str) -> Result<(), AppError> {
-        let now = DefaultClock::default().now();
-        let retry_after = |wait: std::time::Duration| AppError::RateLimited {
-            retry_after: wait.as_secs() + 1,
-        };
         if let Some(ip) = client {
-            self.per_client
-                .check_key(&ip)
-                .map_err(|not_until| retry_after(not_until.wait_time_from(now)))?;
+            self.per_client.check_key(&ip).map_err(refusal)?;
         }
         self.per_account
             .check_key(&account.trim().to_lowercase())
-            .map_err(|not_until| retry_after(not_until.wait_time_from(now)))
+            .map_err(refusal)
     }
 }
 
@@ -64,14 +58,17 @@ impl HourlyLimit {
     /// # Errors
     /// [`AppError::RateLimited`] with the seconds to wait, when the limit is reached.
     pub fn check(&self, key: &str) -> Result<(), AppError> {
-        self.0
-            .check_key(&key.to_owned())
-            .map_err(|not_until| AppError::RateLimited {
-                retry_after: not_until
-                    .wait_time_from(DefaultClock::default().now())
-                    .as_secs()
-                    + 1,
-            })
+        self.0.check_key(&key.to_owned()).map_err(refusal)
+    }
+}
+
+/// The 429 for a limit reached, with the whole seconds to wait (rounded up).
+fn refusal(not_until: NotUntil<<DefaultClock as Clock>::Instant>) -> AppError {
+    AppError::RateLimited {
+        retry_after: not_until
+            .wait_time_from(DefaultClock::default().now())
+            .as_secs()
+            + 1,
     }
 }
 
