@@ -27,15 +27,7 @@ pub async fn resend_verification() -> Result<(), AppError> {
 /// The providers people may sign in with.
 #[mizan::server(auth = public)]
 pub async fn sign_in_providers() -> Result<Vec<ProviderInfo>, AppError> {
-    Ok(mizan::server::state()?
-        .config
-        .oauth
-        .iter()
-        .map(|p| ProviderInfo {
-            id: p.id.clone(),
-            label: p.label.clone(),
-        })
-        .collect())
+    Ok(mizan::auth::oauth::providers(&mizan::server::state()?))
 }
 
 /// How the signed-in user may sign in: a password, and which providers.

@@ -25,7 +25,10 @@ use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, Row};
 use tower_sessions::Session;
 
-use super::{CurrentUser, LoginMethods, ProviderLink, local_path, session, user_of_session, users};
+use super::{
+    CurrentUser, LoginMethods, ProviderInfo, ProviderLink, local_path, session, user_of_session,
+    users,
+};
 use crate::config::{OAuthProvider, ProviderKind};
 use crate::error::AppError;
 use crate::server::db::now;
@@ -220,6 +223,19 @@ async fn callback(
         ),
         Err(_) => refused(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed."),
     }
+}
+
+/// The providers people may sign in with, in the order configured.
+pub fn providers(state: &AppState) -> Vec<ProviderInfo> {
+    state
+        .config
+        .oauth
+        .iter()
+        .map(|p| ProviderInfo {
+            id: p.id.clone(),
+            label: p.label.clone(),
+        })
+        .collect()
 }
 
 /// The HTTP client for providers, built once (TLS roots, connection pool).
