@@ -432,3 +432,28 @@ async fn an_account_made_through_a_provider_sets_its_first_password_without_one(
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_login_page_offers_each_configured_provider() {
+    let (_fake, app) = provider_and_app().await;
+    let (status, providers) = app
+        .call_json(&app.visitor(), "sign_in_providers", &[])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        providers,
+        serde_json::json!([{"id": "fake", "label": "Fake ID"}])
+    );
+    let html = app
+        .get("/login?next=/chat/lobby")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        html.contains(r#"href="/auth/fake/start?next=%2Fchat%2Flobby""#),
+        "the link goes on to where the visitor was headed: {html}"
+    );
+    assert!(html.contains("Fake ID</a>"), "{html}");
+    assert!(html.contains("Log in with "), "{html}");
+}
