@@ -6,28 +6,30 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::{App, shell};
-use axum::Router;
+use axum::extract::Request;
+use axum::response::IntoResponse;
+use axum::{Router, ServiceExt};
 use leptos::config::LeptosOptions;
-use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list_with_exclusions};
 use mizan::auth::oauth;
 use mizan::auth::tokens::TokenKey;
 use mizan::cache::{Cache, KeyMaker, MEMORY_CAPACITY, RedisStore};
 use mizan::channels::{Hub, QUEUE};
 use mizan::config::Config;
-use mizan::forms;
+use mizan::server::dispatch::{self, MAX_ARGUMENTS};
 use mizan::server::mail::{self, Mailer, MailerError};
+use mizan::server::middleware::MiddlewareLayer;
 use mizan::server::rate_limit::{AccountLimits, LoginLimiter};
+use mizan::server::reads::StoreReads;
 use mizan::server::redis_client::{self, Redis};
 use mizan::server::sessions::Sessions;
-use mizan::server::{AppState, csrf, db, error_status, headers, health, metrics, telemetry};
+use mizan::server::state::Services;
+use mizan::server::{AppState, db, health, metrics, telemetry};
 use sqlx::AnyPool;
 use sqlx::migrate::{MigrateError, Migrator};
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
-
-/// The largest request body accepted (server-function arguments, forms): 64 KiB.
-const MAX_REQUEST_BODY: usize = 64 * 1024;
 
 /// Sign-in attempts allowed a minute from one client address, and on one account.
 const LOGINS_PER_MINUTE_PER_CLIENT: u32 = 20;
@@ -65,6 +67,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    sessions: Sessions,
     state: AppState,
 }
 
@@ -99,10 +102,15 @@ impl Application {
         }
         let mailer = Mailer::from_config(&config).map_err(StartupError::Mail)?;
 
-        let sessions = Sessions::new(pool.clone(), redis.as_ref().map(|r| r.connection.clone()));
+        let reads = Arc::new(StoreReads::default());
+        let sessions = Sessions::new(
+            pool.clone(),
+            redis.as_ref().map(|r| r.connection.clone()),
+            reads.clone(),
+        );
         sessions.prune_expired().await;
         let config_secret = config.secret_key.expose().to_owned();
-        let state = AppState {
+        let state = AppState::new(Services {
             config: Arc::new(config),
             db: pool,
             leptos,
@@ -115,10 +123,12 @@ impl Application {
             mailer,
             tokens: TokenKey::new(config_secret.as_bytes()),
             account_limits: Arc::new(AccountLimits::default()),
-        };
+            reads,
+        });
         Ok(Self {
             listener,
-            router: router(state.clone(), sessions),
+            router: router(state.clone()),
+            sessions,
             state,
         })
     }
@@ -141,10 +151,22 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
+        let production = self.state.config.environment.is_production();
+        // Outermost first. The framework's middleware runs before routing: a form posted
+        // to a page must become a GET of that page before the router looks at its method.
+        let service = ServiceBuilder::new()
+            .map_response(IntoResponse::into_response)
+            .layer(telemetry::trace_layer())
+            .layer(CompressionLayer::new())
+            .layer(self.sessions.layer(production))
+            .layer(MiddlewareLayer::new(
+                &self.state.config.site_url,
+                MAX_ARGUMENTS,
+            ))
+            .service(self.router);
         axum::serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
         )
         .with_graceful_shutdown(shutdown)
         .await
@@ -193,37 +215,24 @@ pub fn open_cache(config: &Config, redis: Option<&Redis>) -> Cache {
     }
 }
 
-/// Every route of the site (health checks, pages, server functions, static files) behind
-/// the layers, outermost first: tracing, compression, `Cache-Control`, body limit, CSRF
-/// check, sessions, form posts to pages (without JavaScript), error statuses.
-pub fn router(state: AppState, sessions: Sessions) -> Router {
-    let pages = generate_route_list(App);
+/// Every route of the site: health checks, metrics, the development mailbox, OAuth,
+/// channels, one route per server function ([`dispatch`]), the pages, and static files.
+/// [`Application::serve_until`] puts the layers around it: tracing, compression, sessions,
+/// and the framework's middleware (CSRF, body limit, form posts to pages, error statuses,
+/// `Cache-Control`).
+pub fn router(state: AppState) -> Router {
+    // Leptos would mount every server function on its own handler: leave ours to
+    // `dispatch`.
+    let pages = generate_route_list_with_exclusions(App, Some(dispatch::paths()));
     let leptos = state.leptos.clone();
-    let production = state.config.environment.is_production();
-    let routes = Router::new()
+    Router::new()
         .merge(health::routes())
         .merge(metrics::routes())
         .merge(mail::routes())
         .merge(oauth::routes())
         .merge(app::channels::routes().into_router())
+        .merge(dispatch::routes())
         .leptos_routes(&state, pages, move || shell(leptos.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::map_response(
-            error_status::set_error_status,
-        ))
-        .with_state(state.clone());
-    // The layers below run before routing: a form posted to a page must become a GET of
-    // that page before the router looks at its method.
-    Router::new()
-        .fallback_service(routes)
-        .layer(axum::middleware::from_fn(forms::accept_page_posts))
-        .layer(sessions.layer(production))
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            csrf::reject_cross_site,
-        ))
-        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
-        .layer(axum::middleware::from_fn(headers::cache_control))
-        .layer(CompressionLayer::new())
-        .layer(telemetry::trace_layer())
+        .with_state(state)
 }

@@ -14,14 +14,16 @@ pub async fn logout() -> Result<(), AppError> {
 /// the root resolves it during SSR; `use_current_user()` reads it anywhere below, and the
 /// browser never asks for it on hydration.
 #[mizan::server(auth = public, endpoint = "current_user", context = global)]
-pub async fn fetch_current_user() -> Result<Option<CurrentUser>, AppError> {
-    mizan::auth::current_user().await
+pub async fn fetch_current_user(
+    #[user] user: Option<CurrentUser>,
+) -> Result<Option<CurrentUser>, AppError> {
+    Ok(user)
 }
 
 /// Mails the signed-in user a new link to verify their email.
 #[mizan::server(auth = authenticated)]
-pub async fn resend_verification() -> Result<(), AppError> {
-    mizan::auth::accounts::resend_verification().await
+pub async fn resend_verification(#[user] user: CurrentUser) -> Result<(), AppError> {
+    mizan::auth::accounts::resend_verification(&user).await
 }
 
 /// The providers people may sign in with.
@@ -32,14 +34,15 @@ pub async fn sign_in_providers() -> Result<Vec<ProviderInfo>, AppError> {
 
 /// How the signed-in user may sign in: a password, and which providers.
 #[mizan::server(auth = authenticated)]
-pub async fn sign_in_methods() -> Result<LoginMethods, AppError> {
-    let user = mizan::auth::signed_in_user().await?;
+pub async fn sign_in_methods(#[user] user: CurrentUser) -> Result<LoginMethods, AppError> {
     mizan::auth::oauth::login_methods(&mizan::server::state()?, &user).await
 }
 
 /// Unlinks a provider from the signed-in account, unless it is their last way in.
 #[mizan::server(auth = authenticated)]
-pub async fn disconnect_provider(provider: String) -> Result<(), AppError> {
-    let user = mizan::auth::signed_in_user().await?;
+pub async fn disconnect_provider(
+    #[user] user: CurrentUser,
+    provider: String,
+) -> Result<(), AppError> {
     mizan::auth::oauth::disconnect(&mizan::server::state()?, &user, &provider).await
 }

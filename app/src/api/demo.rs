@@ -30,8 +30,7 @@ pub struct AccountInfo {
 
 /// Authenticated: the caller's own account.
 #[mizan::server(auth = authenticated)]
-pub async fn account_summary() -> Result<AccountInfo, AppError> {
-    let user = mizan::auth::signed_in_user().await?;
+pub async fn account_summary(#[user] user: CurrentUser) -> Result<AccountInfo, AppError> {
     let role = if user.is_superuser {
         "superuser"
     } else if user.is_staff {

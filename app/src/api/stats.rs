@@ -1,6 +1,7 @@
 //! Cached server functions: a slow report shared by everyone, and a count kept per user.
 
 use mizan::AppError;
+use mizan::auth::CurrentUser;
 use serde::{Deserialize, Serialize};
 
 /// The site in numbers, as the home page shows it.
@@ -38,7 +39,7 @@ pub async fn site_stats() -> Result<StatsReport, AppError> {
 /// Staff: forgets the cached report, so the next visit computes it again.
 #[mizan::server(auth = staff)]
 pub async fn refresh_site_stats() -> Result<(), AppError> {
-    mizan::cache::purge_all("site_stats").await
+    site_stats::purge_all().await
 }
 
 /// What [`my_message_count`] answers.
@@ -53,8 +54,7 @@ pub struct MessageCount {
 /// Authenticated, cached for a minute per user (one user never sees another's count);
 /// sending a message purges the sender's entry.
 #[mizan::server(auth = authenticated, cache = "60s")]
-pub async fn my_message_count() -> Result<MessageCount, AppError> {
-    let user = mizan::auth::signed_in_user().await?;
+pub async fn my_message_count(#[user] user: CurrentUser) -> Result<MessageCount, AppError> {
     Ok(MessageCount {
         sent: server::messages_of(&mizan::server::state()?.db, &user.id).await?,
         counted_at: mizan::server::db::now(),

@@ -93,8 +93,11 @@ pub async fn chat_history(room: String) -> Result<Vec<ChatMessage>, AppError> {
 /// Staff: posts `text` to `room` from the server, like any member's message: sending to
 /// a group from a server function.
 #[mizan::server(auth = staff)]
-pub async fn announce(room: String, text: String) -> Result<ChatMessage, AppError> {
-    let user = mizan::auth::signed_in_user().await?;
+pub async fn announce(
+    #[user] user: CurrentUser,
+    room: String,
+    text: String,
+) -> Result<ChatMessage, AppError> {
     can_join_room(Some(&user), &room)?;
     let state = mizan::server::state()?;
     let message = handler::store(&state.db, &room, &user, &text).await?;

@@ -76,7 +76,6 @@ pub async fn list_contact_messages() -> Result<Vec<ContactMessage>, mizan::AppEr
 #[cfg(feature = "ssr")]
 mod handler {
     use mizan::AppError;
-    use mizan::cache::{self, Scope};
     use mizan::forms::{FormHandler, Submission};
     use mizan::server::db::{new_id, now};
     use sqlx::{AnyPool, Row};
@@ -107,13 +106,7 @@ mod handler {
             .map_err(AppError::internal)?;
             // The sender's cached count is out of date now.
             if let Some(user) = &submission.user {
-                cache::purge(
-                    "my_message_count",
-                    &cache::json!({}),
-                    Scope::User,
-                    Some(&user.id),
-                )
-                .await?;
+                crate::api::stats::my_message_count::purge(&user.id).await?;
             }
             Ok(ContactReceipt { id })
         }

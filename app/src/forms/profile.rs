@@ -21,11 +21,11 @@ mod handler {
 
     impl FormHandler for ProfileForm {
         async fn on_submit(self, submission: Submission) -> Result<CurrentUser, AppError> {
-            let user = submission.user.ok_or(AppError::Unauthenticated)?;
+            let user = submission.signed_in()?;
             users::set_name(&mizan::server::state()?.db, &user.id, &self.name).await?;
             Ok(CurrentUser {
                 name: self.name,
-                ..user
+                ..user.clone()
             })
         }
     }

@@ -90,7 +90,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     });
     parser.parse2(args)?;
 
-    let function: ItemFn = syn::parse2(item)?;
+    let mut function: ItemFn = syn::parse2(item)?;
     let Some(auth) = auth else {
         return Err(syn::Error::new_spanned(
             &function.sig.ident,
@@ -100,6 +100,8 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     };
     let endpoint = endpoint
         .unwrap_or_else(|| LitStr::new(&function.sig.ident.to_string(), function.sig.ident.span()));
+    // `#[user] name: CurrentUser` is filled by the guard, not sent by the caller.
+    let user_param = take_user_param(&mut function.sig)?;
     let hooks = match context {
         Some(kind) => context::expand(kind, &function, &endpoint.value())?,
         None => TokenStream::new(),
@@ -111,48 +113,178 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         sig,
         block,
     } = function;
+    let dispatch_input = match &input {
+        None => Some(quote!(Post)),
+        Some(path) if path.segments.last().is_some_and(|s| s.ident == "GetUrl") => {
+            Some(quote!(Get))
+        }
+        // Other encodings stay with Leptos' own handler.
+        Some(_) => None,
+    };
     let input = input.map(|input| quote!(, input = #input));
 
+    let is_public = matches!(&auth, Auth::Level(level) if level == "public");
     // Public functions share one entry; the others keep one per user, unless told.
-    let default_scope = match &auth {
-        Auth::Level(level) if level == "public" => quote!(Shared),
-        _ => quote!(User),
+    let default_scope = if is_public {
+        quote!(Shared)
+    } else {
+        quote!(User)
     };
-    let guard = match auth {
+    let scope = cache_scope.unwrap_or(default_scope);
+    let user_scoped = cache.is_some() && scope.to_string() == "User";
+
+    // The guard leaves the caller in `__mizan_user`: a `CurrentUser` behind a level, an
+    // `Option<CurrentUser>` behind `custom(…)` and (when it is asked for) `public`.
+    let (guard, scope_user) = match &auth {
+        Auth::Level(_) if is_public => {
+            let needs_user = user_param.is_some() || user_scoped;
+            let guard = needs_user.then(|| {
+                quote! { let __mizan_user = ::mizan::auth::current_user().await?; }
+            });
+            (
+                guard,
+                quote!(__mizan_user.as_ref().map(|user| user.id.clone())),
+            )
+        }
         Auth::Level(level) => {
             let variant = syn::Ident::new(&crate::case::camel(&level.to_string()), level.span());
-            quote! { ::mizan::auth::authorize(::mizan::auth::Level::#variant).await?; }
+            (
+                Some(quote! {
+                    let __mizan_user =
+                        ::mizan::auth::require(::mizan::auth::Level::#variant).await?;
+                }),
+                quote!(::core::option::Option::Some(__mizan_user.id.clone())),
+            )
         }
         Auth::Custom(check) => {
             let args = argument_names(&sig)?;
-            quote! {
-                ::mizan::auth::authorize_with(|user| #check(user, #(&#args),*)).await?;
-            }
+            (
+                Some(quote! {
+                    let __mizan_user = ::mizan::auth::authorize_with(|user| #check(user, #(&#args),*)).await?;
+                }),
+                quote!(__mizan_user.as_ref().map(|user| user.id.clone())),
+            )
         }
     };
+    let bind_user = user_param.map(|(name, ty)| quote! { let #name: #ty = __mizan_user; });
     let statements = &block.stmts;
     let body = match cache {
-        None => quote! { #(#statements)* },
+        None => quote! { #bind_user #(#statements)* },
         Some(millis) => {
-            let scope = cache_scope.unwrap_or(default_scope);
             let args = argument_names(&sig)?;
             let names = args.iter().map(|arg| arg.to_string());
+            let scope_user = if user_scoped {
+                scope_user
+            } else {
+                quote!(::core::option::Option::None)
+            };
             quote! {
+                let __mizan_scope_user: ::core::option::Option<::std::string::String> = #scope_user;
+                let __mizan_params = ::mizan::cache::params(::std::vec![
+                    #((#names, ::mizan::cache::param(&#args))),*
+                ])?;
+                #bind_user
                 ::mizan::cache::cached(
                     &::mizan::cache::CacheSpec {
                         name: #endpoint,
                         ttl: ::core::time::Duration::from_millis(#millis),
                         scope: ::mizan::cache::Scope::#scope,
                     },
-                    ::mizan::cache::params(::std::vec![
-                        #((#names, ::mizan::cache::param(&#args))),*
-                    ])?,
+                    __mizan_scope_user.as_deref(),
+                    __mizan_params,
                     async move { #(#statements)* },
                 )
                 .await
             }
         }
     };
+
+    // A cached function gets a module of its name with typed purges:
+    // `site_stats::purge_all()`, `my_message_count::purge(user_id)`.
+    let purge_handle = cache.map(|_| {
+        let module = &sig.ident;
+        let mut names = Vec::new();
+        let mut types = Vec::new();
+        for arg in &sig.inputs {
+            if let FnArg::Typed(typed) = arg
+                && let Pat::Ident(name) = &*typed.pat
+            {
+                names.push(name.ident.clone());
+                types.push((*typed.ty).clone());
+            }
+        }
+        let keys = names.iter().map(|name| name.to_string());
+        let (user_param, user_arg, scope_doc) = if user_scoped {
+            (
+                quote!(user_id: &str,),
+                quote!(::core::option::Option::Some(user_id)),
+                "Forgets the cached result of one call, for the user `user_id`.",
+            )
+        } else {
+            (
+                quote!(),
+                quote!(::core::option::Option::None),
+                "Forgets the cached result of one call.",
+            )
+        };
+        let module_doc = format!("The cache of [`{module}`]: typed purges.");
+        quote! {
+            #[cfg(feature = "ssr")]
+            #[doc = #module_doc]
+            #vis mod #module {
+                #[allow(unused_imports)]
+                use super::*;
+
+                /// The name its entries are stored under.
+                pub const NAME: &str = #endpoint;
+
+                /// Forgets every cached result (all params, all users).
+                ///
+                /// # Errors
+                /// [`::mizan::AppError::Internal`] when the store fails.
+                pub async fn purge_all() -> ::core::result::Result<(), ::mizan::AppError> {
+                    ::mizan::cache::purge_all(NAME).await
+                }
+
+                #[doc = #scope_doc]
+                /// Returns whether there was one.
+                ///
+                /// # Errors
+                /// [`::mizan::AppError::Internal`] when the store fails.
+                pub async fn purge(
+                    #user_param
+                    #(#names: &#types),*
+                ) -> ::core::result::Result<bool, ::mizan::AppError> {
+                    let params = ::mizan::cache::params(::std::vec![
+                        #((#keys, ::mizan::cache::param(#names))),*
+                    ])?;
+                    ::mizan::cache::purge(
+                        NAME,
+                        &params,
+                        ::mizan::cache::Scope::#scope,
+                        #user_arg,
+                    )
+                    .await
+                }
+            }
+        }
+    });
+
+    // Each function is mounted on its own route (`mizan::server::dispatch`).
+    let registration = dispatch_input.map(|input| {
+        let args_type = syn::Ident::new(
+            &crate::case::camel(&sig.ident.to_string()),
+            sig.ident.span(),
+        );
+        quote! {
+            #[cfg(feature = "ssr")]
+            ::mizan::server::dispatch::inventory::submit! {
+                ::mizan::server::dispatch::Endpoint::of::<#args_type>(
+                    ::mizan::server::dispatch::Input::#input,
+                )
+            }
+        }
+    });
 
     Ok(quote! {
         #[::leptos::server(prefix = "/api", endpoint = #endpoint #input)]
@@ -164,8 +296,43 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             #body
         }
 
+        #registration
+
+        #purge_handle
+
         #hooks
     })
+}
+
+/// Removes the argument marked `#[user]` (at most one) and returns its name and type.
+fn take_user_param(sig: &mut syn::Signature) -> syn::Result<Option<(syn::Ident, syn::Type)>> {
+    let mut found = None;
+    let mut inputs = syn::punctuated::Punctuated::new();
+    for arg in std::mem::take(&mut sig.inputs) {
+        let FnArg::Typed(typed) = &arg else {
+            inputs.push(arg);
+            continue;
+        };
+        if !typed.attrs.iter().any(|a| a.path().is_ident("user")) {
+            inputs.push(arg);
+            continue;
+        }
+        let Pat::Ident(name) = &*typed.pat else {
+            return Err(syn::Error::new_spanned(
+                &typed.pat,
+                "use a plain argument name",
+            ));
+        };
+        if found.is_some() {
+            return Err(syn::Error::new_spanned(
+                typed,
+                "only one argument can be `#[user]`",
+            ));
+        }
+        found = Some((name.ident.clone(), (*typed.ty).clone()));
+    }
+    sig.inputs = inputs;
+    Ok(found)
 }
 
 /// The names of a function's arguments, in order.

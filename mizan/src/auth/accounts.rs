@@ -12,7 +12,7 @@ use axum::http::HeaderMap;
 use tower_sessions::Session;
 
 use super::tokens::{self, Purpose};
-use super::{CurrentUser, current_user, password, session, signed_in_user, users};
+use super::{CurrentUser, current_user, password, session, users};
 use crate::error::AppError;
 use crate::server::mail::Email;
 use crate::server::{AppState, state};
@@ -201,16 +201,15 @@ async fn mail_verification(state: &AppState, user: &CurrentUser) -> Result<(), A
 /// # Errors
 /// [`AppError::Unauthenticated`], [`AppError::BadRequest`] when the email is verified
 /// already, [`AppError::RateLimited`], [`AppError::Internal`].
-pub async fn resend_verification() -> Result<(), AppError> {
+pub async fn resend_verification(user: &CurrentUser) -> Result<(), AppError> {
     let state = state()?;
-    let user = signed_in_user().await?;
     if user.email_verified {
         return Err(AppError::BadRequest {
             message: "your email address is verified already".into(),
         });
     }
     state.account_limits.verification_mails.check(&user.id)?;
-    mail_verification(&state, &user).await
+    mail_verification(&state, user).await
 }
 
 /// Confirms an email address with the token of a verification link.
@@ -330,10 +329,13 @@ async fn confirm_password(
 /// # Errors
 /// [`AppError::Validation`] for a wrong current password; [`AppError::RateLimited`];
 /// [`AppError::Unauthenticated`]; [`AppError::Internal`].
-pub async fn change_password(current: Option<String>, new: String) -> Result<(), AppError> {
+pub async fn change_password(
+    user: &CurrentUser,
+    current: Option<String>,
+    new: String,
+) -> Result<(), AppError> {
     let state = state()?;
-    let user = signed_in_user().await?;
-    confirm_password(&state, &user, current, "current_password").await?;
+    confirm_password(&state, user, current, "current_password").await?;
     let hash = password::hash(new).await?;
     let version = users::set_password(&state.db, &user.id, &hash).await?;
     session::log_in(&request_session().await?, &user.id, version).await
@@ -346,15 +348,15 @@ pub async fn change_password(current: Option<String>, new: String) -> Result<(),
 /// [`AppError::Validation`] (wrong password, address taken); [`AppError::RateLimited`];
 /// [`AppError::Unauthenticated`]; [`AppError::Internal`].
 pub async fn request_email_change(
+    user: &CurrentUser,
     new_email: &str,
     password: Option<String>,
 ) -> Result<(), AppError> {
     let state = state()?;
-    let user = signed_in_user().await?;
     // The limit comes first: it also bounds how often one may ask whether an address
     // is taken.
     state.account_limits.email_change_mails.check(&user.id)?;
-    confirm_password(&state, &user, password, "password").await?;
+    confirm_password(&state, user, password, "password").await?;
     let new_email = new_email.trim();
     if users::email_taken(&state.db, new_email).await? {
         return Err(AppError::field(
@@ -370,7 +372,7 @@ pub async fn request_email_change(
                  once, for 24 hours):",
         after: "If you did not ask for it, ignore this message.",
     };
-    mail_link(&state, &user, new_email, Some(new_email), mail).await
+    mail_link(&state, user, new_email, Some(new_email), mail).await
 }
 
 /// Moves the account to the new address of an email-change link.

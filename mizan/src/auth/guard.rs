@@ -1,64 +1,126 @@
 //! The checks that `#[mizan::server(auth = …)]` puts at the top of every function body,
-//! so they hold on the HTTP path and during SSR alike.
+//! so they hold on the HTTP path and during SSR alike, and the request's current user that
+//! they hand to the body.
+//!
+//! The user is resolved at most once per request: the framework's middleware puts an
+//! empty [`RequestUser`] into every request, the first lookup fills it, and every later
+//! one (the guard, the body, the cache scope, a form, a second resource of the same page)
+//! reads it. A request without the session cookie never touches the session store.
 
+use std::sync::Arc;
+
+use axum::http::request::Parts;
+use tokio::sync::Mutex;
 use tower_sessions::Session;
 
 use super::{CurrentUser, Level, session, users};
 use crate::error::AppError;
-use crate::server::state;
+use crate::server::{AppState, state};
+
+/// The current user of one request, once resolved. Clones share the value: the copy in
+/// the request's extensions, and the copies Leptos makes of them for a page render.
+#[derive(Debug, Clone, Default)]
+pub struct RequestUser(Arc<Mutex<Option<Option<CurrentUser>>>>);
+
+impl RequestUser {
+    /// The user, resolved with `resolve` on the first call and remembered after it.
+    async fn get_or_resolve<F>(&self, resolve: F) -> Result<Option<CurrentUser>, AppError>
+    where
+        F: Future<Output = Result<Option<CurrentUser>, AppError>>,
+    {
+        // Held across the lookup: two resources of one page asking at once make one lookup.
+        let mut slot = self.0.lock().await;
+        if let Some(user) = &*slot {
+            return Ok(user.clone());
+        }
+        let user = resolve.await?;
+        *slot = Some(user.clone());
+        Ok(user)
+    }
+
+    /// Forgets the resolved user (after a sign-in or sign-out within the request).
+    async fn forget(&self) {
+        *self.0.lock().await = None;
+    }
+}
+
+/// The request's session and user slot, from the Leptos context of a server function or
+/// a page render (no copy of the request).
+fn request_handles() -> Result<(Session, Option<RequestUser>), AppError> {
+    leptos::prelude::with_context::<Parts, _>(|parts| {
+        let session = parts.extensions.get::<Session>().cloned();
+        let slot = parts.extensions.get::<RequestUser>().cloned();
+        session.map(|session| (session, slot))
+    })
+    .flatten()
+    .ok_or_else(|| AppError::internal("no session in this request (is the session layer on?)"))
+}
 
 /// The user signed in on this request's session, if any (inactive users count as
-/// signed out).
+/// signed out). Resolved once per request.
 ///
 /// # Errors
 /// [`AppError::Internal`] when the session or the database fails.
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
-    let session: Session = leptos_axum::extract().await.map_err(AppError::internal)?;
-    user_of_session(&session, &state()?.db).await
+    let (session, slot) = request_handles()?;
+    let state = state()?;
+    match slot {
+        Some(slot) => slot.get_or_resolve(user_of_session(&session, &state)).await,
+        None => user_of_session(&session, &state).await,
+    }
 }
 
-/// The user signed in on this request's session, or [`AppError::Unauthenticated`]: what
-/// functions behind `auth = authenticated` (or higher) work on.
-///
-/// # Errors
-/// [`AppError::Unauthenticated`]; [`AppError::Internal`] as [`current_user`].
-pub async fn signed_in_user() -> Result<CurrentUser, AppError> {
-    current_user().await?.ok_or(AppError::Unauthenticated)
+/// Forgets this request's resolved user: called when the request signs in or out, so
+/// that what it reads afterwards is the new user.
+pub(crate) async fn forget_current_user() {
+    if let Ok((_, Some(slot))) = request_handles() {
+        slot.forget().await;
+    }
 }
 
-/// The active user signed in on `session`, if any: for axum handlers outside Leptos
-/// (WebSocket upgrades), which have the session but no Leptos context.
+/// The active user signed in on `session`, if any, read from the store (for axum
+/// handlers outside Leptos, such as WebSocket upgrades). Keeps a session alive while it
+/// is used (see [`session::refresh_if_due`]).
 ///
 /// # Errors
 /// [`AppError::Internal`] when the session or the database fails.
 pub async fn user_of_session(
     session: &Session,
-    pool: &sqlx::AnyPool,
+    state: &AppState,
 ) -> Result<Option<CurrentUser>, AppError> {
     let Some(signed_in) = session::signed_in(session).await? else {
         return Ok(None);
     };
-    users::find_active_at(pool, &signed_in.user_id, Some(signed_in.auth_version)).await
+    state.reads.count_user_read();
+    let user =
+        users::find_active_at(&state.db, &signed_in.user_id, Some(signed_in.auth_version)).await?;
+    if user.is_some() {
+        session::refresh_if_due(session, signed_in).await?;
+    }
+    Ok(user)
 }
 
-/// Lets the call through if the current user meets `level`.
+/// The current user if they meet `level`: what the guard of a function behind
+/// `auth = authenticated` (or higher) hands to its body.
 ///
 /// # Errors
 /// [`AppError::Unauthenticated`] or [`AppError::Forbidden`]; [`AppError::Internal`]
 /// when the user cannot be loaded.
-pub async fn authorize(level: Level) -> Result<(), AppError> {
-    if level == Level::Public {
-        return Ok(());
-    }
-    level.check(current_user().await?.as_ref())
+pub async fn require(level: Level) -> Result<CurrentUser, AppError> {
+    let user = current_user().await?;
+    level.check(user.as_ref())?;
+    user.ok_or(AppError::Unauthenticated)
 }
 
-/// Lets the call through if `check` accepts the current user (`None`: anonymous).
+/// The current user (`None`: anonymous) if `check` accepts them: the guard of
+/// `auth = custom(check)`.
 ///
 /// # Errors
 /// Whatever `check` returns; [`AppError::Internal`] when the user cannot be loaded.
 pub async fn authorize_with(
     check: impl FnOnce(Option<&CurrentUser>) -> Result<(), AppError>,
-) -> Result<(), AppError> {
-    check(current_user().await?.as_ref())
+) -> Result<Option<CurrentUser>, AppError> {
+    let user = current_user().await?;
+    check(user.as_ref())?;
+    Ok(user)
 }

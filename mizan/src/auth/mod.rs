@@ -11,7 +11,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 pub mod accounts;
 #[cfg(feature = "ssr")]
-mod guard;
+pub mod guard;
 #[cfg(feature = "ssr")]
 pub mod oauth;
 #[cfg(feature = "ssr")]
@@ -24,7 +24,7 @@ pub mod tokens;
 pub mod users;
 
 #[cfg(feature = "ssr")]
-pub use guard::{authorize, authorize_with, current_user, signed_in_user, user_of_session};
+pub use guard::{RequestUser, authorize_with, current_user, require, user_of_session};
 
 /// The signed-in user as the app sees it (never the password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

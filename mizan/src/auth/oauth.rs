@@ -188,7 +188,7 @@ async fn callback(
         Err(problem) => return refused(StatusCode::BAD_REQUEST, &problem),
     };
     let me = match pending.connect {
-        true => match user_of_session(&session, &state.db).await {
+        true => match user_of_session(&session, &state).await {
             Ok(Some(me)) => Some(me),
             _ => {
                 return refused(

@@ -4,6 +4,10 @@
 //! Signing in gives the session a new id (no session fixation); signing out deletes the
 //! session entirely. When an account's version moves (its password was reset), every
 //! session that carries the old one counts as signed out, wherever it is stored.
+//!
+//! Sessions slide: they end [`SESSION_IDLE_DAYS`] days after the last visit, not after
+//! the sign-in. Saving a session on every request would cost a write each time, so a visit
+//! saves it (with a new expiry and cookie) only when the last save is a day old.
 
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -13,6 +17,12 @@ use crate::error::AppError;
 /// The session key that holds who is signed in.
 const SIGNED_IN: &str = "mizan.user";
 
+/// How long a session lives without a visit.
+pub const SESSION_IDLE_DAYS: i64 = 14;
+
+/// How old the last save of a session may be before a visit saves it again.
+const REFRESH_AFTER_SECONDS: i64 = 24 * 60 * 60;
+
 /// Who is signed in on a session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedIn {
@@ -20,6 +30,14 @@ pub struct SignedIn {
     pub user_id: String,
     /// The account's session version when they signed in.
     pub auth_version: i64,
+    /// When the session was last saved, Unix seconds (0 in sessions made before it was
+    /// kept, which the next visit refreshes).
+    #[serde(default)]
+    pub refreshed_at: i64,
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 /// Marks `session` as belonging to the user, under a fresh session id.
@@ -34,6 +52,32 @@ pub async fn log_in(session: &Session, user_id: &str, auth_version: i64) -> Resu
             SignedIn {
                 user_id: user_id.to_owned(),
                 auth_version,
+                refreshed_at: now(),
+            },
+        )
+        .await
+        .map_err(AppError::internal)?;
+    super::guard::forget_current_user().await;
+    Ok(())
+}
+
+/// Saves a signed-in session again when its last save is more than a day old: the
+/// session layer then writes it with a new expiry and sends the cookie again, so the
+/// session lasts [`SESSION_IDLE_DAYS`] from this visit.
+///
+/// # Errors
+/// [`AppError::Internal`] when the session store fails.
+pub async fn refresh_if_due(session: &Session, signed_in: SignedIn) -> Result<(), AppError> {
+    let now = now();
+    if now - signed_in.refreshed_at < REFRESH_AFTER_SECONDS {
+        return Ok(());
+    }
+    session
+        .insert(
+            SIGNED_IN,
+            SignedIn {
+                refreshed_at: now,
+                ..signed_in
             },
         )
         .await
@@ -45,7 +89,9 @@ pub async fn log_in(session: &Session, user_id: &str, auth_version: i64) -> Resu
 /// # Errors
 /// [`AppError::Internal`] when the session store fails.
 pub async fn log_out(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(AppError::internal)
+    session.flush().await.map_err(AppError::internal)?;
+    super::guard::forget_current_user().await;
+    Ok(())
 }
 
 /// Who is signed in on `session`, if anyone.

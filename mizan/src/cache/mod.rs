@@ -190,24 +190,25 @@ fn scope_label(scope: Scope, user: Option<&str>) -> String {
     }
 }
 
-/// What `#[mizan::server(cache = …)]` calls: the current user's scope, then
-/// [`Cache::get_or_compute`] on the server's cache.
+/// What `#[mizan::server(cache = …)]` calls: [`Cache::get_or_compute`] on the server's
+/// cache, for `user` (the caller's id, which the function's guard resolved) when the
+/// function is cached per user.
 ///
 /// # Errors
 /// What `compute` returns, or [`AppError::Internal`] outside a request.
-pub async fn cached<T, Fut>(spec: &CacheSpec, params: Value, compute: Fut) -> Result<T, AppError>
+pub async fn cached<T, Fut>(
+    spec: &CacheSpec,
+    user: Option<&str>,
+    params: Value,
+    compute: Fut,
+) -> Result<T, AppError>
 where
     T: Serialize + DeserializeOwned,
     Fut: Future<Output = Result<T, AppError>>,
 {
-    let state = crate::server::state()?;
-    let user = match spec.scope {
-        Scope::Shared => None,
-        Scope::User => crate::auth::current_user().await?.map(|user| user.id),
-    };
-    state
+    crate::server::state()?
         .cache
-        .get_or_compute(spec, user.as_deref(), &params, compute)
+        .get_or_compute(spec, user, &params, compute)
         .await
 }
 

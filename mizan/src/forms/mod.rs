@@ -48,9 +48,7 @@ pub use schema::{FieldKind, FieldSchema, FormSchema};
 pub use view::MizanForm;
 
 #[cfg(feature = "ssr")]
-pub use server::{
-    FormHandler, PostedForm, Submission, accept_page_posts, submit_on_server, validate_on_server,
-};
+pub use server::{FormHandler, PostedForm, Submission, submit_on_server, validate_on_server};
 
 use crate::error::{AppError, FieldErrors};
 

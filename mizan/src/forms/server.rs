@@ -1,16 +1,11 @@
 //! The server side of forms: the handler a form implements, the checks run on validate
-//! and submit, and the layer that lets a form post to its own page without JavaScript.
+//! and submit, and the form posted to a page without JavaScript.
 
 use std::future::Future;
 
-use axum::Form as UrlEncoded;
-use axum::extract::{FromRequest, Request};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 
-use super::{FORM_FIELD, Form, FormValues, validate};
+use super::{Form, FormValues, validate};
 use crate::auth::{CurrentUser, current_user};
 use crate::error::AppError;
 
@@ -35,6 +30,15 @@ impl Submission {
             user: current_user().await?,
             request,
         })
+    }
+
+    /// The signed-in user, for forms behind `auth = authenticated` (or higher), whose
+    /// guard has refused anonymous callers before the form ran.
+    ///
+    /// # Errors
+    /// [`AppError::Unauthenticated`] for a form that lets anonymous callers through.
+    pub fn signed_in(&self) -> Result<&CurrentUser, AppError> {
+        self.user.as_ref().ok_or(AppError::Unauthenticated)
     }
 }
 
@@ -85,44 +89,12 @@ pub async fn submit_on_server<F: FormHandler>(values: FormValues) -> Result<F::O
     form.on_submit(submission).await
 }
 
-/// A form posted to a page without JavaScript, handed to the page's render.
+/// A form posted to a page without JavaScript, handed to the page's render (the
+/// framework's middleware turns the post into a `GET` of the page that carries it).
 #[derive(Debug, Clone)]
 pub struct PostedForm {
     /// The form's name (the hidden `__form` field).
     pub form: String,
     /// The posted values, the hidden field removed.
     pub values: FormValues,
-}
-
-/// The layer (`axum::middleware::from_fn`) that lets a page receive its own form posts:
-/// a `POST` of a form body that names its form (`__form`) to a path outside `/api/` is
-/// rendered as a `GET` of that page, with the values in a [`PostedForm`]. The page's
-/// form hook submits them while it renders, and sets the status (422 on errors).
-pub async fn accept_page_posts(request: Request, next: Next) -> Response {
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|ct| {
-            ct.as_bytes()
-                .starts_with(b"application/x-www-form-urlencoded")
-        });
-    if request.method() != Method::POST || request.uri().path().starts_with("/api/") || !is_form {
-        return next.run(request).await;
-    }
-    let (mut parts, body) = request.into_parts();
-    let request = Request::from_parts(parts.clone(), body);
-    let pairs = match UrlEncoded::<Vec<(String, String)>>::from_request(request, &()).await {
-        Ok(UrlEncoded(pairs)) => pairs,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let mut values: FormValues = pairs.into_iter().collect();
-    let Some(form) = values.remove(FORM_FIELD) else {
-        return StatusCode::METHOD_NOT_ALLOWED.into_response();
-    };
-    parts.method = Method::GET;
-    parts.headers.remove(header::CONTENT_TYPE);
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts.extensions.insert(PostedForm { form, values });
-    next.run(Request::from_parts(parts, axum::body::Body::empty()))
-        .await
 }

@@ -5,38 +5,7 @@
 //! `Origin` (on every cross-origin POST). A request that carries neither is not from a
 //! browser page (curl, a server), and a session cookie is no threat there.
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
-use super::AppState;
-use crate::error::AppError;
-
-/// The `axum::middleware::from_fn_with_state` function.
-pub async fn reject_cross_site(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if is_state_changing(request.method())
-        && is_cross_site(request.headers(), &state.config.site_url)
-    {
-        tracing::warn!(path = %request.uri().path(), "cross-site call refused");
-        let body = serde_json::to_string(&AppError::Forbidden).unwrap_or_default();
-        return (
-            StatusCode::FORBIDDEN,
-            [(header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response();
-    }
-    next.run(request).await
-}
-
-fn is_state_changing(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
+use axum::http::{HeaderMap, header};
 
 /// Whether a browser sent this request from another site. WebSocket upgrades (GET, but
 /// carrying the session cookie) are checked with it too.

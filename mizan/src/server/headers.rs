@@ -7,12 +7,10 @@
 //!   they are revalidated;
 //! - everything else, pages, server functions, redirects, errors, health checks:
 //!   `no-store`.
+//!
+//! The framework's middleware ([`super::middleware`]) sets it where a response has none.
 
-use axum::extract::Request;
-use axum::http::header::CACHE_CONTROL;
-use axum::http::{HeaderValue, StatusCode};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::StatusCode;
 
 /// For what never changes under its name.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -21,33 +19,47 @@ pub const REVALIDATE: &str = "no-cache";
 /// For everything else.
 pub const NO_STORE: &str = "no-store";
 
-/// The `axum::middleware::from_fn` function that sets `Cache-Control` where a response
-/// has none.
-pub async fn cache_control(request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    let mut response = next.run(request).await;
-    if !response.headers().contains_key(CACHE_CONTROL) {
-        let policy = policy(&path, response.status());
-        response
-            .headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static(policy));
+/// What a request's path names, as far as caching goes: read before the request is
+/// handled, so the path need not be kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    /// A file under `/pkg/` whose name carries a content hash.
+    HashedFile,
+    /// Another static file (a name with an extension, outside `/api/`).
+    File,
+    /// A page, a server function, a health check: anything generated.
+    Generated,
+}
+
+impl PathKind {
+    /// The kind of `path`.
+    pub fn of(path: &str) -> Self {
+        let is_file = !path.starts_with("/api/")
+            && path
+                .rsplit('/')
+                .next()
+                .is_some_and(|name| name.contains('.') && !name.starts_with('.'));
+        match (is_file, path.strip_prefix("/pkg/")) {
+            (false, _) => Self::Generated,
+            (true, Some(name)) if has_content_hash(name) => Self::HashedFile,
+            (true, _) => Self::File,
+        }
     }
-    response
+
+    /// The `Cache-Control` value for a response with `status` to a path of this kind.
+    pub fn policy(self, status: StatusCode) -> &'static str {
+        let served = status.is_success() || status == StatusCode::NOT_MODIFIED;
+        match (served, self) {
+            (true, Self::HashedFile) => IMMUTABLE,
+            (true, Self::File) => REVALIDATE,
+            _ => NO_STORE,
+        }
+    }
 }
 
 /// The `Cache-Control` value for a response with `status` to `path`.
 pub fn policy(path: &str, status: StatusCode) -> &'static str {
-    let is_file = !path.starts_with("/api/")
-        && path
-            .rsplit('/')
-            .next()
-            .is_some_and(|name| name.contains('.') && !name.starts_with('.'));
-    let served = status.is_success() || status == StatusCode::NOT_MODIFIED;
-    match (served && is_file, path.strip_prefix("/pkg/")) {
-        (true, Some(name)) if has_content_hash(name) => IMMUTABLE,
-        (true, _) => REVALIDATE,
-        (false, _) => NO_STORE,
-    }
+    PathKind::of(path).policy(status)
 }
 
 /// `name.<hash>.ext`, where the hash is cargo-leptos' 22 characters of URL-safe base64.

@@ -33,9 +33,27 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.cache.metrics().prometheus(),
+        format!(
+            "{}{}",
+            state.cache.metrics().prometheus(),
+            reads_prometheus(&state.reads)
+        ),
     )
         .into_response()
+}
+
+/// The session and user reads, in Prometheus' text format.
+fn reads_prometheus(reads: &super::reads::StoreReads) -> String {
+    format!(
+        "# HELP mizan_session_reads_total Sessions loaded from their store.\n\
+         # TYPE mizan_session_reads_total counter\n\
+         mizan_session_reads_total {}\n\
+         # HELP mizan_user_reads_total Signed-in users looked up (at most one a request).\n\
+         # TYPE mizan_user_reads_total counter\n\
+         mizan_user_reads_total {}\n",
+        reads.session_reads(),
+        reads.user_reads()
+    )
 }
 
 /// Whether the request carries `Bearer <token>`, compared in constant time.

@@ -2,12 +2,14 @@
 
 pub mod csrf;
 pub mod db;
-pub mod error_status;
+pub mod dispatch;
 pub mod headers;
 pub mod health;
 pub mod mail;
 pub mod metrics;
+pub mod middleware;
 pub mod rate_limit;
+pub mod reads;
 pub mod redis_client;
 pub mod sessions;
 pub mod shutdown;

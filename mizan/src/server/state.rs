@@ -1,6 +1,7 @@
 //! The one shared state: handed to axum handlers through `State` and to server
 //! functions through Leptos context.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
@@ -14,10 +15,31 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::server::mail::Mailer;
 use crate::server::rate_limit::{AccountLimits, LoginLimiter};
+use crate::server::reads::StoreReads;
 
-/// Everything a request may need, cheap to clone.
+/// Everything a request may need: one `Arc`, so a clone is one reference count.
+/// Its fields are read through `Deref` (`state.db`).
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    /// The state holding `services`.
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+#[derive(Debug)]
+pub struct Services {
     /// Validated settings.
     pub config: Arc<Config>,
     /// The database pool (SQLite or PostgreSQL).
@@ -36,6 +58,8 @@ pub struct AppState {
     pub tokens: TokenKey,
     /// Limits of the account flows.
     pub account_limits: Arc<AccountLimits>,
+    /// Session and user reads so far.
+    pub reads: Arc<StoreReads>,
 }
 
 /// The shared state, from inside a server function or a component rendering on the

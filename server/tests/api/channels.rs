@@ -301,7 +301,10 @@ async fn live_connections_are_pinged_and_silent_ones_closed() {
     let app = spawn_app().await;
     let router = quick::routes()
         .into_router()
-        .layer(mizan::server::sessions::Sessions::new(app.state.db.clone(), None).layer(false))
+        .layer(
+            mizan::server::sessions::Sessions::new(app.state.db.clone(), None, Default::default())
+                .layer(false),
+        )
         .with_state(app.state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -16,5 +16,6 @@ mod health;
 mod migrations;
 mod oauth;
 mod pages;
+mod request_path;
 mod scaleout;
 mod signals;

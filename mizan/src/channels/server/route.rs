@@ -75,7 +75,7 @@ async fn upgrade<C: ChannelHandler>(
             });
         }
     };
-    let user = match user_of_session(&session, &state.db).await {
+    let user = match user_of_session(&session, &state).await {
         Ok(user) => user,
         Err(error) => return refuse(error),
     };

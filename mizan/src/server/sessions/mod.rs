@@ -4,6 +4,7 @@
 mod database;
 mod redis_store;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,15 +15,21 @@ use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 pub use database::DbSessionStore;
 pub use redis_store::RedisSessionStore;
 
-/// How long a session lives without a request.
-const SESSION_IDLE_DAYS: i64 = 14;
+use crate::auth::session::SESSION_IDLE_DAYS;
+use crate::server::reads::StoreReads;
 
 /// How often expired sessions are removed from the database.
 const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
 
-/// The session store the server uses: one type, whichever backend.
+/// The session store the server uses: one type, whichever backend, counting its reads.
 #[derive(Debug, Clone)]
-pub enum Sessions {
+pub struct Sessions {
+    backend: Backend,
+    reads: Arc<StoreReads>,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
     /// In the `sessions` table.
     Database(DbSessionStore),
     /// In Redis.
@@ -30,18 +37,23 @@ pub enum Sessions {
 }
 
 impl Sessions {
-    /// Redis when there is one, the database otherwise.
-    pub fn new(pool: AnyPool, redis: Option<redis::aio::ConnectionManager>) -> Self {
-        match redis {
-            Some(connection) => Self::Redis(RedisSessionStore::new(connection)),
-            None => Self::Database(DbSessionStore::new(pool)),
-        }
+    /// Redis when there is one, the database otherwise; each load counted in `reads`.
+    pub fn new(
+        pool: AnyPool,
+        redis: Option<redis::aio::ConnectionManager>,
+        reads: Arc<StoreReads>,
+    ) -> Self {
+        let backend = match redis {
+            Some(connection) => Backend::Redis(RedisSessionStore::new(connection)),
+            None => Backend::Database(DbSessionStore::new(pool)),
+        };
+        Self { backend, reads }
     }
 
     /// Removes expired sessions now, then every hour, for the database store (Redis
     /// expires its keys by itself). The hourly pruning runs until the server stops.
     pub async fn prune_expired(&self) {
-        let Self::Database(store) = self else {
+        let Backend::Database(store) = &self.backend else {
             return;
         };
         if let Err(e) = store.delete_expired().await {
@@ -78,30 +90,31 @@ impl Sessions {
 #[async_trait]
 impl SessionStore for Sessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Self::Database(store) => store.create(record).await,
-            Self::Redis(store) => store.create(record).await,
+        match &self.backend {
+            Backend::Database(store) => store.create(record).await,
+            Backend::Redis(store) => store.create(record).await,
         }
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Self::Database(store) => store.save(record).await,
-            Self::Redis(store) => store.save(record).await,
+        match &self.backend {
+            Backend::Database(store) => store.save(record).await,
+            Backend::Redis(store) => store.save(record).await,
         }
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Self::Database(store) => store.load(id).await,
-            Self::Redis(store) => store.load(id).await,
+        self.reads.count_session_read();
+        match &self.backend {
+            Backend::Database(store) => store.load(id).await,
+            Backend::Redis(store) => store.load(id).await,
         }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            Self::Database(store) => store.delete(id).await,
-            Self::Redis(store) => store.delete(id).await,
+        match &self.backend {
+            Backend::Database(store) => store.delete(id).await,
+            Backend::Redis(store) => store.delete(id).await,
         }
     }
 }

@@ -1,0 +1,279 @@
+//! Direct dispatch: every `#[mizan::server]` function on its own axum route at
+//! `/api/<name>`, its arguments decoded from the body (form or JSON), its body run with
+//! the request's parts moved (not copied) into its context, its typed error answered with
+//! its real status.
+//!
+//! Leptos' own handler looks each call up by path under a global lock, copies the
+//! request's parts, and answers every error with 500 for a later layer to fix. The macro
+//! registers an [`Endpoint`] per function instead, and [`routes`] mounts them all.
+//!
+//! The wire format is Leptos': arguments as `application/x-www-form-urlencoded` (read as
+//! `serde_qs` reads them) or, for other clients, `application/json`; answers as JSON. A
+//! plain HTML form (no JavaScript) that posts to a function is sent back to its page.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::header::{ACCEPT, CONTENT_TYPE, LOCATION, REFERER, RETRY_AFTER};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use leptos::prelude::provide_context;
+use leptos::reactive::computed::ScopedFuture;
+use leptos::reactive::owner::Owner;
+use leptos::server_fn::ServerFn;
+use leptos::server_fn::error::ServerFnUrlError;
+use leptos_axum::ResponseOptions;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use crate::error::AppError;
+
+pub use inventory;
+
+/// A boxed response future, as every endpoint returns.
+pub type ResponseFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// The largest body a call may send (the server's body limit is the same).
+pub const MAX_ARGUMENTS: usize = 64 * 1024;
+
+/// How a function receives its arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// `POST`, arguments in the body (form-encoded or JSON).
+    Post,
+    /// `GET`, arguments in the query string.
+    Get,
+}
+
+/// One server function's route, registered by its macro.
+pub struct Endpoint {
+    /// `/api/<name>`.
+    pub path: &'static str,
+    /// Its method and where its arguments are.
+    pub input: Input,
+    handler: fn(AppState, Request) -> ResponseFuture,
+}
+
+impl Endpoint {
+    /// The endpoint of server function `F`.
+    pub const fn of<F>(input: Input) -> Self
+    where
+        F: ServerFn<Error = AppError> + DeserializeOwned + 'static,
+        F::Output: Serialize,
+    {
+        Self {
+            path: F::PATH,
+            input,
+            handler: call::<F>,
+        }
+    }
+}
+
+inventory::collect!(Endpoint);
+
+/// Every registered endpoint.
+pub fn endpoints() -> impl Iterator<Item = &'static Endpoint> {
+    inventory::iter::<Endpoint>.into_iter()
+}
+
+/// The paths of every registered endpoint, for Leptos to leave alone.
+pub fn paths() -> Vec<String> {
+    endpoints().map(|e| e.path.to_owned()).collect()
+}
+
+/// A router with one route per registered endpoint.
+pub fn routes() -> Router<AppState> {
+    endpoints().fold(Router::new(), |router, endpoint| {
+        let handler = endpoint.handler;
+        let route = move |State(state): State<AppState>, request: Request| handler(state, request);
+        router.route(
+            endpoint.path,
+            match endpoint.input {
+                Input::Post => axum::routing::post(route),
+                Input::Get => axum::routing::get(route),
+            },
+        )
+    })
+}
+
+/// Runs one call of `F`.
+fn call<F>(state: AppState, request: Request) -> ResponseFuture
+where
+    F: ServerFn<Error = AppError> + DeserializeOwned + 'static,
+    F::Output: Serialize,
+{
+    Box::pin(async move {
+        let (parts, body) = request.into_parts();
+        let back_to = form_page(&parts);
+        let args = match decode::<F>(&parts, body).await {
+            Ok(args) => args,
+            Err(refusal) => return refusal,
+        };
+        let (result, options) = run::<F>(state, parts, args).await;
+        let mut response = match &result {
+            Ok(value) => match serde_json::to_vec(value) {
+                Ok(json) => json_response(StatusCode::OK, json),
+                Err(e) => error_response(&AppError::internal(e)),
+            },
+            Err(error) => error_response(error),
+        };
+        if let Some(page) = back_to {
+            redirect_to_form_page::<F>(&mut response, page, result.err());
+        }
+        // What the body set on its response (`leptos_axum::redirect`, a status).
+        if let Ok(mut set) = options.0.write() {
+            if let Some(status) = set.status {
+                *response.status_mut() = status;
+            }
+            response
+                .headers_mut()
+                .extend(std::mem::take(&mut set.headers));
+        }
+        response
+    })
+}
+
+/// Runs `F`'s body (its guard first) in a reactive owner that holds the request's parts,
+/// the response options and the state: what `current_user()`, `state()` and
+/// `leptos_axum::extract()` read.
+async fn run<F>(
+    state: AppState,
+    parts: Parts,
+    args: F,
+) -> (Result<F::Output, AppError>, ResponseOptions)
+where
+    F: ServerFn<Error = AppError> + 'static,
+{
+    let options = ResponseOptions::default();
+    let owner = Owner::new();
+    let result = owner
+        .with(|| {
+            provide_context(parts);
+            provide_context(options.clone());
+            provide_context(state);
+            ScopedFuture::new(F::run_body(args))
+        })
+        .await;
+    (result, options)
+}
+
+/// The arguments of a call: from the query string (`GET`), or from the body as JSON or
+/// form-encoded. A body over [`MAX_ARGUMENTS`] is refused with 413.
+#[allow(
+    clippy::result_large_err,
+    reason = "the refusal is the response itself, made once"
+)]
+async fn decode<F: DeserializeOwned>(parts: &Parts, body: Body) -> Result<F, Response> {
+    let bad = |e: &dyn std::fmt::Display| {
+        error_response(&AppError::BadRequest {
+            message: format!("cannot read the arguments: {e}"),
+        })
+    };
+    if parts.method == axum::http::Method::GET {
+        let query = parts.uri.query().unwrap_or_default();
+        return qs().deserialize_str(query).map_err(|e| bad(&e));
+    }
+    let bytes = to_bytes(body, MAX_ARGUMENTS)
+        .await
+        .map_err(|_| payload_too_large())?;
+    let is_json = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|ct| ct.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        let bytes: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
+        serde_json::from_slice(bytes).map_err(|e| bad(&e))
+    } else {
+        let text = std::str::from_utf8(&bytes).map_err(|e| bad(&e))?;
+        qs().deserialize_str(text).map_err(|e| bad(&e))
+    }
+}
+
+/// 413: the body is larger than a call or a form may send.
+pub fn payload_too_large() -> Response {
+    let mut response = error_response(&AppError::BadRequest {
+        message: format!("the request body is larger than {MAX_ARGUMENTS} bytes"),
+    });
+    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    response
+}
+
+/// How Leptos' own client writes arguments (and how its server reads them).
+fn qs() -> serde_qs::Config {
+    serde_qs::Config::new(5, false)
+}
+
+fn json_response(status: StatusCode, json: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(json));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// A typed error with its status (and `Retry-After` on a 429); the body is the error as
+/// JSON, which the client decodes back into [`AppError`].
+pub fn error_response(error: &AppError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let json = serde_json::to_vec(error).unwrap_or_default();
+    let mut response = json_response(status, json);
+    if let AppError::RateLimited { retry_after } = error {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(*retry_after));
+    }
+    response
+}
+
+/// The page a plain HTML form was posted from (it accepts HTML and names its page), to
+/// send the browser back to.
+fn form_page(parts: &Parts) -> Option<String> {
+    let accepts_html = parts
+        .headers
+        .get(ACCEPT)
+        .is_some_and(|accept| accept.as_bytes().windows(9).any(|w| w == b"text/html"));
+    if !accepts_html {
+        return None;
+    }
+    parts
+        .headers
+        .get(REFERER)
+        .and_then(|referer| referer.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Sends a plain form post back to its page, with the error in the URL as Leptos'
+/// `ActionForm` reads it (or without the last error, after a success).
+fn redirect_to_form_page<F: ServerFn<Error = AppError>>(
+    response: &mut Response,
+    mut page: String,
+    error: Option<AppError>,
+) {
+    if response.headers().contains_key(LOCATION) {
+        return;
+    }
+    match error {
+        Some(error) => {
+            if let Ok(url) = ServerFnUrlError::new(F::PATH, error).to_url(&page) {
+                page = url.to_string();
+            }
+        }
+        None => {
+            ServerFnUrlError::<AppError>::strip_error_info(&mut page);
+            // Stripping leaves `?` behind an empty query.
+            if page.ends_with('?') {
+                page.pop();
+            }
+        }
+    }
+    if let Ok(location) = HeaderValue::from_str(&page) {
+        *response.status_mut() = StatusCode::FOUND;
+        response.headers_mut().insert(LOCATION, location);
+    }
+}
