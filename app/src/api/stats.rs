@@ -1,7 +1,6 @@
 //! Cached server functions: a slow report shared by everyone, and a count kept per user.
 
 use mizan::AppError;
-use mizan::auth::CurrentUser;
 use serde::{Deserialize, Serialize};
 
 /// The site in numbers, as the home page shows it.
@@ -54,7 +53,9 @@ pub struct MessageCount {
 /// Authenticated, cached for a minute per user (one user never sees another's count);
 /// sending a message purges the sender's entry.
 #[mizan::server(auth = authenticated, cache = "60s")]
-pub async fn my_message_count(#[user] user: CurrentUser) -> Result<MessageCount, AppError> {
+pub async fn my_message_count(
+    #[user] user: mizan::auth::CurrentUser,
+) -> Result<MessageCount, AppError> {
     Ok(MessageCount {
         sent: server::messages_of(&mizan::server::state()?.db, &user.id).await?,
         counted_at: mizan::server::db::now(),
