@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::{App, shell};
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::IntoResponse;
 use axum::{Router, ServiceExt};
 use leptos::config::LeptosOptions;
@@ -234,5 +234,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dispatch::routes())
         .leptos_routes(&state, pages, move || shell(leptos.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))
+        // For every extractor that reads a body (a function left to Leptos' handler).
+        .layer(DefaultBodyLimit::max(MAX_ARGUMENTS))
         .with_state(state)
 }

@@ -113,7 +113,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         sig,
         block,
     } = function;
+    // A function with its own Leptos `#[middleware]` stays with Leptos' handler, which
+    // runs it.
+    let has_middleware = attrs.iter().any(|a| a.path().is_ident("middleware"));
     let dispatch_input = match &input {
+        _ if has_middleware => None,
         None => Some(quote!(Post)),
         Some(path) if path.segments.last().is_some_and(|s| s.ident == "GetUrl") => {
             Some(quote!(Get))

@@ -219,7 +219,9 @@ pub async fn resend_verification(user: &CurrentUser) -> Result<(), AppError> {
 /// for another account's token while signed in; [`AppError::Internal`].
 pub async fn verify_email(token: &str) -> Result<(), AppError> {
     let (state, redeemed, _) = redeem(token, Purpose::VerifyEmail).await?;
-    users::mark_email_verified(&state.db, &redeemed.user_id).await
+    users::mark_email_verified(&state.db, &redeemed.user_id).await?;
+    super::forget_current_user().await;
+    Ok(())
 }
 
 /// Redeems `token` for `purpose` on behalf of whoever is signed in (if anyone: it must be
@@ -296,6 +298,7 @@ pub async fn reset_password(token: &str, password: String) -> Result<(), AppErro
     let hash = password::hash(password).await?;
     users::set_password(&state.db, &redeemed.user_id, &hash).await?;
     users::mark_email_verified(&state.db, &redeemed.user_id).await?;
+    super::forget_current_user().await;
     if me.is_some() {
         session::log_out(&request_session().await?).await?;
     }
@@ -385,6 +388,7 @@ pub async fn confirm_email_change(token: &str) -> Result<(), AppError> {
     let new_email = redeemed.new_email.ok_or_else(tokens::invalid)?;
     let old = users::find_active(&state.db, &redeemed.user_id).await?;
     users::set_verified_email(&state.db, &redeemed.user_id, &new_email).await?;
+    super::forget_current_user().await;
     // The old address hears of it: if this was not its owner, they can act.
     if let Some(old) = old {
         state.mailer.dispatch(Email {

@@ -70,9 +70,10 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     }
 }
 
-/// Forgets this request's resolved user: called when the request signs in or out, so
-/// that what it reads afterwards is the new user.
-pub(crate) async fn forget_current_user() {
+/// Forgets this request's resolved user, so that what the request reads afterwards is
+/// read again: after it signs in or out (done for you), or changes the signed-in user's
+/// record (a name, a verified email).
+pub async fn forget_current_user() {
     if let Ok((_, Some(slot))) = request_handles() {
         slot.forget().await;
     }

@@ -24,7 +24,9 @@ pub mod tokens;
 pub mod users;
 
 #[cfg(feature = "ssr")]
-pub use guard::{RequestUser, authorize_with, current_user, require, user_of_session};
+pub use guard::{
+    RequestUser, authorize_with, current_user, forget_current_user, require, user_of_session,
+};
 
 /// The signed-in user as the app sees it (never the password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,10 +18,11 @@ type HmacSha256 = Hmac<Sha256>;
 /// key format gets a new label, so old and new keys never meet.
 const KEY_LABEL: &[u8] = b"mizan-cache-v1";
 
-/// The secret the digests are made with, derived once from `SECRET_KEY`.
+/// The secret the digests are made with, derived once from `SECRET_KEY`, and the HMAC
+/// state keyed with it (so a digest does not set up the key again).
 #[derive(Clone)]
 pub struct KeyMaker {
-    key: [u8; 32],
+    keyed: HmacSha256,
 }
 
 impl std::fmt::Debug for KeyMaker {
@@ -34,7 +35,7 @@ impl KeyMaker {
     /// Derives the cache key from the site's secret.
     pub fn new(secret_key: &[u8]) -> Self {
         Self {
-            key: hmac(secret_key, KEY_LABEL),
+            keyed: keyed(&hmac(secret_key, KEY_LABEL)),
         }
     }
 
@@ -44,16 +45,22 @@ impl KeyMaker {
         message.push_str(name);
         message.push('\n');
         write_canonical(params, &mut message);
-        hex::encode(hmac(&self.key, message.as_bytes()))
+        let mut mac = self.keyed.clone();
+        mac.update(message.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+fn keyed(key: &[u8]) -> HmacSha256 {
+    // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
+    match HmacSha256::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
     }
 }
 
 fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
-    let mut mac = match HmacSha256::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC takes keys of any length"),
-    };
+    let mut mac = keyed(key);
     mac.update(message);
     mac.finalize().into_bytes().into()
 }

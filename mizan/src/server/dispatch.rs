@@ -86,7 +86,8 @@ pub fn paths() -> Vec<String> {
     endpoints().map(|e| e.path.to_owned()).collect()
 }
 
-/// A router with one route per registered endpoint.
+/// A router with one route per registered endpoint. Bodies are read only by
+/// [`decode`], which stops at [`MAX_ARGUMENTS`].
 pub fn routes() -> Router<AppState> {
     endpoints().fold(Router::new(), |router, endpoint| {
         let handler = endpoint.handler;
@@ -110,11 +111,12 @@ where
     Box::pin(async move {
         let (parts, body) = request.into_parts();
         let back_to = form_page(&parts);
-        let args = match decode::<F>(&parts, body).await {
-            Ok(args) => args,
-            Err(refusal) => return refusal,
+        let (result, options) = match decode::<F>(&parts, body).await {
+            Ok(args) => run::<F>(state, parts, args).await,
+            Err(Unread::TooLarge) if back_to.is_none() => return payload_too_large(),
+            Err(Unread::TooLarge) => (Err(too_large_error()), ResponseOptions::default()),
+            Err(Unread::Bad(error)) => (Err(error), ResponseOptions::default()),
         };
-        let (result, options) = run::<F>(state, parts, args).await;
         let mut response = match &result {
             Ok(value) => match serde_json::to_vec(value) {
                 Ok(json) => json_response(StatusCode::OK, json),
@@ -162,15 +164,19 @@ where
     (result, options)
 }
 
+/// Why a call's arguments were not read.
+enum Unread {
+    /// The body is larger than [`MAX_ARGUMENTS`].
+    TooLarge,
+    /// They are not what the function takes.
+    Bad(AppError),
+}
+
 /// The arguments of a call: from the query string (`GET`), or from the body as JSON or
-/// form-encoded. A body over [`MAX_ARGUMENTS`] is refused with 413.
-#[allow(
-    clippy::result_large_err,
-    reason = "the refusal is the response itself, made once"
-)]
-async fn decode<F: DeserializeOwned>(parts: &Parts, body: Body) -> Result<F, Response> {
+/// form-encoded.
+async fn decode<F: DeserializeOwned>(parts: &Parts, body: Body) -> Result<F, Unread> {
     let bad = |e: &dyn std::fmt::Display| {
-        error_response(&AppError::BadRequest {
+        Unread::Bad(AppError::BadRequest {
             message: format!("cannot read the arguments: {e}"),
         })
     };
@@ -180,7 +186,7 @@ async fn decode<F: DeserializeOwned>(parts: &Parts, body: Body) -> Result<F, Res
     }
     let bytes = to_bytes(body, MAX_ARGUMENTS)
         .await
-        .map_err(|_| payload_too_large())?;
+        .map_err(|_| Unread::TooLarge)?;
     let is_json = parts
         .headers
         .get(CONTENT_TYPE)
@@ -194,11 +200,15 @@ async fn decode<F: DeserializeOwned>(parts: &Parts, body: Body) -> Result<F, Res
     }
 }
 
+fn too_large_error() -> AppError {
+    AppError::BadRequest {
+        message: format!("the request body is larger than {MAX_ARGUMENTS} bytes"),
+    }
+}
+
 /// 413: the body is larger than a call or a form may send.
 pub fn payload_too_large() -> Response {
-    let mut response = error_response(&AppError::BadRequest {
-        message: format!("the request body is larger than {MAX_ARGUMENTS} bytes"),
-    });
+    let mut response = error_response(&too_large_error());
     *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
     response
 }
@@ -231,8 +241,8 @@ pub fn error_response(error: &AppError) -> Response {
     response
 }
 
-/// The page a plain HTML form was posted from (it accepts HTML and names its page), to
-/// send the browser back to.
+/// The page a plain HTML form was posted from (it accepts HTML), to send the browser
+/// back to: its `Referer`, or the home page.
 fn form_page(parts: &Parts) -> Option<String> {
     let accepts_html = parts
         .headers
@@ -241,11 +251,11 @@ fn form_page(parts: &Parts) -> Option<String> {
     if !accepts_html {
         return None;
     }
-    parts
+    let referer = parts
         .headers
         .get(REFERER)
-        .and_then(|referer| referer.to_str().ok())
-        .map(str::to_owned)
+        .and_then(|referer| referer.to_str().ok());
+    Some(referer.unwrap_or("/").to_owned())
 }
 
 /// Sends a plain form post back to its page, with the error in the URL as Leptos'

@@ -120,7 +120,10 @@ where
                 request
             };
             let mut response = inner.call(request).await?;
-            if response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+            // (Not on the redirect of a plain HTML form: that status is the point.)
+            if response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+                && !response.status().is_redirection()
+            {
                 response = with_error_status(response).await;
             }
             if !response.headers().contains_key(CACHE_CONTROL) {

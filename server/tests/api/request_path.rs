@@ -209,3 +209,27 @@ async fn a_plain_html_form_posted_to_a_function_goes_back_to_its_page() {
     let (status, _) = app.call_json(&visitor, "account_summary", &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the logout happened");
 }
+
+#[tokio::test]
+async fn a_plain_html_form_with_unreadable_arguments_goes_back_with_the_error() {
+    let app = spawn_app().await;
+    let referer = app.url("/greet");
+    let response = app
+        .visitor()
+        .post(app.url("/api/echo"))
+        .header("accept", "text/html")
+        .header("referer", &referer)
+        .form(&[("not_text", "x")])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .expect("a Location")
+        .to_owned();
+    assert!(location.starts_with(&referer), "{location}");
+    assert!(location.contains("__err="), "{location}");
+}

@@ -24,13 +24,13 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
 }
 
 impl DbSessionStore {
-    /// Writes `record`; `on_conflict` says what happens when its id exists already.
-    /// Returns the number of rows written.
-    async fn write(&self, record: &Record, on_conflict: &str) -> session_store::Result<u64> {
-        let result = sqlx::query(&format!(
+    /// Writes `record` as a new session, unless its id is taken. Returns the number of
+    /// rows written.
+    async fn insert(&self, record: &Record) -> session_store::Result<u64> {
+        let result = sqlx::query(
             "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) {on_conflict}"
-        ))
+             ON CONFLICT (id) DO NOTHING",
+        )
         .bind(record.id.to_string())
         .bind(encode(record)?)
         .bind(record.expiry_date.unix_timestamp())
@@ -50,19 +50,23 @@ impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // A new id is 128 random bits; on the astronomically rare collision, draw again
         // rather than overwrite somebody else's session.
-        while self.write(record, "DO NOTHING").await? == 0 {
+        while self.insert(record).await? == 0 {
             record.id = Id::default();
         }
         Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.write(
-            record,
-            "DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
-        )
-        .await
-        .map(|_| ())
+        // Only a record that still exists: a request that finishes after a sign-out
+        // elsewhere must not bring the ended session back. New ones go through `create`.
+        sqlx::query("UPDATE sessions SET data = $1, expires_at = $2 WHERE id = $3")
+            .bind(encode(record)?)
+            .bind(record.expiry_date.unix_timestamp())
+            .bind(record.id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {

@@ -42,7 +42,9 @@ impl RedisSessionStore {
         Self { connection }
     }
 
-    /// Writes `record`; with `only_new`, only if its id is free. Returns whether it wrote.
+    /// Writes `record`: with `only_new`, only if its id is free (`NX`); otherwise only if
+    /// it still exists (`XX`), so a request that finishes after a sign-out elsewhere
+    /// cannot bring the ended session back. Returns whether it wrote.
     async fn write(&self, record: &Record, only_new: bool) -> session_store::Result<bool> {
         let json = serde_json::to_string(record)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
@@ -52,9 +54,7 @@ impl RedisSessionStore {
             .arg(json)
             .arg("PX")
             .arg(ttl_ms(record));
-        if only_new {
-            command.arg("NX");
-        }
+        command.arg(if only_new { "NX" } else { "XX" });
         let written: Option<String> = query(&self.connection, &command).await.map_err(backend)?;
         Ok(written.is_some())
     }
