@@ -12,6 +12,7 @@ use axum::{Router, ServiceExt};
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list_with_exclusions};
 use mizan::auth::oauth;
+use mizan::auth::signed_in_cache::SignedInCache;
 use mizan::auth::tokens::TokenKey;
 use mizan::cache::{Cache, KeyMaker, MEMORY_CAPACITY, RedisStore};
 use mizan::channels::{Hub, QUEUE};
@@ -124,6 +125,9 @@ impl Application {
             tokens: TokenKey::new(config_secret.as_bytes()),
             account_limits: Arc::new(AccountLimits::default()),
             reads,
+            // Sessions in the database, changed only through this process: remember who
+            // is signed in for a few seconds. With Redis they are shared: look them up.
+            signed_in: redis.is_none().then(|| Arc::new(SignedInCache::default())),
         });
         Ok(Self {
             listener,

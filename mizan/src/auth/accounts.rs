@@ -52,7 +52,7 @@ pub async fn sign_up(email: &str, password: String, name: &str) -> Result<Curren
         },
     )
     .await?;
-    session::log_in(&request_session().await?, &user.id, 0).await?;
+    session::log_in(&request_session().await?, &state, &user.id, 0).await?;
     mail_verification(&state, &user).await?;
     Ok(user)
 }
@@ -91,6 +91,7 @@ pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppErr
     users::touch_last_login(&state.db, &record.user.id).await?;
     session::log_in(
         &request_session().await?,
+        &state,
         &record.user.id,
         record.auth_version,
     )
@@ -143,7 +144,7 @@ fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
 /// # Errors
 /// [`AppError::Internal`] when the session store fails.
 pub async fn log_out() -> Result<(), AppError> {
-    session::log_out(&request_session().await?).await
+    session::log_out(&request_session().await?, &state()?).await
 }
 
 /// A link to `path` on this site with `token`.
@@ -300,7 +301,7 @@ pub async fn reset_password(token: &str, password: String) -> Result<(), AppErro
     users::mark_email_verified(&state.db, &redeemed.user_id).await?;
     super::forget_current_user().await;
     if me.is_some() {
-        session::log_out(&request_session().await?).await?;
+        session::log_out(&request_session().await?, &state).await?;
     }
     Ok(())
 }
@@ -341,7 +342,7 @@ pub async fn change_password(
     confirm_password(&state, user, current, "current_password").await?;
     let hash = password::hash(new).await?;
     let version = users::set_password(&state.db, &user.id, &hash).await?;
-    session::log_in(&request_session().await?, &user.id, version).await
+    session::log_in(&request_session().await?, &state, &user.id, version).await
 }
 
 /// Mails a confirmation link to `new_email`; the account moves to it once the link is

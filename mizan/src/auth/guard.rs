@@ -13,6 +13,7 @@ use axum::http::request::Parts;
 use tokio::sync::Mutex;
 use tower_sessions::Session;
 
+use super::signed_in_cache::SignedInCache;
 use super::{CurrentUser, Level, session, users};
 use crate::error::AppError;
 use crate::server::{AppState, state};
@@ -79,9 +80,10 @@ pub async fn forget_current_user() {
     }
 }
 
-/// The active user signed in on `session`, if any, read from the store (for axum
-/// handlers outside Leptos, such as WebSocket upgrades). Keeps a session alive while it
-/// is used (see [`session::refresh_if_due`]).
+/// The active user signed in on `session`, if any (for axum handlers outside Leptos too,
+/// such as WebSocket upgrades). Answered from the signed-in cache when it has the session
+/// ([`super::signed_in_cache`]), read from the store otherwise. Keeps a session alive
+/// while it is used (see [`session::refresh_if_due`]).
 ///
 /// # Errors
 /// [`AppError::Internal`] when the session or the database fails.
@@ -89,16 +91,28 @@ pub async fn user_of_session(
     session: &Session,
     state: &AppState,
 ) -> Result<Option<CurrentUser>, AppError> {
+    let cache = state.signed_in.as_deref();
+    if let (Some(cache), Some(id)) = (cache, session.id())
+        && let Some(remembered) = cache.get(id)
+        && !session::refresh_due(remembered.refreshed_at)
+    {
+        return Ok(Some(remembered.user));
+    }
+    let generation = SignedInCache::generation();
     let Some(signed_in) = session::signed_in(session).await? else {
         return Ok(None);
     };
     state.reads.count_user_read();
     let user =
         users::find_active_at(&state.db, &signed_in.user_id, Some(signed_in.auth_version)).await?;
-    if user.is_some() {
-        session::refresh_if_due(session, signed_in).await?;
+    let Some(user) = user else {
+        return Ok(None);
+    };
+    let refreshed_at = session::refresh_if_due(session, signed_in).await?;
+    if let (Some(cache), Some(id)) = (cache, session.id()) {
+        cache.insert(id, user.clone(), refreshed_at, generation);
     }
-    Ok(user)
+    Ok(Some(user))
 }
 
 /// The current user if they meet `level`: what the guard of a function behind

@@ -19,6 +19,8 @@ pub mod password;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
+pub mod signed_in_cache;
+#[cfg(feature = "ssr")]
 pub mod tokens;
 #[cfg(feature = "ssr")]
 pub mod users;

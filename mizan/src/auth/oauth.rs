@@ -206,7 +206,10 @@ async fn callback(
                     Ok((_, version)) => version,
                     Err(_) => return refused(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed."),
                 };
-                if session::log_in(&session, &user.id, version).await.is_err() {
+                if session::log_in(&session, &state, &user.id, version)
+                    .await
+                    .is_err()
+                {
                     return refused(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed.");
                 }
             }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use crate::error::AppError;
+use crate::server::AppState;
 
 /// The session key that holds who is signed in.
 const SIGNED_IN: &str = "mizan.user";
@@ -44,7 +45,13 @@ fn now() -> i64 {
 ///
 /// # Errors
 /// [`AppError::Internal`] when the session store fails.
-pub async fn log_in(session: &Session, user_id: &str, auth_version: i64) -> Result<(), AppError> {
+pub async fn log_in(
+    session: &Session,
+    state: &AppState,
+    user_id: &str,
+    auth_version: i64,
+) -> Result<(), AppError> {
+    forget_remembered(session, state);
     session.cycle_id().await.map_err(AppError::internal)?;
     session
         .insert(
@@ -67,11 +74,15 @@ pub async fn log_in(session: &Session, user_id: &str, auth_version: i64) -> Resu
 ///
 /// # Errors
 /// [`AppError::Internal`] when the session store fails.
-pub async fn refresh_if_due(session: &Session, signed_in: SignedIn) -> Result<(), AppError> {
-    let now = now();
-    if now - signed_in.refreshed_at < REFRESH_AFTER_SECONDS {
-        return Ok(());
+/// Returns when the session was last saved, now included.
+///
+/// # Errors
+/// [`AppError::Internal`] when the session store fails.
+pub async fn refresh_if_due(session: &Session, signed_in: SignedIn) -> Result<i64, AppError> {
+    if !refresh_due(signed_in.refreshed_at) {
+        return Ok(signed_in.refreshed_at);
     }
+    let now = now();
     session
         .insert(
             SIGNED_IN,
@@ -81,14 +92,28 @@ pub async fn refresh_if_due(session: &Session, signed_in: SignedIn) -> Result<()
             },
         )
         .await
-        .map_err(AppError::internal)
+        .map_err(AppError::internal)?;
+    Ok(now)
+}
+
+/// Whether a session last saved at `refreshed_at` is due to be saved again.
+pub fn refresh_due(refreshed_at: i64) -> bool {
+    now() - refreshed_at >= REFRESH_AFTER_SECONDS
+}
+
+/// Forgets `session` in this process's signed-in cache (it is about to change id or end).
+fn forget_remembered(session: &Session, state: &AppState) {
+    if let (Some(cache), Some(id)) = (&state.signed_in, session.id()) {
+        cache.forget_session(id);
+    }
 }
 
 /// Ends the session: its data is deleted and the cookie cleared.
 ///
 /// # Errors
 /// [`AppError::Internal`] when the session store fails.
-pub async fn log_out(session: &Session) -> Result<(), AppError> {
+pub async fn log_out(session: &Session, state: &AppState) -> Result<(), AppError> {
+    forget_remembered(session, state);
     session.flush().await.map_err(AppError::internal)?;
     super::guard::forget_current_user().await;
     Ok(())

@@ -230,6 +230,7 @@ pub async fn set_password(pool: &AnyPool, id: &str, password_hash: &str) -> Resu
     .fetch_optional(pool)
     .await
     .map_err(AppError::internal)?;
+    super::signed_in_cache::users_changed();
     let version = version.ok_or(AppError::NotFound)?;
     forget_tokens(pool, id).await?;
     Ok(version)
@@ -332,8 +333,9 @@ pub async fn set_name(pool: &AnyPool, id: &str, name: &str) -> Result<(), AppErr
 }
 
 /// The outcome of an update of one account by id: [`AppError::NotFound`] when no row
-/// matched.
+/// matched. Remembered sign-ins are looked up again ([`super::signed_in_cache`]).
 fn one_row(result: Result<AnyQueryResult, sqlx::Error>) -> Result<(), AppError> {
+    super::signed_in_cache::users_changed();
     match result.map_err(AppError::internal)?.rows_affected() {
         0 => Err(AppError::NotFound),
         _ => Ok(()),

@@ -8,6 +8,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::AnyPool;
 
+use crate::auth::signed_in_cache::SignedInCache;
 use crate::auth::tokens::TokenKey;
 use crate::cache::Cache;
 use crate::channels::Hub;
@@ -60,6 +61,9 @@ pub struct Services {
     pub account_limits: Arc<AccountLimits>,
     /// Session and user reads so far.
     pub reads: Arc<StoreReads>,
+    /// Who is signed in on recent sessions, when sessions live in the database
+    /// ([`crate::auth::signed_in_cache`]); `None` with Redis.
+    pub signed_in: Option<Arc<SignedInCache>>,
 }
 
 /// The shared state, from inside a server function or a component rendering on the

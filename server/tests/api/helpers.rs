@@ -120,12 +120,15 @@ impl TestApp {
         (visitor, cookie)
     }
 
-    /// Runs SQL against the app's database (to grant roles, deactivate accounts…).
+    /// Runs SQL against the app's database (to grant roles, deactivate accounts…), as an
+    /// operator would, then says so to the signed-in cache.
     pub async fn sql(&self, statement: &str) {
         sqlx::query(statement)
             .execute(&self.state.db)
             .await
             .expect("SQL runs");
+        // Users changed behind the server's back: it must look them up again.
+        mizan::auth::signed_in_cache::users_changed();
     }
 
     /// The id of the account with this email.

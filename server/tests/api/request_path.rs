@@ -21,7 +21,7 @@ fn since(app: &TestApp, before: (u64, u64)) -> (u64, u64) {
 }
 
 #[tokio::test]
-async fn a_signed_in_call_reads_the_session_once_and_the_user_at_most_once() {
+async fn a_signed_in_request_reads_its_session_and_user_once_then_from_memory() {
     let app = spawn_app().await;
     let visitor = app.signed_up("reads@example.com").await;
 
@@ -35,15 +35,11 @@ async fn a_signed_in_call_reads_the_session_once_and_the_user_at_most_once() {
         "guard and body share one lookup"
     );
 
-    // Guard, body and per-user cache scope: still one of each.
+    // The signed-in cache answers the next requests: guard, body and per-user cache
+    // scope, then a whole page (its global context and guarded resources).
     let before = reads(&app);
     let (status, _) = app.call_json(&visitor, "my_message_count", &[]).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(since(&app, before), (1, 1));
-
-    // A whole signed-in page: the global current-user context and the page's own
-    // guarded resources read the same user.
-    let before = reads(&app);
     let page = app.page(&visitor, "/account").await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(
@@ -52,7 +48,36 @@ async fn a_signed_in_call_reads_the_session_once_and_the_user_at_most_once() {
             .expect("page")
             .contains("reads@example.com")
     );
+    assert_eq!(since(&app, before), (0, 0));
+
+    // A change to the user is seen at once: one lookup again, with the new name.
+    let (status, _) = app
+        .call_json(&visitor, "profile.submit", &[("name", "Renamed")])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let before = reads(&app);
+    let (status, body) = app.call_json(&visitor, "account_summary", &[]).await;
+    assert_eq!((status, &body["name"]), (StatusCode::OK, &json!("Renamed")));
     assert_eq!(since(&app, before), (1, 1));
+
+    // So is a sign-out: the session is gone, and nothing answers for it.
+    let (status, _) = app.call_json(&visitor, "logout", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.call_json(&visitor, "account_summary", &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn with_redis_every_signed_in_request_reads_its_session_once() {
+    let redis = crate::redis_server::RedisServer::start();
+    let app = crate::helpers::spawn_app_with(&[("REDIS_URL", redis.url())]).await;
+    let visitor = app.signed_up("shared@example.com").await;
+    for _ in 0..2 {
+        let before = reads(&app);
+        let (status, _) = app.call_json(&visitor, "account_summary", &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(since(&app, before), (1, 1), "no per-process memory");
+    }
 }
 
 #[tokio::test]
