@@ -36,8 +36,11 @@ use tower_http::compression::CompressionLayer;
 const LOGINS_PER_MINUTE_PER_CLIENT: u32 = 20;
 const LOGINS_PER_MINUTE_PER_ACCOUNT: u32 = 5;
 
-/// The migrations in `migrations/`, embedded in the binary.
-pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+/// The app's own migrations (`migrations/`), embedded in the binary; the framework's
+/// tables come with `mizan` (`mizan::server::db::framework_migrations`) and run first.
+pub fn app_migrations() -> Migrator {
+    db::both_sets(sqlx::migrate!("../migrations"))
+}
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -189,7 +192,7 @@ pub async fn open_database(config: &Config) -> Result<AnyPool, StartupError> {
     )
     .await
     .map_err(StartupError::Database)?;
-    db::migrate(&pool, &MIGRATOR).await?;
+    db::migrate(&pool, &app_migrations()).await?;
     Ok(pool)
 }
 

@@ -1,8 +1,21 @@
 //! Start-up applies the migrations to a fresh database (SQLite or PostgreSQL), once.
 
-use server::startup::MIGRATOR;
+use mizan::server::db::framework_migrations;
+use server::startup::app_migrations;
+use sqlx::migrate::Migrator;
 
-use crate::helpers::{spawn_app, spawn_app_from};
+use crate::helpers::{TestSettings, spawn_app, spawn_app_from};
+
+/// Every version, framework's and app's, in order.
+fn every_version() -> Vec<i64> {
+    let mut versions: Vec<i64> = framework_migrations()
+        .iter()
+        .chain(app_migrations().iter())
+        .map(|m| m.version)
+        .collect();
+    versions.sort_unstable();
+    versions
+}
 
 async fn applied_versions(app: &crate::helpers::TestApp) -> Vec<i64> {
     sqlx::query_scalar::<_, i64>(
@@ -22,8 +35,8 @@ async fn fresh_database_gets_every_migration() {
             "the SQLite file is created in the data directory"
         );
     }
-    let expected: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
-    assert!(!expected.is_empty());
+    let expected = every_version();
+    assert_eq!(expected.len(), 5);
     assert_eq!(applied_versions(&app).await, expected);
 
     // The tables they create are there and usable.
@@ -57,4 +70,44 @@ async fn restart_on_the_same_database_keeps_data_prunes_sessions_and_migrates_no
         ["kept"],
         "live sessions stay; expired ones are pruned at start-up"
     );
+}
+
+/// A database made before the framework's migrations moved to `mizan`: every file applied
+/// by one migrator, in version order, as the earlier binary did.
+#[tokio::test]
+async fn a_database_migrated_before_the_split_starts_and_keeps_its_data() {
+    let settings = TestSettings::new(&[]).await;
+    let config = settings.config();
+    let pool =
+        mizan::server::db::connect_waiting(config.database_url.expose(), 1, config.database_wait)
+            .await
+            .expect("database");
+    let mut old: Vec<_> = framework_migrations()
+        .iter()
+        .chain(app_migrations().iter())
+        .cloned()
+        .collect();
+    old.sort_by_key(|m| m.version);
+    let old = Migrator {
+        migrations: std::borrow::Cow::Owned(old),
+        ..Migrator::DEFAULT
+    };
+    old.run(&pool).await.expect("the old, single set applies");
+    sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, is_staff, is_superuser, \
+         is_active, created_at) VALUES ('u1', 'old@example.com', 'Old', '', FALSE, FALSE, \
+         TRUE, 0)",
+    )
+    .execute(&pool)
+    .await
+    .expect("a user from before");
+    pool.close().await;
+
+    let app = spawn_app_from(settings).await;
+    assert_eq!(applied_versions(&app).await, every_version());
+    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = 'u1'")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("the user is still there");
+    assert_eq!(email, "old@example.com");
 }
