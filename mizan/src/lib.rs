@@ -19,8 +19,11 @@
 //! - [`response`]: what a page sets on its HTTP response (its status).
 //! - [`cache`] (ssr): the origin cache of server-function results (`cache = "60s"`).
 //! - [`config`] (ssr): settings from the environment and `.env`, checked at start-up.
-//! - [`server`] (ssr): the pieces of a running server: shared state, database pool and
-//!   migrations, sessions, CSRF and error-status layers, rate limits, health endpoints,
+//! - [`runtime`] (ssr): [`runtime::App`], which assembles the framework (state, routes,
+//!   the one middleware service, cache and hub from the settings, migrations); the state
+//!   per request, direct dispatch of server functions, the cache as functions use it.
+//! - [`server`] (ssr): the infrastructure: database pool and migrations, Redis, sessions,
+//!   CSRF rule, `Cache-Control` policy, rate limits, mail, health endpoints, metrics,
 //!   logging, request tracing and graceful shutdown.
 
 pub mod assets;
@@ -39,5 +42,7 @@ pub use mizan_macros::{Form, server};
 pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod config;
+#[cfg(feature = "ssr")]
+pub mod runtime;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -29,13 +29,13 @@ pub async fn resend_verification(#[user] user: CurrentUser) -> Result<(), AppErr
 /// The providers people may sign in with.
 #[mizan::server(auth = public)]
 pub async fn sign_in_providers() -> Result<Vec<ProviderInfo>, AppError> {
-    Ok(mizan::auth::oauth::providers(&mizan::server::state()?))
+    Ok(mizan::auth::oauth::providers(&mizan::runtime::state()?))
 }
 
 /// How the signed-in user may sign in: a password, and which providers.
 #[mizan::server(auth = authenticated)]
 pub async fn sign_in_methods(#[user] user: CurrentUser) -> Result<LoginMethods, AppError> {
-    mizan::auth::oauth::login_methods(&mizan::server::state()?, &user).await
+    mizan::auth::oauth::login_methods(&mizan::runtime::state()?, &user).await
 }
 
 /// Unlinks a provider from the signed-in account, unless it is their last way in.
@@ -44,5 +44,5 @@ pub async fn disconnect_provider(
     #[user] user: CurrentUser,
     provider: String,
 ) -> Result<(), AppError> {
-    mizan::auth::oauth::disconnect(&mizan::server::state()?, &user, &provider).await
+    mizan::auth::oauth::disconnect(&mizan::runtime::state()?, &user, &provider).await
 }

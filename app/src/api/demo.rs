@@ -48,19 +48,19 @@ pub async fn account_summary(#[user] user: CurrentUser) -> Result<AccountInfo, A
 /// Staff: every account.
 #[mizan::server(auth = staff)]
 pub async fn list_users() -> Result<Vec<CurrentUser>, AppError> {
-    mizan::auth::users::list(&mizan::server::state()?.db).await
+    mizan::auth::users::list(&mizan::runtime::state()?.db).await
 }
 
 /// Superuser: grants or removes staff rights.
 #[mizan::server(auth = superuser)]
 pub async fn set_staff(user_id: String, is_staff: bool) -> Result<(), AppError> {
-    mizan::auth::users::set_staff(&mizan::server::state()?.db, &user_id, is_staff).await
+    mizan::auth::users::set_staff(&mizan::runtime::state()?.db, &user_id, is_staff).await
 }
 
 /// Custom check ([`can_read_user`]): one account's details.
 #[mizan::server(auth = custom(can_read_user))]
 pub async fn user_detail(user_id: String) -> Result<CurrentUser, AppError> {
-    mizan::auth::users::find_active(&mizan::server::state()?.db, &user_id)
+    mizan::auth::users::find_active(&mizan::runtime::state()?.db, &user_id)
         .await?
         .ok_or(AppError::NotFound)
 }

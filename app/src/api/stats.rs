@@ -21,7 +21,7 @@ pub struct StatsReport {
 #[mizan::server(auth = public, cache = "30s")]
 pub async fn site_stats() -> Result<StatsReport, AppError> {
     let started = std::time::Instant::now();
-    let db = &mizan::server::state()?.db;
+    let db = &mizan::runtime::state()?.db;
     let users = server::count(db, "users").await?;
     let messages = server::count(db, "contact_messages").await?;
     // Stands in for the slow part of a real report (a large aggregate, a remote API):
@@ -57,7 +57,7 @@ pub async fn my_message_count(
     #[user] user: mizan::auth::CurrentUser,
 ) -> Result<MessageCount, AppError> {
     Ok(MessageCount {
-        sent: server::messages_of(&mizan::server::state()?.db, &user.id).await?,
+        sent: server::messages_of(&mizan::runtime::state()?.db, &user.id).await?,
         counted_at: mizan::server::db::now(),
     })
 }

@@ -87,7 +87,7 @@ pub fn can_join_room(user: Option<&CurrentUser>, room: &str) -> Result<(), AppEr
 /// The last messages of `room`, oldest first (for its page, during SSR).
 #[mizan::server(auth = custom(can_join_room))]
 pub async fn chat_history(room: String) -> Result<Vec<ChatMessage>, AppError> {
-    handler::history(&mizan::server::state()?.db, &room).await
+    handler::history(&mizan::runtime::state()?.db, &room).await
 }
 
 /// Staff: posts `text` to `room` from the server, like any member's message: sending to
@@ -99,7 +99,7 @@ pub async fn announce(
     text: String,
 ) -> Result<ChatMessage, AppError> {
     can_join_room(Some(&user), &room)?;
-    let state = mizan::server::state()?;
+    let state = mizan::runtime::state()?;
     let message = handler::store(&state.db, &room, &user, &text).await?;
     mizan::channels::group_send::<ChatChannel>(&state.channels, &handler::group(&room), &message)
         .await?;

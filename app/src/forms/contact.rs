@@ -70,7 +70,7 @@ pub struct ContactMessage {
 /// Staff: the latest contact messages, newest first.
 #[mizan::server(auth = staff)]
 pub async fn list_contact_messages() -> Result<Vec<ContactMessage>, mizan::AppError> {
-    handler::latest(&mizan::server::state()?.db).await
+    handler::latest(&mizan::runtime::state()?.db).await
 }
 
 #[cfg(feature = "ssr")]
@@ -101,7 +101,7 @@ mod handler {
             .bind(self.urgency.map(i64::from))
             .bind(submission.user.as_ref().map(|user| user.id.as_str()))
             .bind(now())
-            .execute(&mizan::server::state()?.db)
+            .execute(&mizan::runtime::state()?.db)
             .await
             .map_err(AppError::internal)?;
             // The sender's cached count is out of date now.

@@ -22,7 +22,7 @@ mod handler {
     impl FormHandler for ProfileForm {
         async fn on_submit(self, submission: Submission) -> Result<CurrentUser, AppError> {
             let user = submission.signed_in()?;
-            users::set_name(&mizan::server::state()?.db, &user.id, &self.name).await?;
+            users::set_name(&mizan::runtime::state()?.db, &user.id, &self.name).await?;
             mizan::auth::forget_current_user().await;
             Ok(CurrentUser {
                 name: self.name,

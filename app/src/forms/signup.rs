@@ -32,7 +32,7 @@ mod handler {
 
     impl FormHandler for SignupForm {
         async fn server_checks(&self, _submission: &Submission) -> Result<(), AppError> {
-            if users::email_taken(&mizan::server::state()?.db, &self.email).await? {
+            if users::email_taken(&mizan::runtime::state()?.db, &self.email).await? {
                 return Err(AppError::field(
                     "email",
                     "an account with this email already exists",

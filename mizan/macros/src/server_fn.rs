@@ -188,7 +188,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                     #((#names, ::mizan::cache::param(&#args))),*
                 ])?;
                 #bind_user
-                ::mizan::cache::cached(
+                ::mizan::runtime::cached(
                     &::mizan::cache::CacheSpec {
                         name: #endpoint,
                         ttl: ::core::time::Duration::from_millis(#millis),
@@ -247,7 +247,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                 /// # Errors
                 /// [`::mizan::AppError::Internal`] when the store fails.
                 pub async fn purge_all() -> ::core::result::Result<(), ::mizan::AppError> {
-                    ::mizan::cache::purge_all(NAME).await
+                    ::mizan::runtime::purge_all(NAME).await
                 }
 
                 #[doc = #scope_doc]
@@ -262,7 +262,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                     let params = ::mizan::cache::params(::std::vec![
                         #((#keys, ::mizan::cache::param(#names))),*
                     ])?;
-                    ::mizan::cache::purge(
+                    ::mizan::runtime::purge(
                         NAME,
                         &params,
                         ::mizan::cache::Scope::#scope,
@@ -274,7 +274,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         }
     });
 
-    // Each function is mounted on its own route (`mizan::server::dispatch`).
+    // Each function is mounted on its own route (`mizan::runtime::dispatch`).
     let registration = dispatch_input.map(|input| {
         let args_type = syn::Ident::new(
             &crate::case::camel(&sig.ident.to_string()),
@@ -282,9 +282,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         );
         quote! {
             #[cfg(feature = "ssr")]
-            ::mizan::server::dispatch::inventory::submit! {
-                ::mizan::server::dispatch::Endpoint::of::<#args_type>(
-                    ::mizan::server::dispatch::Input::#input,
+            ::mizan::runtime::dispatch::inventory::submit! {
+                ::mizan::runtime::dispatch::Endpoint::of::<#args_type>(
+                    ::mizan::runtime::dispatch::Input::#input,
                 )
             }
         }

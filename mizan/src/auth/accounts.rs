@@ -14,8 +14,8 @@ use tower_sessions::Session;
 use super::tokens::{self, Purpose};
 use super::{CurrentUser, current_user, password, session, users};
 use crate::error::AppError;
+use crate::runtime::{AppState, state};
 use crate::server::mail::Email;
-use crate::server::{AppState, state};
 
 /// The one answer to a failed sign-in, whichever part was wrong (no account enumeration).
 fn wrong_credentials() -> AppError {

@@ -16,7 +16,7 @@ use tower_sessions::Session;
 use super::signed_in_cache::SignedInCache;
 use super::{CurrentUser, Level, session, users};
 use crate::error::AppError;
-use crate::server::{AppState, state};
+use crate::runtime::{AppState, state};
 
 /// The current user of one request, once resolved. Clones share the value: the copy in
 /// the request's extensions, and the copies Leptos makes of them for a page render.

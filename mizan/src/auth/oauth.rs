@@ -31,8 +31,9 @@ use super::{
 };
 use crate::config::{OAuthProvider, ProviderKind};
 use crate::error::AppError;
+use crate::runtime::AppState;
 use crate::server::db::now;
-use crate::server::{AppState, same_secret};
+use crate::server::same_secret;
 
 /// The session key of a sign-in under way.
 const PENDING: &str = "mizan.oauth";

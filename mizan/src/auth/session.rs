@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::runtime::AppState;
 
 /// The session key that holds who is signed in.
 const SIGNED_IN: &str = "mizan.user";

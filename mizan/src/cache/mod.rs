@@ -190,28 +190,6 @@ fn scope_label(scope: Scope, user: Option<&str>) -> String {
     }
 }
 
-/// What `#[mizan::server(cache = …)]` calls: [`Cache::get_or_compute`] on the server's
-/// cache, for `user` (the caller's id, which the function's guard resolved) when the
-/// function is cached per user.
-///
-/// # Errors
-/// What `compute` returns, or [`AppError::Internal`] outside a request.
-pub async fn cached<T, Fut>(
-    spec: &CacheSpec,
-    user: Option<&str>,
-    params: Value,
-    compute: Fut,
-) -> Result<T, AppError>
-where
-    T: Serialize + DeserializeOwned,
-    Fut: Future<Output = Result<T, AppError>>,
-{
-    crate::server::state()?
-        .cache
-        .get_or_compute(spec, user, &params, compute)
-        .await
-}
-
 /// The params of a call, as the macro builds them: argument name → JSON value.
 ///
 /// # Errors
@@ -233,35 +211,3 @@ pub fn param<T: Serialize>(value: &T) -> Result<Value, serde_json::Error> {
 }
 
 pub use serde_json::json;
-
-/// Removes every cached entry of function `name` on this server's cache (all params, all
-/// users): the next call computes again.
-///
-/// # Errors
-/// [`AppError::Internal`] when the store fails or outside a request.
-pub async fn purge_all(name: &str) -> Result<(), AppError> {
-    crate::server::state()?
-        .cache
-        .purge_all(name)
-        .await
-        .map_err(AppError::internal)
-}
-
-/// Removes the entry of one call of `name` with `params` (`json!({…})`, as the function
-/// receives them), for `user` when the function is cached per user. Returns whether there
-/// was one.
-///
-/// # Errors
-/// [`AppError::Internal`] when the store fails or outside a request.
-pub async fn purge(
-    name: &str,
-    params: &Value,
-    scope: Scope,
-    user: Option<&str>,
-) -> Result<bool, AppError> {
-    crate::server::state()?
-        .cache
-        .purge(name, params, scope, user)
-        .await
-        .map_err(AppError::internal)
-}

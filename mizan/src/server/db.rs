@@ -75,9 +75,12 @@ pub fn both_sets(mut migrator: Migrator) -> Migrator {
 ///
 /// # Errors
 /// The first migration that fails, or a database changed behind the migrator's back.
-pub async fn migrate(pool: &AnyPool, app: &Migrator) -> Result<(), MigrateError> {
+pub async fn migrate(pool: &AnyPool, app: Option<&Migrator>) -> Result<(), MigrateError> {
     framework_migrations().run(pool).await?;
-    app.run(pool).await
+    match app {
+        Some(app) => app.run(pool).await,
+        None => Ok(()),
+    }
 }
 
 /// Checks that the database answers a trivial query.

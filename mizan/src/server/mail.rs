@@ -6,14 +6,13 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::AppState;
 use crate::config::Config;
 use crate::error::AppError;
 
@@ -149,12 +148,16 @@ async fn smtp_send(
 }
 
 /// `GET /dev/mailbox` (development only): the messages sent, newest first, links live.
-pub fn routes() -> Router<AppState> {
+pub fn routes<S>() -> Router<S>
+where
+    Mailer: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
     Router::new().route("/dev/mailbox", get(mailbox))
 }
 
-async fn mailbox(State(state): State<AppState>) -> Response {
-    if !matches!(state.mailer, Mailer::Mailbox(_)) {
+async fn mailbox(State(mailer): State<Mailer>) -> Response {
+    if !matches!(mailer, Mailer::Mailbox(_)) {
         return StatusCode::NOT_FOUND.into_response();
     }
     let mut html = String::from(
@@ -165,7 +168,7 @@ async fn mailbox(State(state): State<AppState>) -> Response {
          pre{white-space:pre-wrap}</style></head><body><h1>Mailbox</h1>\
          <p>Development only: every message the server sent, newest first.</p>",
     );
-    let messages = state.mailer.messages();
+    let messages = mailer.messages();
     if messages.is_empty() {
         html.push_str("<p>No mail yet.</p>");
     }

@@ -2,3 +2,68 @@
 
 pub mod cache;
 pub mod createsuperuser;
+
+use std::fmt::Display;
+use std::process::ExitCode;
+
+use mizan::config::Config;
+use mizan::runtime::open_database;
+
+use crate::startup;
+
+/// What `server --help` prints.
+pub const USAGE: &str = "usage: server                 serve the site
+       server createsuperuser [--email E] [--name N] [--no-input]
+                              create a staff + superuser account
+                              (--no-input reads MIZAN_SUPERUSER_PASSWORD)
+       server cache key <fn> <params-json>
+                              the digest and stored key of a call
+       server cache purge <fn> [params-json] [--user ID]
+                              purge one entry, or every entry of <fn>";
+
+/// Runs sub-command `name` with its `args`; prints what it did or why it could not.
+pub async fn run(name: &str, config: Config, args: impl Iterator<Item = String>) -> ExitCode {
+    match name {
+        "createsuperuser" => create_superuser(config, args).await,
+        "cache" => cache_command(config, args).await,
+        other => fail("unknown command", format!("`{other}`\n{USAGE}")),
+    }
+}
+
+async fn create_superuser(config: Config, args: impl Iterator<Item = String>) -> ExitCode {
+    let options = match createsuperuser::Options::parse(args) {
+        Ok(options) => options,
+        Err(e) => return fail("createsuperuser", format!("{e}\n{USAGE}")),
+    };
+    let pool = match open_database(&config, Some(&startup::app_migrations())).await {
+        Ok(pool) => pool,
+        Err(e) => return fail("cannot open the database", e),
+    };
+    match createsuperuser::run(&pool, options).await {
+        Ok(email) => {
+            println!("Superuser {email} created.");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail("createsuperuser", e),
+    }
+}
+
+async fn cache_command(config: Config, args: impl Iterator<Item = String>) -> ExitCode {
+    let command = match cache::Command::parse(args) {
+        Ok(command) => command,
+        Err(e) => return fail("cache", format!("{e}\n{USAGE}")),
+    };
+    match cache::run(&config, command).await {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail("cache", e),
+    }
+}
+
+/// Reports a fatal error in one readable line (no backtrace) and picks the exit code.
+pub fn fail(what: &str, error: impl Display) -> ExitCode {
+    eprintln!("error: {what}: {error}");
+    ExitCode::FAILURE
+}

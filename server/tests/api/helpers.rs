@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use leptos::config::LeptosOptions;
 use mizan::config::Config;
-use mizan::server::AppState;
+use mizan::runtime::AppState;
 use reqwest::cookie::{CookieStore, Jar};
-use server::startup::Application;
+
 use tempfile::TempDir;
 
 use tokio::sync::oneshot;
@@ -290,7 +290,7 @@ pub async fn spawn_app_from(settings: TestSettings) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         mizan::server::telemetry::init(mizan::config::Environment::Development);
     }
-    let app = Application::build(settings.config(), test_leptos_options())
+    let app = server::startup::build(settings.config(), test_leptos_options())
         .await
         .expect("the application builds");
     let addr = app.local_addr();

@@ -16,7 +16,7 @@ pub use route::ChannelRoutes;
 use super::Channel;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::runtime::AppState;
 
 /// Limits of one connection. The defaults fit a chat.
 #[derive(Debug, Clone, Copy)]

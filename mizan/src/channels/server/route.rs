@@ -12,7 +12,8 @@ use tower_sessions::Session;
 use super::{ChannelHandler, Joined, connection};
 use crate::auth::user_of_session;
 use crate::error::AppError;
-use crate::server::{AppState, csrf};
+use crate::runtime::AppState;
+use crate::server::csrf;
 
 /// The read buffer of each connection. Small, so that idle connections cost little:
 /// larger messages are still read, in several reads.

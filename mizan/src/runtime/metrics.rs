@@ -43,7 +43,7 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
 }
 
 /// The session and user reads, in Prometheus' text format.
-fn reads_prometheus(reads: &super::reads::StoreReads) -> String {
+fn reads_prometheus(reads: &crate::server::reads::StoreReads) -> String {
     format!(
         "# HELP mizan_session_reads_total Sessions loaded from their store.\n\
          # TYPE mizan_session_reads_total counter\n\
@@ -65,7 +65,7 @@ fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
     else {
         return false;
     };
-    super::same_secret(given.as_bytes(), token.as_bytes())
+    crate::server::same_secret(given.as_bytes(), token.as_bytes())
 }
 
 #[cfg(test)]

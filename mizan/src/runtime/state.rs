@@ -1,5 +1,5 @@
 //! The one shared state: handed to axum handlers through `State` and to server
-//! functions through Leptos context.
+//! functions through Leptos context ([`state`]).
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -64,6 +64,15 @@ pub struct Services {
     /// Who is signed in on recent sessions, when sessions live in the database
     /// ([`crate::auth::signed_in_cache`]); `None` with Redis.
     pub signed_in: Option<Arc<SignedInCache>>,
+    /// The app's own values, by type ([`super::AppBuilder::with`]).
+    pub extensions: axum::http::Extensions,
+}
+
+impl Services {
+    /// The app's own value of type `T`, given to [`super::AppBuilder::with`].
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extensions.get::<T>()
+    }
 }
 
 /// The shared state, from inside a server function or a component rendering on the
@@ -74,6 +83,12 @@ pub struct Services {
 pub fn state() -> Result<AppState, AppError> {
     leptos::prelude::use_context::<AppState>()
         .ok_or_else(|| AppError::internal("AppState is not in the Leptos context"))
+}
+
+impl FromRef<AppState> for Mailer {
+    fn from_ref(state: &AppState) -> Self {
+        state.mailer.clone()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -30,10 +30,11 @@ use axum::response::{IntoResponse, Response};
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use tower::{Layer, Service};
 
-use super::{csrf, dispatch, headers};
+use super::dispatch;
 use crate::auth::RequestUser;
 use crate::error::AppError;
 use crate::forms::{FORM_FIELD, FormValues, PostedForm};
+use crate::server::{csrf, headers};
 
 /// Error bodies are small; anything larger is left as it is.
 const MAX_ERROR_BODY: usize = 64 * 1024;

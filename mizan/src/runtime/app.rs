@@ -1,0 +1,357 @@
+//! [`App`]: the framework assembled from the settings. What every app would otherwise
+//! copy lives here: the state, the cache and hub chosen from the settings, the
+//! framework's migrations, its routes (server functions, health, metrics, the development
+//! mailbox, OAuth), the middleware order, the listener and graceful shutdown.
+//!
+//! The app adds its pages, its own routes, its own migrations and its own typed state:
+//!
+//! ```ignore
+//! let app = mizan::runtime::App::builder(config, leptos_options()?)
+//!     .migrations(sqlx::migrate!("../migrations"))
+//!     .routes(app::channels::routes().into_router())
+//!     .pages(app::App, app::shell)
+//!     .build()
+//!     .await?;
+//! app.serve_until(shutdown::signal()).await?;
+//! ```
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::response::IntoResponse;
+use axum::{Router, ServiceExt};
+use leptos::config::LeptosOptions;
+use leptos::prelude::IntoView;
+use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list_with_exclusions};
+use sqlx::AnyPool;
+use sqlx::migrate::{MigrateError, Migrator};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+
+use super::dispatch::{self, MAX_ARGUMENTS};
+use super::middleware::MiddlewareLayer;
+use super::{AppState, Services, health, metrics};
+use crate::auth::oauth;
+use crate::auth::signed_in_cache::SignedInCache;
+use crate::auth::tokens::TokenKey;
+use crate::cache::{Cache, KeyMaker, MEMORY_CAPACITY, RedisStore};
+use crate::channels::{Hub, QUEUE};
+use crate::config::Config;
+use crate::server::mail::{self, Mailer, MailerError};
+use crate::server::rate_limit::{AccountLimits, LoginLimiter};
+use crate::server::reads::StoreReads;
+use crate::server::redis_client::{self, Redis};
+use crate::server::sessions::Sessions;
+use crate::server::{db, telemetry};
+
+/// Sign-in attempts allowed a minute from one client address, and on one account.
+const LOGINS_PER_MINUTE_PER_CLIENT: u32 = 20;
+const LOGINS_PER_MINUTE_PER_ACCOUNT: u32 = 5;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened or reached (after waiting for it).
+    #[error("cannot open the database (DATABASE_URL): {0}")]
+    Database(#[source] sqlx::Error),
+    /// A migration failed.
+    #[error("cannot apply the migrations: {0}")]
+    Migrate(#[from] MigrateError),
+    /// `SMTP_URL` or `MAIL_FROM` cannot be used.
+    #[error("cannot set up mail: {0}")]
+    Mail(#[source] MailerError),
+    /// `REDIS_URL` is set but Redis cannot be reached.
+    #[error("cannot reach Redis (REDIS_URL): {0}")]
+    Redis(#[source] redis::RedisError),
+    /// The address is taken or not ours.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's reason.
+        source: io::Error,
+    },
+    /// Leptos' settings (`LEPTOS_*`, the `Cargo.toml` metadata) cannot be read.
+    #[error("invalid Leptos configuration: {0}")]
+    Leptos(String),
+}
+
+/// Makes the app's page routes, given the finished state.
+type Pages = Box<dyn FnOnce(&AppState) -> Router<AppState> + Send>;
+
+/// What the app adds to the framework, before [`AppBuilder::build`].
+pub struct AppBuilder {
+    config: Config,
+    leptos: LeptosOptions,
+    migrations: Option<Migrator>,
+    routes: Router<AppState>,
+    pages: Option<Pages>,
+    extensions: axum::http::Extensions,
+}
+
+impl AppBuilder {
+    /// The app's own migrations (its `migrations/`), run after the framework's.
+    pub fn migrations(mut self, migrations: Migrator) -> Self {
+        self.migrations = Some(db::both_sets(migrations));
+        self
+    }
+
+    /// The app's own axum routes (channels, webhooks…), beside the framework's.
+    pub fn routes(mut self, routes: Router<AppState>) -> Self {
+        self.routes = self.routes.merge(routes);
+        self
+    }
+
+    /// The app's pages: its root component (the route table) and its HTML shell.
+    pub fn pages<V, S>(mut self, root: fn() -> V, shell: fn(LeptosOptions) -> S) -> Self
+    where
+        V: IntoView + 'static,
+        S: IntoView + 'static,
+    {
+        self.pages = Some(Box::new(move |state: &AppState| {
+            // Leptos would mount every server function on its own handler: leave ours to
+            // `dispatch`.
+            let pages = generate_route_list_with_exclusions(root, Some(dispatch::paths()));
+            let leptos = state.leptos.clone();
+            Router::new()
+                .leptos_routes(state, pages, move || shell(leptos.clone()))
+                .fallback(file_and_error_handler::<AppState, _>(shell))
+        }));
+        self
+    }
+
+    /// A value of the app's own (a client of another service, say), for its handlers
+    /// and functions: `state()?.get::<T>()`.
+    pub fn with<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
+        self
+    }
+
+    /// Opens the database and applies the migrations, connects to Redis when it is set,
+    /// builds the state and the routes, and binds `config.bind_addr` (port 0 picks a free
+    /// port: see [`App::local_addr`]).
+    ///
+    /// # Errors
+    /// A [`StartupError`] saying which step failed.
+    pub async fn build(self) -> Result<App, StartupError> {
+        let Self {
+            mut config,
+            mut leptos,
+            migrations,
+            routes,
+            pages,
+            extensions,
+        } = self;
+        let pool = open_database(&config, migrations.as_ref()).await?;
+        let redis = open_redis(&config).await?;
+        let cache = open_cache(&config, redis.as_ref());
+        let channels = match &redis {
+            Some(redis) => Hub::with_redis(QUEUE, redis.client.clone(), redis.connection.clone()),
+            None => Hub::in_process(QUEUE),
+        };
+
+        let addr = config.bind_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        if let Ok(bound) = listener.local_addr() {
+            leptos.site_addr = bound;
+            // Port 0 picked a port: the site's own links must name it.
+            if config.site_url == format!("http://{addr}") {
+                config.site_url = format!("http://{bound}");
+            }
+        }
+        let mailer = Mailer::from_config(&config).map_err(StartupError::Mail)?;
+
+        let reads = Arc::new(StoreReads::default());
+        let sessions = Sessions::new(
+            pool.clone(),
+            redis.as_ref().map(|r| r.connection.clone()),
+            reads.clone(),
+        );
+        sessions.prune_expired().await;
+        let tokens = TokenKey::new(config.secret_key.expose().as_bytes());
+        let state = AppState::new(Services {
+            config: Arc::new(config),
+            db: pool,
+            leptos,
+            login_limiter: Arc::new(LoginLimiter::per_minute(
+                LOGINS_PER_MINUTE_PER_CLIENT,
+                LOGINS_PER_MINUTE_PER_ACCOUNT,
+            )),
+            cache,
+            channels,
+            mailer,
+            tokens,
+            account_limits: Arc::new(AccountLimits::default()),
+            reads,
+            // Sessions in the database, changed only through this process: remember who
+            // is signed in for a few seconds. With Redis they are shared: look them up.
+            signed_in: redis.is_none().then(|| Arc::new(SignedInCache::default())),
+            extensions,
+        });
+        let pages = pages.map(|pages| pages(&state));
+        Ok(App {
+            listener,
+            router: router(state.clone(), routes, pages),
+            sessions,
+            state,
+        })
+    }
+}
+
+/// A server ready to run: its listener is bound, its database migrated.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    sessions: Sessions,
+    state: AppState,
+}
+
+impl App {
+    /// Starts assembling the framework from its settings and Leptos' options.
+    pub fn builder(config: Config, leptos: LeptosOptions) -> AppBuilder {
+        AppBuilder {
+            config,
+            leptos,
+            migrations: None,
+            routes: Router::new(),
+            pages: None,
+            extensions: axum::http::Extensions::new(),
+        }
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.state.leptos.site_addr
+    }
+
+    /// The shared state, as handlers see it.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets requests in flight finish.
+    ///
+    /// # Errors
+    /// An I/O error from the listener.
+    pub async fn serve_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()> {
+        let production = self.state.config.environment.is_production();
+        // Outermost first. The framework's middleware runs before routing: a form posted
+        // to a page must become a GET of that page before the router looks at its method.
+        let service = ServiceBuilder::new()
+            .map_response(IntoResponse::into_response)
+            .layer(telemetry::trace_layer())
+            .layer(CompressionLayer::new())
+            .layer(self.sessions.layer(production))
+            .layer(MiddlewareLayer::new(
+                &self.state.config.site_url,
+                MAX_ARGUMENTS,
+            ))
+            .service(self.router);
+        axum::serve(
+            self.listener,
+            ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+/// Leptos' options from its settings. A build with hashed file names leaves `hash.txt`
+/// beside the binary: it is used when `LEPTOS_HASH_FILES` was not passed on (a release
+/// binary started by hand, an image), or every page would link files that do not exist.
+/// Said explicitly, the variable wins (`./scripts/dev` turns hashing off, and a hash file
+/// may be left from an earlier build).
+///
+/// # Errors
+/// [`StartupError::Leptos`] when the settings cannot be read.
+pub fn leptos_options() -> Result<LeptosOptions, StartupError> {
+    let mut leptos = leptos::config::get_configuration(None)
+        .map_err(|e| StartupError::Leptos(e.to_string()))?
+        .leptos_options;
+    if std::env::var_os("LEPTOS_HASH_FILES").is_none()
+        && !leptos.hash_files
+        && hash_file_beside_binary(&leptos.hash_file)
+    {
+        leptos.hash_files = true;
+    }
+    Ok(leptos)
+}
+
+fn hash_file_beside_binary(name: &str) -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(name)))
+        .is_some_and(|path| path.is_file())
+}
+
+/// Opens the database named by the settings and applies the pending migrations: the
+/// framework's, then `app`'s.
+///
+/// # Errors
+/// [`StartupError::Database`] or [`StartupError::Migrate`].
+pub async fn open_database(
+    config: &Config,
+    app: Option<&Migrator>,
+) -> Result<AnyPool, StartupError> {
+    let pool = db::connect_waiting(
+        config.database_url.expose(),
+        config.database_max_connections,
+        config.database_wait,
+    )
+    .await
+    .map_err(StartupError::Database)?;
+    db::migrate(&pool, app).await?;
+    Ok(pool)
+}
+
+/// Redis, when `REDIS_URL` is set.
+async fn open_redis(config: &Config) -> Result<Option<Redis>, StartupError> {
+    match &config.redis_url {
+        None => Ok(None),
+        Some(url) => redis_client::connect(url.expose())
+            .await
+            .map(Some)
+            .map_err(StartupError::Redis),
+    }
+}
+
+/// The origin cache: in Redis when there is one, in this process otherwise.
+fn open_cache(config: &Config, redis: Option<&Redis>) -> Cache {
+    let keys = KeyMaker::new(config.secret_key.expose().as_bytes());
+    match redis {
+        None => Cache::in_memory(keys, MEMORY_CAPACITY),
+        Some(redis) => Cache::redis(
+            keys,
+            RedisStore::new(redis.connection.clone(), config.cache_timeout),
+        ),
+    }
+}
+
+/// One router: the framework's routes (health, metrics, the development mailbox, OAuth,
+/// one route per server function), the app's own routes, and its pages with the fallback
+/// that serves static files or the 404 page.
+fn router(state: AppState, routes: Router<AppState>, pages: Option<Router<AppState>>) -> Router {
+    let mut router = Router::new()
+        .merge(health::routes())
+        .merge(metrics::routes())
+        .merge(mail::routes())
+        .merge(oauth::routes())
+        .merge(dispatch::routes())
+        .merge(routes);
+    if let Some(pages) = pages {
+        router = router.merge(pages);
+    }
+    router
+        // For every extractor that reads a body (a function left to Leptos' handler).
+        .layer(DefaultBodyLimit::max(MAX_ARGUMENTS))
+        .with_state(state)
+}

@@ -1,0 +1,66 @@
+//! The origin cache as server functions use it: on this server's cache, from inside a
+//! request (what `#[mizan::server(cache = …)]` and the typed purges call).
+
+use std::future::Future;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::state;
+use crate::cache::{CacheSpec, Scope};
+use crate::error::AppError;
+
+/// What `#[mizan::server(cache = …)]` calls: [`Cache::get_or_compute`] on the server's
+/// cache, for `user` (the caller's id, which the function's guard resolved) when the
+/// function is cached per user.
+///
+/// # Errors
+/// What `compute` returns, or [`AppError::Internal`] outside a request.
+pub async fn cached<T, Fut>(
+    spec: &CacheSpec,
+    user: Option<&str>,
+    params: Value,
+    compute: Fut,
+) -> Result<T, AppError>
+where
+    T: Serialize + DeserializeOwned,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    state()?
+        .cache
+        .get_or_compute(spec, user, &params, compute)
+        .await
+}
+
+/// Removes every cached entry of function `name` on this server's cache (all params, all
+/// users): the next call computes again.
+///
+/// # Errors
+/// [`AppError::Internal`] when the store fails or outside a request.
+pub async fn purge_all(name: &str) -> Result<(), AppError> {
+    state()?
+        .cache
+        .purge_all(name)
+        .await
+        .map_err(AppError::internal)
+}
+
+/// Removes the entry of one call of `name` with `params` (`json!({…})`, as the function
+/// receives them), for `user` when the function is cached per user. Returns whether there
+/// was one.
+///
+/// # Errors
+/// [`AppError::Internal`] when the store fails or outside a request.
+pub async fn purge(
+    name: &str,
+    params: &Value,
+    scope: Scope,
+    user: Option<&str>,
+) -> Result<bool, AppError> {
+    state()?
+        .cache
+        .purge(name, params, scope, user)
+        .await
+        .map_err(AppError::internal)
+}
