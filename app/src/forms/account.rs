@@ -134,16 +134,15 @@ mod handler {
     }
 
     impl FormHandler for ChangePasswordForm {
-        async fn on_submit(self, submission: Submission) -> Result<(), AppError> {
-            let user = submission.signed_in()?;
-            accounts::change_password(user, self.current_password, self.new_password).await
+        async fn on_submit(self, submission: Submission<CurrentUser>) -> Result<(), AppError> {
+            accounts::change_password(&submission.user, self.current_password, self.new_password)
+                .await
         }
     }
 
     impl FormHandler for ChangeEmailForm {
-        async fn on_submit(self, submission: Submission) -> Result<(), AppError> {
-            let user = submission.signed_in()?;
-            accounts::request_email_change(user, &self.new_email, self.password).await
+        async fn on_submit(self, submission: Submission<CurrentUser>) -> Result<(), AppError> {
+            accounts::request_email_change(&submission.user, &self.new_email, self.password).await
         }
     }
 }

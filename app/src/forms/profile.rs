@@ -20,13 +20,16 @@ mod handler {
     use super::ProfileForm;
 
     impl FormHandler for ProfileForm {
-        async fn on_submit(self, submission: Submission) -> Result<CurrentUser, AppError> {
-            let user = submission.signed_in()?;
+        async fn on_submit(
+            self,
+            submission: Submission<CurrentUser>,
+        ) -> Result<CurrentUser, AppError> {
+            let user = submission.user;
             users::set_name(&mizan::runtime::state()?.db, &user.id, &self.name).await?;
             mizan::auth::forget_current_user().await;
             Ok(CurrentUser {
                 name: self.name,
-                ..user.clone()
+                ..user
             })
         }
     }

@@ -67,6 +67,12 @@ pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
             "say what a submission answers: #[form(output = Receipt)] (or `()`)",
         ));
     };
+    // Behind a level the caller is known to be signed in; `public` and `custom(…)` may
+    // let anonymous callers through.
+    let caller = match auth {
+        Auth::Level(level) if level != "public" => quote!(::mizan::auth::CurrentUser),
+        _ => quote!(::core::option::Option<::mizan::auth::CurrentUser>),
+    };
     let auth = auth.tokens();
 
     let mut schema_fields = Vec::new();
@@ -147,6 +153,7 @@ pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
         impl ::mizan::forms::Form for #ident {
             const NAME: &'static str = #name;
             type Output = #output;
+            type Caller = #caller;
 
             fn schema() -> &'static ::mizan::forms::FormSchema {
                 static SCHEMA: ::std::sync::LazyLock<::mizan::forms::FormSchema> =

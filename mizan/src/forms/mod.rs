@@ -48,7 +48,9 @@ pub use schema::{FieldKind, FieldSchema, FormSchema};
 pub use view::MizanForm;
 
 #[cfg(feature = "ssr")]
-pub use server::{FormHandler, PostedForm, Submission, submit_on_server, validate_on_server};
+pub use server::{
+    FormCaller, FormHandler, PostedForm, Submission, submit_on_server, validate_on_server,
+};
 
 use crate::error::{AppError, FieldErrors};
 
@@ -64,6 +66,10 @@ pub trait Form: Sized + Clone + Send + Sync + 'static {
     const NAME: &'static str;
     /// What a successful submission answers.
     type Output: Clone + Send + Sync + Serialize + DeserializeOwned + 'static;
+    /// Who submits it, as its handler receives them: `CurrentUser` behind
+    /// `auth = authenticated | staff | superuser` (the guard refused everyone else),
+    /// `Option<CurrentUser>` behind `public` and `custom(…)`.
+    type Caller: Clone + Send + Sync + 'static;
 
     /// Its fields and rules.
     fn schema() -> &'static FormSchema;

@@ -9,16 +9,38 @@ use super::{Form, FormValues, validate};
 use crate::auth::{CurrentUser, current_user};
 use crate::error::AppError;
 
-/// Who submitted a form, and the request it came with.
+/// Who submitted a form (`C`: see [`Form::Caller`]), and the request it came with.
 #[derive(Debug, Clone)]
-pub struct Submission {
-    /// The signed-in user, if any.
-    pub user: Option<CurrentUser>,
+pub struct Submission<C = Option<CurrentUser>> {
+    /// The caller: the signed-in user behind a level, or `Option` of it.
+    pub user: C,
     /// The request's method, URI, headers and extensions (the session among them).
     pub request: Parts,
 }
 
-impl Submission {
+/// How a form's caller is made from the request's current user.
+pub trait FormCaller: Sized {
+    /// The caller, from the user the form's guard resolved.
+    ///
+    /// # Errors
+    /// [`AppError::Unauthenticated`] where a user is needed and there is none (which the
+    /// guard has already answered).
+    fn from_current(user: Option<CurrentUser>) -> Result<Self, AppError>;
+}
+
+impl FormCaller for CurrentUser {
+    fn from_current(user: Option<CurrentUser>) -> Result<Self, AppError> {
+        user.ok_or(AppError::Unauthenticated)
+    }
+}
+
+impl FormCaller for Option<CurrentUser> {
+    fn from_current(user: Option<CurrentUser>) -> Result<Self, AppError> {
+        Ok(user)
+    }
+}
+
+impl<C: FormCaller> Submission<C> {
     /// The submission being handled now.
     ///
     /// # Errors
@@ -27,23 +49,14 @@ impl Submission {
         let request = leptos::prelude::use_context::<Parts>()
             .ok_or_else(|| AppError::internal("no request in the Leptos context"))?;
         Ok(Self {
-            user: current_user().await?,
+            user: C::from_current(current_user().await?)?,
             request,
         })
-    }
-
-    /// The signed-in user, for forms behind `auth = authenticated` (or higher), whose
-    /// guard has refused anonymous callers before the form ran.
-    ///
-    /// # Errors
-    /// [`AppError::Unauthenticated`] for a form that lets anonymous callers through.
-    pub fn signed_in(&self) -> Result<&CurrentUser, AppError> {
-        self.user.as_ref().ok_or(AppError::Unauthenticated)
     }
 }
 
 /// What the server does with a form: its server-only checks and its submit handler.
-pub trait FormHandler: Form {
+pub trait FormHandler: Form<Caller: FormCaller> {
     /// Checks that need the server (the database, another service), run after every
     /// synchronous rule passed. Nothing is checked by default.
     ///
@@ -51,7 +64,7 @@ pub trait FormHandler: Form {
     /// Usually [`AppError::Validation`] naming the field at fault.
     fn server_checks(
         &self,
-        submission: &Submission,
+        submission: &Submission<Self::Caller>,
     ) -> impl Future<Output = Result<(), AppError>> + Send {
         let _ = submission;
         async { Ok(()) }
@@ -63,7 +76,7 @@ pub trait FormHandler: Form {
     /// Whatever the form decides; [`AppError::Internal`] for failures.
     fn on_submit(
         self,
-        submission: Submission,
+        submission: Submission<Self::Caller>,
     ) -> impl Future<Output = Result<Self::Output, AppError>> + Send;
 }
 
@@ -73,7 +86,7 @@ pub trait FormHandler: Form {
 /// [`AppError::Validation`] with every invalid field.
 pub async fn validate_on_server<F: FormHandler>(
     values: FormValues,
-) -> Result<(F, Submission), AppError> {
+) -> Result<(F, Submission<F::Caller>), AppError> {
     let form = validate::<F>(&values).map_err(|fields| AppError::Validation { fields })?;
     let submission = Submission::current().await?;
     form.server_checks(&submission).await?;
