@@ -17,6 +17,7 @@
 //! - [`server`](macro@server): `#[mizan::server(auth = …)]`, a server function with a
 //!   stable `/api/<name>` endpoint and its auth check.
 //! - [`response`]: what a page sets on its HTTP response (its status).
+//! - [`routes`]: the framework's own paths, as constants and link builders.
 //! - [`cache`] (ssr): the origin cache of server-function results (`cache = "60s"`).
 //! - [`config`] (ssr): settings from the environment and `.env`, checked at start-up.
 //! - [`runtime`] (ssr): [`runtime::App`], which assembles the framework (state, routes,
@@ -33,6 +34,7 @@ pub mod context;
 pub mod error;
 pub mod forms;
 pub mod response;
+pub mod routes;
 pub mod url;
 
 pub use error::{AppError, FieldErrors};

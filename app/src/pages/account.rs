@@ -139,7 +139,7 @@ fn Providers(
                     } else {
                         view! {
                             <li>
-                                <a rel="external" href=format!("/auth/{}/start?connect=true&next=%2Faccount", p.id)>
+                                <a rel="external" href=mizan::routes::oauth_connect(&p.id, "/account")>
                                     "Connect "{p.label}
                                 </a>
                             </li>

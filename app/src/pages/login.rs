@@ -6,7 +6,6 @@ use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::use_query_map;
 use mizan::auth::local_path;
 use mizan::forms::MizanForm;
-use mizan::url::encode_query_value;
 
 use crate::api::accounts::{sign_in_providers, use_current_user};
 
@@ -51,7 +50,6 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 fn ProviderLinks(next: String) -> impl IntoView {
     let providers = Resource::new_blocking(|| (), |()| sign_in_providers());
-    let next = encode_query_value(&next);
     view! {
         <Transition fallback=|| ()>
             {move || providers.get().and_then(Result::ok).filter(|p| !p.is_empty()).map(|providers| {
@@ -61,7 +59,7 @@ fn ProviderLinks(next: String) -> impl IntoView {
                         {providers.into_iter().map(|p| view! {
                             <li>
                                 <a rel="external" class="button"
-                                    href=format!("/auth/{}/start?next={}", p.id, next)>
+                                    href=mizan::routes::oauth_start(&p.id, &next)>
                                     "Log in with "{p.label}
                                 </a>
                             </li>

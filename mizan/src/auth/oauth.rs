@@ -64,8 +64,8 @@ pub struct Identity {
 /// The two routes of the flow.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/auth/{provider}/start", get(start))
-        .route("/auth/{provider}/callback", get(callback))
+        .route(crate::routes::OAUTH_START, get(start))
+        .route(crate::routes::OAUTH_CALLBACK, get(callback))
 }
 
 #[derive(Deserialize)]
@@ -87,7 +87,11 @@ fn provider<'a>(state: &'a AppState, id: &str) -> Option<&'a OAuthProvider> {
 }
 
 fn redirect_uri(state: &AppState, provider: &OAuthProvider) -> String {
-    format!("{}/auth/{}/callback", state.config.site_url, provider.id)
+    format!(
+        "{}{}",
+        state.config.site_url,
+        crate::routes::oauth_callback(&provider.id)
+    )
 }
 
 async fn start(

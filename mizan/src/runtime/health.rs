@@ -18,8 +18,8 @@ const READY_TIMEOUT: Duration = Duration::from_secs(2);
 /// The two health routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .route(crate::routes::HEALTH, get(healthz))
+        .route(crate::routes::READY, get(readyz))
 }
 
 async fn healthz() -> Json<Value> {

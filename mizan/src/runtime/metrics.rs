@@ -12,7 +12,7 @@ use super::AppState;
 
 /// The metrics route.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/metrics", get(metrics))
+    Router::new().route(crate::routes::METRICS, get(metrics))
 }
 
 async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -153,7 +153,7 @@ where
     Mailer: FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
-    Router::new().route("/dev/mailbox", get(mailbox))
+    Router::new().route(crate::routes::MAILBOX, get(mailbox))
 }
 
 async fn mailbox(State(mailer): State<Mailer>) -> Response {
