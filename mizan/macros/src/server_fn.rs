@@ -178,7 +178,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             let args = argument_names(&sig)?;
             let names = args.iter().map(|arg| arg.to_string());
             let scope_user = if user_scoped {
-                scope_user
+                scope_user.clone()
             } else {
                 quote!(::core::option::Option::None)
             };
@@ -274,19 +274,67 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         }
     });
 
-    // Each function is mounted on its own route (`mizan::runtime::dispatch`).
+    // Each function is mounted on its own route (`mizan::runtime::dispatch`); a cached
+    // one answers a hit there with the stored JSON (its guard first, on the arguments).
+    let args_type = syn::Ident::new(
+        &crate::case::camel(&sig.ident.to_string()),
+        sig.ident.span(),
+    );
+    let stored_answer = match cache {
+        Some(millis) if dispatch_input.is_some() => {
+            let args = argument_names(&sig)?;
+            let names = args.iter().map(|arg| arg.to_string());
+            let scope_user = if user_scoped {
+                scope_user.clone()
+            } else {
+                quote!(::core::option::Option::None)
+            };
+            Some(quote! {
+                #[cfg(feature = "ssr")]
+                impl ::mizan::runtime::dispatch::StoredAnswer for #args_type {
+                    async fn stored_answer(
+                        &self,
+                    ) -> ::core::result::Result<
+                        ::core::option::Option<::std::sync::Arc<str>>,
+                        ::mizan::AppError,
+                    > {
+                        #(let #args = &self.#args;)*
+                        #guard
+                        let __mizan_scope_user: ::core::option::Option<::std::string::String> = #scope_user;
+                        let __mizan_params = ::mizan::cache::params(::std::vec![
+                            #((#names, ::mizan::cache::param(#args))),*
+                        ])?;
+                        ::mizan::runtime::cache::lookup(
+                            &::mizan::cache::CacheSpec {
+                                name: #endpoint,
+                                ttl: ::core::time::Duration::from_millis(#millis),
+                                scope: ::mizan::cache::Scope::#scope,
+                            },
+                            __mizan_scope_user.as_deref(),
+                            &__mizan_params,
+                        )
+                        .await
+                    }
+                }
+            })
+        }
+        _ => None,
+    };
+    let constructor = if stored_answer.is_some() {
+        quote!(cached)
+    } else {
+        quote!(of)
+    };
     let registration = dispatch_input.map(|input| {
-        let args_type = syn::Ident::new(
-            &crate::case::camel(&sig.ident.to_string()),
-            sig.ident.span(),
-        );
         quote! {
             #[cfg(feature = "ssr")]
             ::mizan::runtime::dispatch::inventory::submit! {
-                ::mizan::runtime::dispatch::Endpoint::of::<#args_type>(
+                ::mizan::runtime::dispatch::Endpoint::#constructor::<#args_type>(
                     ::mizan::runtime::dispatch::Input::#input,
                 )
             }
+
+            #stored_answer
         }
     });
 

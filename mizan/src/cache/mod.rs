@@ -128,9 +128,7 @@ impl Cache {
         T: Serialize + DeserializeOwned,
         Fut: Future<Output = Result<T, AppError>>,
     {
-        let digest = self.digest(spec.name, params);
-        let scope = scope_label(spec.scope, user);
-        let suffix = format!(":{scope}:{digest}");
+        let suffix = suffix(spec.scope, user, &self.digest(spec.name, params));
         let metrics = &self.inner.metrics;
         let json = self
             .inner
@@ -145,6 +143,21 @@ impl Cache {
         serde_json::from_str(&json).map_err(AppError::internal)
     }
 
+    /// The stored answer of this call, if the cache has one: the JSON as it was encoded,
+    /// to send as it is. `None` when there is none or the store cannot answer.
+    pub async fn lookup(
+        &self,
+        spec: &CacheSpec,
+        user: Option<&str>,
+        params: &Value,
+    ) -> Option<Arc<str>> {
+        let suffix = suffix(spec.scope, user, &self.digest(spec.name, params));
+        self.inner
+            .store
+            .lookup(spec.name, &suffix, &self.inner.metrics)
+            .await
+    }
+
     /// Removes the entry of one call (`user`: whose entry, for per-user functions).
     /// Returns whether there was one.
     ///
@@ -157,8 +170,7 @@ impl Cache {
         scope: Scope,
         user: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let digest = self.digest(name, params);
-        let suffix = format!(":{}:{digest}", scope_label(scope, user));
+        let suffix = suffix(scope, user, &self.digest(name, params));
         let removed = self.inner.store.remove(name, &suffix).await?;
         self.inner.metrics.record(name, Outcome::Purge);
         tracing::info!(function = name, removed, "cache entry purged");
@@ -182,12 +194,21 @@ fn prefix(name: &str) -> String {
     format!("mizan:cache:{name}:")
 }
 
-fn scope_label(scope: Scope, user: Option<&str>) -> String {
+/// What follows the function's name and version in a stored key: `:<scope>:<digest>`.
+fn suffix(scope: Scope, user: Option<&str>, digest: &str) -> String {
+    let mut suffix = String::with_capacity(digest.len() + 48);
+    suffix.push(':');
     match (scope, user) {
-        (Scope::Shared, _) => "shared".to_owned(),
-        (Scope::User, Some(id)) => format!("user:{id}"),
-        (Scope::User, None) => "anon".to_owned(),
+        (Scope::Shared, _) => suffix.push_str("shared"),
+        (Scope::User, Some(id)) => {
+            suffix.push_str("user:");
+            suffix.push_str(id);
+        }
+        (Scope::User, None) => suffix.push_str("anon"),
     }
+    suffix.push(':');
+    suffix.push_str(digest);
+    suffix
 }
 
 /// The params of a call, as the macro builds them: argument name → JSON value.

@@ -100,6 +100,26 @@ impl Store {
         }
     }
 
+    /// The JSON stored for `name` + `suffix`, if there is some (a hit is counted). A
+    /// failing Redis counts as no entry: the caller computes, and reports the failure.
+    pub(super) async fn lookup(
+        &self,
+        name: &str,
+        suffix: &str,
+        metrics: &CacheMetrics,
+    ) -> Option<Arc<str>> {
+        let json = match self {
+            Self::Memory { entries, versions } => {
+                let version = Self::memory_version(versions, name);
+                let key = format!("{}v{version}{suffix}", prefix(name));
+                entries.get(&key).await.map(|stored| stored.json)
+            }
+            Self::Redis { redis, .. } => redis.lookup(name, suffix).await.ok()?.1,
+        }?;
+        metrics.record(name, Outcome::Hit);
+        Some(json)
+    }
+
     /// The JSON stored for `name` + `suffix`, or `init`'s, stored for `ttl`.
     pub(super) async fn get_or_insert(
         &self,
@@ -109,16 +129,15 @@ impl Store {
         metrics: &CacheMetrics,
         init: impl Future<Output = Result<Arc<str>, AppError>>,
     ) -> Result<Arc<str>, AppError> {
+        // Hits are the common case: a plain read, without the coalescing machinery that
+        // only misses need.
+        if let Some(json) = self.lookup(name, suffix, metrics).await {
+            return Ok(json);
+        }
         match self {
             Self::Memory { entries, versions } => {
                 let version = Self::memory_version(versions, name);
                 let key = format!("{}v{version}{suffix}", prefix(name));
-                // Hits are the common case: a plain read, without the entry API's
-                // coalescing machinery, which only misses need.
-                if let Some(stored) = entries.get(&key).await {
-                    metrics.record(name, Outcome::Hit);
-                    return Ok(stored.json);
-                }
                 let entry = entries
                     .entry(key)
                     .or_try_insert_with(async { init.await.map(|json| Stored { json, ttl }) })
@@ -224,6 +243,25 @@ impl RedisStore {
         }
     }
 
+    /// The function's version and the entry stored under it, in one round trip.
+    async fn lookup(
+        &self,
+        name: &str,
+        suffix: &str,
+    ) -> Result<(String, Option<Arc<str>>), StoreError> {
+        let mut connection = self.connection.clone();
+        let (version, json) = self
+            .limited(
+                self.lookup
+                    .key(Self::version_key(name))
+                    .arg(prefix(name))
+                    .arg(suffix)
+                    .invoke_async::<(String, Option<String>)>(&mut connection),
+            )
+            .await?;
+        Ok((version, json.map(Arc::from)))
+    }
+
     async fn version(&self, name: &str) -> Result<u64, StoreError> {
         let mut connection = self.connection.clone();
         let version: Option<u64> = self
@@ -244,20 +282,11 @@ impl RedisStore {
         metrics: &CacheMetrics,
         init: impl Future<Output = Result<Arc<str>, AppError>>,
     ) -> Result<Arc<str>, AppError> {
-        let mut connection = self.connection.clone();
-        let looked_up = self
-            .limited(
-                self.lookup
-                    .key(Self::version_key(name))
-                    .arg(prefix(name))
-                    .arg(suffix)
-                    .invoke_async::<(String, Option<String>)>(&mut connection),
-            )
-            .await;
+        let looked_up = self.lookup(name, suffix).await;
         let version = match looked_up {
             Ok((_, Some(json))) => {
                 metrics.record(name, Outcome::Hit);
-                return Ok(Arc::from(json));
+                return Ok(json);
             }
             Ok((version, None)) => version,
             Err(e) => {
@@ -268,6 +297,7 @@ impl RedisStore {
             }
         };
         let json = init.await?;
+        let mut connection = self.connection.clone();
         let key = format!("{}v{version}{suffix}", prefix(name));
         let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         let stored = self

@@ -2,6 +2,7 @@
 //! request (what `#[mizan::server(cache = …)]` and the typed purges call).
 
 use std::future::Future;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -31,6 +32,19 @@ where
         .cache
         .get_or_compute(spec, user, &params, compute)
         .await
+}
+
+/// The stored answer of a call, as encoded JSON, if this server's cache has one: what the
+/// direct dispatch of a cached function sends without running it.
+///
+/// # Errors
+/// [`AppError::Internal`] outside a request.
+pub async fn lookup(
+    spec: &CacheSpec,
+    user: Option<&str>,
+    params: &Value,
+) -> Result<Option<Arc<str>>, AppError> {
+    Ok(state()?.cache.lookup(spec, user, params).await)
 }
 
 /// Removes every cached entry of function `name` on this server's cache (all params, all

@@ -13,6 +13,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -72,6 +73,33 @@ impl Endpoint {
             handler: call::<F>,
         }
     }
+
+    /// The endpoint of cached server function `F`: a hit is answered with the stored JSON
+    /// as it is, without running (or decoding and encoding) anything.
+    pub const fn cached<F>(input: Input) -> Self
+    where
+        F: ServerFn<Error = AppError> + StoredAnswer + DeserializeOwned + Sync + 'static,
+        F::Output: Serialize,
+    {
+        Self {
+            path: F::PATH,
+            input,
+            handler: call_cached::<F>,
+        }
+    }
+}
+
+/// A cached function's stored answer for a call: its guard, then a cache lookup. The
+/// macro implements it on the arguments of every `cache = …` function.
+pub trait StoredAnswer {
+    /// The stored JSON of this call, if any; the guard's refusal if it refuses.
+    fn stored_answer(&self) -> impl Future<Output = Result<Option<Arc<str>>, AppError>> + Send;
+}
+
+/// What running a call gave: a value to encode, or an answer already encoded.
+enum Outcome<T> {
+    Value(Result<T, AppError>),
+    Stored(Arc<str>),
 }
 
 inventory::collect!(Endpoint);
@@ -108,49 +136,87 @@ where
     F: ServerFn<Error = AppError> + DeserializeOwned + 'static,
     F::Output: Serialize,
 {
-    Box::pin(async move {
-        let (parts, body) = request.into_parts();
-        let back_to = form_page(&parts);
-        let (result, options) = match decode::<F>(&parts, body).await {
-            Ok(args) => run::<F>(state, parts, args).await,
-            Err(Unread::TooLarge) if back_to.is_none() => return payload_too_large(),
-            Err(Unread::TooLarge) => (Err(too_large_error()), ResponseOptions::default()),
-            Err(Unread::Bad(error)) => (Err(error), ResponseOptions::default()),
-        };
-        let mut response = match &result {
-            Ok(value) => match serde_json::to_vec(value) {
-                Ok(json) => json_response(StatusCode::OK, json),
-                Err(e) => error_response(&AppError::internal(e)),
-            },
-            Err(error) => error_response(error),
-        };
-        if let Some(page) = back_to {
-            redirect_to_form_page::<F>(&mut response, page, result.err());
-        }
-        // What the body set on its response (`leptos_axum::redirect`, a status).
-        if let Ok(mut set) = options.0.write() {
-            if let Some(status) = set.status {
-                *response.status_mut() = status;
-            }
-            response
-                .headers_mut()
-                .extend(std::mem::take(&mut set.headers));
-        }
-        response
-    })
+    Box::pin(respond::<F, _>(state, request, |args| async move {
+        Outcome::Value(F::run_body(args).await)
+    }))
 }
 
-/// Runs `F`'s body (its guard first) in a reactive owner that holds the request's parts,
-/// the response options and the state: what `current_user()`, `state()` and
-/// `leptos_axum::extract()` read.
-async fn run<F>(
+/// Runs one call of cached `F`: the stored answer when there is one, the body otherwise.
+fn call_cached<F>(state: AppState, request: Request) -> ResponseFuture
+where
+    F: ServerFn<Error = AppError> + StoredAnswer + DeserializeOwned + Sync + 'static,
+    F::Output: Serialize,
+{
+    Box::pin(respond::<F, _>(state, request, |args| async move {
+        match args.stored_answer().await {
+            Ok(Some(json)) => Outcome::Stored(json),
+            Ok(None) => Outcome::Value(F::run_body(args).await),
+            Err(error) => Outcome::Value(Err(error)),
+        }
+    }))
+}
+
+/// Decodes the arguments, runs `body` on them in the request's reactive owner, and
+/// answers: JSON with 200, or the typed error with its status; a plain HTML form goes
+/// back to its page.
+async fn respond<F, Fut>(
+    state: AppState,
+    request: Request,
+    body: impl FnOnce(F) -> Fut + Send,
+) -> Response
+where
+    F: ServerFn<Error = AppError> + DeserializeOwned + 'static,
+    F::Output: Serialize,
+    Fut: Future<Output = Outcome<F::Output>> + Send,
+{
+    let (parts, request_body) = request.into_parts();
+    let back_to = form_page(&parts);
+    let (outcome, options) = match decode::<F>(&parts, request_body).await {
+        Ok(args) => run(state, parts, body(args)).await,
+        Err(Unread::TooLarge) if back_to.is_none() => return payload_too_large(),
+        Err(Unread::TooLarge) => (
+            Outcome::Value(Err(too_large_error())),
+            ResponseOptions::default(),
+        ),
+        Err(Unread::Bad(error)) => (Outcome::Value(Err(error)), ResponseOptions::default()),
+    };
+    let (mut response, error) = match outcome {
+        Outcome::Stored(json) => (
+            json_response(StatusCode::OK, json.as_bytes().to_vec()),
+            None,
+        ),
+        Outcome::Value(Ok(value)) => match serde_json::to_vec(&value) {
+            Ok(json) => (json_response(StatusCode::OK, json), None),
+            Err(e) => {
+                let error = AppError::internal(e);
+                (error_response(&error), Some(error))
+            }
+        },
+        Outcome::Value(Err(error)) => (error_response(&error), Some(error)),
+    };
+    if let Some(page) = back_to {
+        redirect_to_form_page::<F>(&mut response, page, error);
+    }
+    // What the body set on its response (`leptos_axum::redirect`, a status).
+    if let Ok(mut set) = options.0.write() {
+        if let Some(status) = set.status {
+            *response.status_mut() = status;
+        }
+        response
+            .headers_mut()
+            .extend(std::mem::take(&mut set.headers));
+    }
+    response
+}
+
+/// Runs `body` (the function's guard first) in a reactive owner that holds the
+/// request's parts, the response options and the state: what `current_user()`, `state()`
+/// and `leptos_axum::extract()` read.
+async fn run<T>(
     state: AppState,
     parts: Parts,
-    args: F,
-) -> (Result<F::Output, AppError>, ResponseOptions)
-where
-    F: ServerFn<Error = AppError> + 'static,
-{
+    body: impl Future<Output = T>,
+) -> (T, ResponseOptions) {
     let options = ResponseOptions::default();
     let owner = Owner::new();
     let result = owner
@@ -158,7 +224,7 @@ where
             provide_context(parts);
             provide_context(options.clone());
             provide_context(state);
-            ScopedFuture::new(F::run_body(args))
+            ScopedFuture::new(body)
         })
         .await;
     (result, options)
