@@ -172,8 +172,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     };
     let bind_user = user_param.map(|(name, ty)| quote! { let #name: #ty = __mizan_user; });
     let statements = &block.stmts;
-    let body = match cache {
-        None => quote! { #bind_user #(#statements)* },
+    // A cached call's key, made the same way in the body and in the stored-answer lookup:
+    // `__mizan_scope_user` and `__mizan_params`, then the spec.
+    let cache_key = match cache {
+        None => None,
         Some(millis) => {
             let args = argument_names(&sig)?;
             let names = args.iter().map(|arg| arg.to_string());
@@ -182,25 +184,35 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             } else {
                 quote!(::core::option::Option::None)
             };
-            quote! {
+            let key = quote! {
                 let __mizan_scope_user: ::core::option::Option<::std::string::String> = #scope_user;
                 let __mizan_params = ::mizan::cache::params(::std::vec![
                     #((#names, ::mizan::cache::param(&#args))),*
                 ])?;
-                #bind_user
-                ::mizan::runtime::cached(
-                    &::mizan::cache::CacheSpec {
-                        name: #endpoint,
-                        ttl: ::core::time::Duration::from_millis(#millis),
-                        scope: ::mizan::cache::Scope::#scope,
-                    },
-                    __mizan_scope_user.as_deref(),
-                    __mizan_params,
-                    async move { #(#statements)* },
-                )
-                .await
-            }
+            };
+            let spec = quote! {
+                ::mizan::cache::CacheSpec {
+                    name: #endpoint,
+                    ttl: ::core::time::Duration::from_millis(#millis),
+                    scope: ::mizan::cache::Scope::#scope,
+                }
+            };
+            Some((key, spec))
         }
+    };
+    let body = match &cache_key {
+        None => quote! { #bind_user #(#statements)* },
+        Some((key, spec)) => quote! {
+            #key
+            #bind_user
+            ::mizan::runtime::cached(
+                &#spec,
+                __mizan_scope_user.as_deref(),
+                __mizan_params,
+                async move { #(#statements)* },
+            )
+            .await
+        },
     };
 
     // A cached function gets a module of its name with typed purges:
@@ -280,15 +292,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         &crate::case::camel(&sig.ident.to_string()),
         sig.ident.span(),
     );
-    let stored_answer = match cache {
-        Some(millis) if dispatch_input.is_some() => {
+    let stored_answer = match &cache_key {
+        Some((key, spec)) if dispatch_input.is_some() => {
             let args = argument_names(&sig)?;
-            let names = args.iter().map(|arg| arg.to_string());
-            let scope_user = if user_scoped {
-                scope_user.clone()
-            } else {
-                quote!(::core::option::Option::None)
-            };
             Some(quote! {
                 #[cfg(feature = "ssr")]
                 impl ::mizan::runtime::dispatch::StoredAnswer for #args_type {
@@ -300,16 +306,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                     > {
                         #(let #args = &self.#args;)*
                         #guard
-                        let __mizan_scope_user: ::core::option::Option<::std::string::String> = #scope_user;
-                        let __mizan_params = ::mizan::cache::params(::std::vec![
-                            #((#names, ::mizan::cache::param(#args))),*
-                        ])?;
+                        #key
                         ::mizan::runtime::cache::lookup(
-                            &::mizan::cache::CacheSpec {
-                                name: #endpoint,
-                                ttl: ::core::time::Duration::from_millis(#millis),
-                                scope: ::mizan::cache::Scope::#scope,
-                            },
+                            &#spec,
                             __mizan_scope_user.as_deref(),
                             &__mizan_params,
                         )
