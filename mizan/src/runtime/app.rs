@@ -117,9 +117,18 @@ impl AppBuilder {
             // `dispatch`.
             let pages = generate_route_list_with_exclusions(root, Some(dispatch::paths()));
             let leptos = state.leptos.clone();
+            // Files are served straight from the site root; what is not a file is a page
+            // (the 404 page). Leptos' own file handler would first look for a response in
+            // whatever reactive owner is current on the thread, and could take another
+            // request's status (seen: a favicon answered with a staff page's 403).
+            let not_found = axum::handler::Handler::with_state(
+                file_and_error_handler::<AppState, _>(shell),
+                state.clone(),
+            );
+            let files = tower_http::services::ServeDir::new(&*leptos.site_root).fallback(not_found);
             Router::new()
                 .leptos_routes(state, pages, move || shell(leptos.clone()))
-                .fallback(file_and_error_handler::<AppState, _>(shell))
+                .fallback_service(files)
         }));
         self
     }
