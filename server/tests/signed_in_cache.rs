@@ -10,40 +10,26 @@ mod helpers;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use helpers::{TestApp, spawn_app};
-
-/// (session reads, user reads) so far.
-fn reads(app: &TestApp) -> (u64, u64) {
-    (
-        app.state.reads.session_reads(),
-        app.state.reads.user_reads(),
-    )
-}
-
-/// What a request (or several) added to the reads.
-fn since(app: &TestApp, before: (u64, u64)) -> (u64, u64) {
-    let now = reads(app);
-    (now.0 - before.0, now.1 - before.1)
-}
+use helpers::spawn_app;
 
 #[tokio::test]
 async fn a_signed_in_request_reads_its_session_and_user_once_then_from_memory() {
     let app = spawn_app().await;
     let visitor = app.signed_up("reads@example.com").await;
 
-    let before = reads(&app);
+    let before = app.reads();
     let (status, body) = app.call_json(&visitor, "account_summary", &[]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["email"], "reads@example.com");
     assert_eq!(
-        since(&app, before),
+        app.reads_since(before),
         (1, 1),
         "guard and body share one lookup"
     );
 
     // The signed-in cache answers the next requests: guard, body and per-user cache
     // scope, then a whole page (its global context and guarded resources).
-    let before = reads(&app);
+    let before = app.reads();
     let (status, _) = app.call_json(&visitor, "my_message_count", &[]).await;
     assert_eq!(status, StatusCode::OK);
     let page = app.page(&visitor, "/account").await;
@@ -54,17 +40,17 @@ async fn a_signed_in_request_reads_its_session_and_user_once_then_from_memory() 
             .expect("page")
             .contains("reads@example.com")
     );
-    assert_eq!(since(&app, before), (0, 0));
+    assert_eq!(app.reads_since(before), (0, 0));
 
     // A change to the user is seen at once: one lookup again, with the new name.
     let (status, _) = app
         .call_json(&visitor, "profile.submit", &[("name", "Renamed")])
         .await;
     assert_eq!(status, StatusCode::OK);
-    let before = reads(&app);
+    let before = app.reads();
     let (status, body) = app.call_json(&visitor, "account_summary", &[]).await;
     assert_eq!((status, &body["name"]), (StatusCode::OK, &json!("Renamed")));
-    assert_eq!(since(&app, before), (1, 1));
+    assert_eq!(app.reads_since(before), (1, 1));
 
     // So is a sign-out: the session is gone, and nothing answers for it.
     let (status, _) = app.call_json(&visitor, "logout", &[]).await;

@@ -74,6 +74,20 @@ impl TestApp {
         (status, response.json().await.unwrap_or_default())
     }
 
+    /// (session reads, user reads) this server has made so far.
+    pub fn reads(&self) -> (u64, u64) {
+        (
+            self.state.reads.session_reads(),
+            self.state.reads.user_reads(),
+        )
+    }
+
+    /// The reads made since `before` (a [`TestApp::reads`]).
+    pub fn reads_since(&self, before: (u64, u64)) -> (u64, u64) {
+        let now = self.reads();
+        (now.0 - before.0, now.1 - before.1)
+    }
+
     /// How many accounts exist.
     pub async fn user_count(&self) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM users")

@@ -4,21 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
-
-/// (session reads, user reads) so far.
-fn reads(app: &TestApp) -> (u64, u64) {
-    (
-        app.state.reads.session_reads(),
-        app.state.reads.user_reads(),
-    )
-}
-
-/// What a request (or several) added to the reads.
-fn since(app: &TestApp, before: (u64, u64)) -> (u64, u64) {
-    let now = reads(app);
-    (now.0 - before.0, now.1 - before.1)
-}
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn with_redis_every_signed_in_request_reads_its_session_once() {
@@ -26,10 +12,10 @@ async fn with_redis_every_signed_in_request_reads_its_session_once() {
     let app = crate::helpers::spawn_app_with(&[("REDIS_URL", redis.url())]).await;
     let visitor = app.signed_up("shared@example.com").await;
     for _ in 0..2 {
-        let before = reads(&app);
+        let before = app.reads();
         let (status, _) = app.call_json(&visitor, "account_summary", &[]).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(since(&app, before), (1, 1), "no per-process memory");
+        assert_eq!(app.reads_since(before), (1, 1), "no per-process memory");
     }
 }
 
@@ -37,7 +23,7 @@ async fn with_redis_every_signed_in_request_reads_its_session_once() {
 async fn a_request_without_a_session_cookie_reads_nothing() {
     let app = spawn_app().await;
     let anonymous = app.visitor();
-    let before = reads(&app);
+    let before = app.reads();
 
     let page = app.page(&anonymous, "/").await;
     assert_eq!(page.status(), StatusCode::OK);
@@ -52,7 +38,7 @@ async fn a_request_without_a_session_cookie_reads_nothing() {
     let (status, _) = app.call_json(&anonymous, "account_summary", &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    assert_eq!(since(&app, before), (0, 0));
+    assert_eq!(app.reads_since(before), (0, 0));
     let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
         .fetch_one(&app.state.db)
         .await
