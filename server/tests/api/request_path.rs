@@ -197,3 +197,19 @@ async fn a_plain_html_form_with_unreadable_arguments_goes_back_with_the_error() 
     assert!(location.starts_with(&referer), "{location}");
     assert!(location.contains("__err="), "{location}");
 }
+
+#[tokio::test]
+async fn the_app_hands_its_own_typed_values_to_its_handlers() {
+    #[derive(Debug, Clone, PartialEq)]
+    struct Greeting(&'static str);
+
+    let settings = crate::helpers::TestSettings::new(&[]).await;
+    let app =
+        mizan::runtime::App::builder(settings.config(), crate::helpers::test_leptos_options())
+            .with(Greeting("hello"))
+            .build()
+            .await
+            .expect("the framework builds without pages");
+    assert_eq!(app.state().get::<Greeting>(), Some(&Greeting("hello")));
+    assert_eq!(app.state().get::<String>(), None);
+}
