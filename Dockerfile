@@ -28,7 +28,7 @@ RUN cd tools \
 ENV PATH=/src/tools/node_modules/.bin:$PATH
 
 COPY . .
-RUN cargo leptos build --release \
+RUN cargo leptos build --release --split --precompress \
  && mkdir -p /out \
  && cp target/release/server target/release/hash.txt /out/ \
  && cp -r target/site /out/site

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 
-// Tests run against the release build (`cargo leptos build --release`), started here on
+// Tests run against the release build (`cargo leptos build --release --split --precompress`), started here on
 // its own port with a fresh data directory, so a dev server on :3000 does not interfere.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;

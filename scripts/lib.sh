@@ -84,6 +84,15 @@ ensure_wasm_opt() {
   ensure_npm_packages scripts
 }
 
+# The release build: the browser bundle split into a part per page (`--split`, loaded
+# when a page is first shown) and every static file also written brotli- and
+# gzip-compressed (`--precompress`), which the server sends as they are.
+RELEASE_BUILD=(cargo leptos build --release --split --precompress)
+build_release() {
+  step "Release build (${RELEASE_BUILD[*]})"
+  "${RELEASE_BUILD[@]}"
+}
+
 # Installs, in one apt-get run, the Debian packages whose command is missing. Each
 # argument is `command:package`, e.g. `/usr/bin/chromium:chromium`.
 ensure_debian() {

@@ -1,16 +1,17 @@
 //! The HTML document around the app, and the route table.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_meta::{Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
-use mizan::assets::Stylesheet;
+use leptos_router::{Lazy, SsrMode, path};
+use mizan::assets::{AutoReload, HydrationScripts, Stylesheet};
 
 use crate::api::accounts::provide_current_user;
 use crate::components::Layout;
 use crate::pages::{
-    AccountPage, AdminPage, ChatPage, ConfirmEmailPage, ContactPage, ForgotPasswordPage, GreetPage,
-    Home, LoginPage, NotFound, ResetPasswordPage, SignupPage, StaffPage, VerifyEmailPage,
+    AccountRoute, AdminRoute, ChatRoute, ConfirmEmailRoute, ContactRoute, ForgotPasswordRoute,
+    GreetRoute, HomeRoute, LoginRoute, NotFound, ResetPasswordRoute, SignupRoute, StaffRoute,
+    VerifyEmailRoute,
 };
 
 /// The whole HTML document, rendered on the server for every page.
@@ -41,6 +42,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// that only JavaScript puts in place, and `PartiallyBlocked` is not implemented there.)
 const SSR: SsrMode = SsrMode::Async;
 
+/// What search engines show under the site's name: one line about the site.
+const DESCRIPTION: &str = "Mizan for Leptos: a full-stack Rust starter with typed server \
+    functions, auth levels, forms, realtime chat and caching.";
+
 /// The application: metadata, the layout and the route table.
 #[component]
 pub fn App() -> impl IntoView {
@@ -49,22 +54,23 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Title formatter=page_title/>
+        <Meta name="description" content=DESCRIPTION/>
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=Home ssr=SSR/>
-                    <Route path=path!("signup") view=SignupPage ssr=SSR/>
-                    <Route path=path!("login") view=LoginPage ssr=SSR/>
-                    <Route path=path!("account") view=AccountPage ssr=SSR/>
-                    <Route path=path!("staff") view=StaffPage ssr=SSR/>
-                    <Route path=path!("admin") view=AdminPage ssr=SSR/>
-                    <Route path=path!("contact") view=ContactPage ssr=SSR/>
-                    <Route path=path!("greet") view=GreetPage ssr=SSR/>
-                    <Route path=path!("chat/:room") view=ChatPage ssr=SSR/>
-                    <Route path=path!("forgot-password") view=ForgotPasswordPage ssr=SSR/>
-                    <Route path=path!("reset-password") view=ResetPasswordPage ssr=SSR/>
-                    <Route path=path!("verify-email") view=VerifyEmailPage ssr=SSR/>
-                    <Route path=path!("confirm-email") view=ConfirmEmailPage ssr=SSR/>
+                    <Route path=path!("") view={Lazy::<HomeRoute>::new()} ssr=SSR/>
+                    <Route path=path!("signup") view={Lazy::<SignupRoute>::new()} ssr=SSR/>
+                    <Route path=path!("login") view={Lazy::<LoginRoute>::new()} ssr=SSR/>
+                    <Route path=path!("account") view={Lazy::<AccountRoute>::new()} ssr=SSR/>
+                    <Route path=path!("staff") view={Lazy::<StaffRoute>::new()} ssr=SSR/>
+                    <Route path=path!("admin") view={Lazy::<AdminRoute>::new()} ssr=SSR/>
+                    <Route path=path!("contact") view={Lazy::<ContactRoute>::new()} ssr=SSR/>
+                    <Route path=path!("greet") view={Lazy::<GreetRoute>::new()} ssr=SSR/>
+                    <Route path=path!("chat/:room") view={Lazy::<ChatRoute>::new()} ssr=SSR/>
+                    <Route path=path!("forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SSR/>
+                    <Route path=path!("reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SSR/>
+                    <Route path=path!("verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SSR/>
+                    <Route path=path!("confirm-email") view={Lazy::<ConfirmEmailRoute>::new()} ssr=SSR/>
                 </Routes>
             </Layout>
         </Router>

@@ -4,9 +4,14 @@
 //! server runs on core 1, the load (`wrk`, WebSocket clients, Redis) on core 0. Prints a
 //! markdown table.
 //!
+//! Two baselines are measured in the same run: a raw axum handler (for the server
+//! functions) and a bare Leptos page (for the pages); every row is a ratio to its own.
+//!
 //! Options: `--quick` (short runs, to try the bench itself), `--dev-loop` (also time a
-//! `cargo leptos watch` rebuild and a clean release build: minutes).
+//! `cargo leptos watch` rebuild and a clean release build: minutes), `--no-lighthouse`
+//! (skip the Lighthouse scores: about a minute).
 
+mod lighthouse;
 mod process;
 mod report;
 mod sizes;
@@ -63,7 +68,11 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(bench(&plan, args.iter().any(|a| a == "--dev-loop"))) {
+    let options = Options {
+        dev_loop: args.iter().any(|a| a == "--dev-loop"),
+        lighthouse: !args.iter().any(|a| a == "--no-lighthouse"),
+    };
+    match runtime.block_on(bench(&plan, &options)) {
         Ok(report) => {
             println!("{}", report.markdown());
             std::process::ExitCode::SUCCESS
@@ -75,20 +84,33 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// What else to measure.
+struct Options {
+    dev_loop: bool,
+    lighthouse: bool,
+}
+
 /// Where the built artifacts are.
 struct Build {
     server: PathBuf,
     baseline: PathBuf,
+    page_baseline: PathBuf,
     site: PathBuf,
 }
 
-async fn bench(plan: &Plan, dev_loop: bool) -> Result<Report, String> {
+async fn bench(plan: &Plan, options: &Options) -> Result<Report, String> {
     let build = Build {
         server: PathBuf::from("target/release/server"),
         baseline: PathBuf::from("target/release/baseline"),
+        page_baseline: PathBuf::from("target/release/page"),
         site: PathBuf::from("target/site"),
     };
-    for path in [&build.server, &build.baseline, &build.site] {
+    for path in [
+        &build.server,
+        &build.baseline,
+        &build.page_baseline,
+        &build.site,
+    ] {
         if !path.exists() {
             return Err(format!(
                 "{} is missing: run ./scripts/bench",
@@ -127,6 +149,29 @@ async fn bench(plan: &Plan, dev_loop: bool) -> Result<Report, String> {
         .rows
         .push(base.named("raw axum JSON echo (baseline)"));
     drop(baseline);
+
+    // 1b. The page baseline: a bare Leptos page with the same document shell.
+    let addr = local(free_port());
+    let page_baseline = Server::start(
+        &build.page_baseline,
+        &[addr.to_string(), build.site.display().to_string()],
+        &[],
+        addr,
+        Some(SERVER_CORE),
+    )?;
+    let bare = Request {
+        method: "GET",
+        path: "/".into(),
+        body: None,
+        cookie: None,
+        accept: "text/html",
+    };
+    let bare = measure(&work, "page-baseline", &page_baseline, &bare, &load, plan)?;
+    report.page_baseline_rps = bare.rps;
+    report
+        .rows
+        .push(bare.named("bare Leptos page (page baseline)"));
+    drop(page_baseline);
 
     // 2. Mizan on its embedded defaults (SQLite, in-process cache and hub).
     let (server, cookie) = mizan(&build, &work.join("embedded"), &[]).await?;
@@ -234,8 +279,16 @@ async fn bench(plan: &Plan, dev_loop: bool) -> Result<Report, String> {
     // 5. Sizes.
     report.sizes = sizes::measure(&build.site, &build.server)?;
 
-    // 6. The development loop, when asked.
-    if dev_loop {
+    // 6. Lighthouse on a fresh server (a browser's view: scores, and the JS and wasm
+    // each page transferred).
+    if options.lighthouse {
+        let (server, _) = mizan(&build, &work.join("lighthouse"), &[]).await?;
+        report.lighthouse = lighthouse::run(server.addr)?;
+        drop(server);
+    }
+
+    // 7. The development loop, when asked.
+    if options.dev_loop {
         report.dev_loop = Some(sizes::dev_loop()?);
     }
     let _ = std::fs::remove_dir_all(&work);

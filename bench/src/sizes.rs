@@ -1,5 +1,5 @@
-//! Sizes of what ships (the bundle, raw and compressed; the server binary), and the time
-//! the development loop takes.
+//! Sizes of what ships (the bundle, raw and compressed as it is sent; the server binary),
+//! and the time the development loop takes.
 
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 pub struct Size {
     /// Bytes on disk.
     pub raw: u64,
-    /// `gzip -9`.
+    /// Gzip: the `.gz` file the build wrote, or `gzip -9`.
     pub gzip: u64,
-    /// `brotli -q 11`.
+    /// Brotli: the `.br` file the build wrote (quality 11), or `brotli -q 11`.
     pub brotli: u64,
 }
 
@@ -32,10 +32,12 @@ impl Size {
 /// What ships.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sizes {
-    /// The WebAssembly bundle.
-    pub wasm: Size,
-    /// Its JavaScript loader.
-    pub js: Size,
+    /// The JavaScript and WebAssembly the home page loads to become interactive: the
+    /// loader, the main module and, with a split bundle, the home page's part and the
+    /// shared chunks it needs.
+    pub first_load: Size,
+    /// Every WebAssembly file of the app: the main module and all split parts.
+    pub all_wasm: Size,
     /// The server binary.
     pub binary: u64,
 }
@@ -49,29 +51,91 @@ pub struct DevLoop {
     pub release_secs: f64,
 }
 
-/// Sizes of the bundle in `site/pkg` and of `server`.
+/// The home page's route in the split manifest (`#[lazy_route]` names it after the type).
+const HOME_ROUTE: &str = "__home_route_view";
+
+/// Sizes of the bundle in `site/pkg` (names from `hash.txt` beside `server`) and of
+/// `server`.
 pub fn measure(site: &Path, server: &Path) -> Result<Sizes, String> {
     let pkg = site.join("pkg");
-    let find = |ext: &str| -> Result<std::path::PathBuf, String> {
-        std::fs::read_dir(&pkg)
-            .map_err(|e| e.to_string())?
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .find(|path| path.extension().is_some_and(|e| e == ext))
-            .ok_or(format!("no .{ext} in {}", pkg.display()))
+    let files: Vec<String> = std::fs::read_dir(&pkg)
+        .map_err(|e| format!("{}: {e}", pkg.display()))?
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .collect();
+    let hashes = server
+        .parent()
+        .map(|dir| dir.join("hash.txt"))
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .unwrap_or_default();
+    let hash = |key: &str| {
+        hashes.lines().find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            (k.trim() == key).then(|| format!(".{}", v.trim()))
+        })
     };
+    let named = |stem: &str, ext: &str| -> Result<Size, String> {
+        let name = format!("{stem}.{ext}");
+        if !files.contains(&name) {
+            return Err(format!("no {name} in {}", pkg.display()));
+        }
+        size_of(&pkg.join(name))
+    };
+    let main = format!("mizan{}", hash("wasm").unwrap_or_default());
+    let js = format!("mizan{}", hash("js").unwrap_or_default());
+    let mut first_load = named(&js, "js")?.add(&named(&main, "wasm")?);
+    let mut all_wasm = Size::default();
+    for name in files.iter().filter(|name| name.ends_with(".wasm")) {
+        all_wasm = all_wasm.add(&size_of(&pkg.join(name))?);
+    }
+    if let Some(split) = hash("split") {
+        first_load = first_load.add(&named(&format!("__wasm_split{split}"), "js")?);
+        let manifest = format!(
+            "__wasm_split_manifest{}",
+            hash("manifest").unwrap_or_default()
+        );
+        let text = std::fs::read_to_string(pkg.join(format!("{manifest}.json")))
+            .map_err(|e| format!("{manifest}.json: {e}"))?;
+        let parts: std::collections::HashMap<String, Vec<String>> =
+            serde_json::from_str(&text).map_err(|e| format!("{manifest}.json: {e}"))?;
+        let (home, chunks) = parts
+            .iter()
+            .find(|(name, _)| name.starts_with(HOME_ROUTE))
+            .ok_or(format!("no {HOME_ROUTE} in {manifest}.json"))?;
+        let own = files
+            .iter()
+            .find(|f| f.starts_with(&format!("split_{home}.")) && f.ends_with(".wasm"))
+            .ok_or(format!("no split_{home}.*.wasm"))?;
+        first_load = first_load.add(&size_of(&pkg.join(own))?);
+        for chunk in chunks {
+            first_load = first_load.add(&named(chunk, "wasm")?);
+        }
+    }
     Ok(Sizes {
-        wasm: size_of(&find("wasm")?)?,
-        js: size_of(&find("js")?)?,
+        first_load,
+        all_wasm,
         binary: std::fs::metadata(server).map_err(|e| e.to_string())?.len(),
     })
 }
 
+/// A file's size, and its compressed sizes: those of the `.gz` and `.br` files the build
+/// wrote beside it (what the server sends), or compressed here when there are none.
 fn size_of(path: &Path) -> Result<Size, String> {
+    let beside = |ext: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(ext);
+        std::fs::metadata(name).ok().map(|m| m.len())
+    };
     Ok(Size {
         raw: std::fs::metadata(path).map_err(|e| e.to_string())?.len(),
-        gzip: compressed("gzip", &["-9", "-c"], path)?,
-        brotli: compressed("brotli", &["-c", "-q", "11"], path)?,
+        gzip: match beside(".gz") {
+            Some(len) => len,
+            None => compressed("gzip", &["-9", "-c"], path)?,
+        },
+        brotli: match beside(".br") {
+            Some(len) => len,
+            None => compressed("brotli", &["-c", "-q", "11"], path)?,
+        },
     })
 }
 
@@ -136,7 +200,7 @@ pub fn dev_loop() -> Result<DevLoop, String> {
     let clean = Path::new("target/bench-clean");
     let started = Instant::now();
     let status = Command::new("cargo")
-        .args(["leptos", "build", "--release"])
+        .args(["leptos", "build", "--release", "--split", "--precompress"])
         .env("CARGO_TARGET_DIR", clean)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -6,7 +6,7 @@
 //!
 //! # Layout
 //! - [`error`]: [`AppError`], the typed error of server functions, with its HTTP status.
-//! - [`assets`]: the stylesheet link, with its hashed name found once.
+//! - [`assets`]: the head's links to the built CSS, JS and wasm, their names found once.
 //! - [`auth`]: the current user and auth levels; (ssr) passwords, sessions, the users
 //!   table and the sign-in flows.
 //! - [`channels`]: typed WebSocket channels: groups, authorization, the hub

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
+use mizan::forms::ActionButton;
 
 use crate::api::accounts::Logout;
 use crate::api::accounts::use_current_user;
@@ -66,8 +67,8 @@ fn LogoutButton() -> impl IntoView {
         }
     });
     view! {
-        <ActionForm action=logout attr:class="inline">
-            <button type="submit" class="link">"Log out"</button>
-        </ActionForm>
+        <ActionButton action=logout args=Logout {} class="inline" button_class="link">
+            "Log out"
+        </ActionButton>
     }
 }

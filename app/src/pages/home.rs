@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use mizan::forms::ActionButton;
 
 use crate::api::accounts::use_current_user;
 use crate::api::stats::{RefreshSiteStats, clock, site_stats};
@@ -55,9 +56,9 @@ fn SiteStatsPanel() -> impl IntoView {
                     Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
                 })}
                 <Show when=is_staff>
-                    <ActionForm action=refresh attr:class="inline">
-                        <button type="submit">"Recompute now"</button>
-                    </ActionForm>
+                    <ActionButton action=refresh args=RefreshSiteStats {} class="inline">
+                        "Recompute now"
+                    </ActionButton>
                 </Show>
             </Transition>
         </section>

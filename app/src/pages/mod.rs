@@ -1,4 +1,8 @@
-//! The pages of the site, one module each.
+//! The pages of the site, one module each, and their routes: each page is a lazy route,
+//! so a release build with `--split` gives every page a WebAssembly part of its own that
+//! the browser loads with the page it first shows or when it navigates there.
+
+use leptos::prelude::*;
 
 mod account;
 mod admin;
@@ -13,15 +17,64 @@ mod signup;
 mod staff;
 mod verify_email;
 
-pub use account::AccountPage;
-pub use admin::AdminPage;
-pub use chat::ChatPage;
-pub use contact::ContactPage;
-pub use greet::GreetPage;
-pub use home::Home;
-pub use login::LoginPage;
+use account::AccountPage;
+use admin::AdminPage;
+use chat::ChatPage;
+use contact::ContactPage;
+use greet::GreetPage;
+use home::Home;
+use login::LoginPage;
 pub use not_found::NotFound;
-pub use password::{ForgotPasswordPage, ResetPasswordPage};
-pub use signup::SignupPage;
-pub use staff::StaffPage;
-pub use verify_email::{ConfirmEmailPage, VerifyEmailPage};
+use password::{ForgotPasswordPage, ResetPasswordPage};
+use signup::SignupPage;
+use staff::StaffPage;
+use verify_email::{ConfirmEmailPage, VerifyEmailPage};
+
+/// Declares, for each `Route => Page`, a route type whose view is the page component,
+/// loaded lazily: `<Route path=… view=Lazy::<Route>::new()/>`.
+macro_rules! lazy_pages {
+    ($($(#[$doc:meta])* $route:ident => $page:ident,)*) => {$(
+        $(#[$doc])*
+        pub struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    /// `/`.
+    HomeRoute => Home,
+    /// `/signup`.
+    SignupRoute => SignupPage,
+    /// `/login`.
+    LoginRoute => LoginPage,
+    /// `/account`.
+    AccountRoute => AccountPage,
+    /// `/staff`.
+    StaffRoute => StaffPage,
+    /// `/admin`.
+    AdminRoute => AdminPage,
+    /// `/contact`.
+    ContactRoute => ContactPage,
+    /// `/greet`.
+    GreetRoute => GreetPage,
+    /// `/chat/:room`.
+    ChatRoute => ChatPage,
+    /// `/forgot-password`.
+    ForgotPasswordRoute => ForgotPasswordPage,
+    /// `/reset-password`.
+    ResetPasswordRoute => ResetPasswordPage,
+    /// `/verify-email`.
+    VerifyEmailRoute => VerifyEmailPage,
+    /// `/confirm-email`.
+    ConfirmEmailRoute => ConfirmEmailPage,
+}

@@ -18,7 +18,7 @@
 //! - `POST /api/contact.submit`: every check again, then the form's
 //!   [`FormHandler::on_submit`] (ssr) with the caller and the request;
 //! - `use_contact_form()`: a [`FormHandle`] for the browser, and [`MizanForm`] renders any
-//!   form from its schema.
+//!   form from its schema; [`ActionButton`] calls a function without arguments.
 //!
 //! The synchronous rules ([`validate`]) are plain Rust compiled into both the server and
 //! the WebAssembly bundle, so the browser refuses invalid input before sending anything,
@@ -26,6 +26,7 @@
 //! email) live in [`FormHandler::server_checks`]. Without JavaScript, `<MizanForm>` posts
 //! to its own page, which the server renders again with the outcome.
 
+mod action_button;
 mod field;
 mod handle;
 pub mod rules;
@@ -41,6 +42,7 @@ use std::future::Future;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use action_button::ActionButton;
 pub use field::{FieldType, REQUIRED};
 pub use handle::{FormHandle, FormState};
 pub use rules::Rule;

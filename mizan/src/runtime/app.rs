@@ -125,7 +125,12 @@ impl AppBuilder {
                 file_and_error_handler::<AppState, _>(shell),
                 state.clone(),
             );
-            let files = tower_http::services::ServeDir::new(&*leptos.site_root).fallback(not_found);
+            // `cargo leptos build --release --precompress` writes `.br` and `.gz` beside each
+            // file: the one the browser accepts is sent as it is, never compressed again.
+            let files = tower_http::services::ServeDir::new(&*leptos.site_root)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(not_found);
             Router::new()
                 .leptos_routes(state, pages, move || shell(leptos.clone()))
                 .fallback_service(files)
