@@ -156,7 +156,8 @@ start_postgres() {
   as_postgres "$bin/initdb" -D "$PG_DIR/data" -U postgres --auth=trust >/dev/null
   as_postgres "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w start \
     -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$PG_DIR \
-        -c max_connections=500 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -c max_connections=500 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+        -c lock_timeout=20s -c idle_in_transaction_session_timeout=60s" \
     >/dev/null
   export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
   step "PostgreSQL on 127.0.0.1:$PG_PORT"

@@ -18,6 +18,18 @@ use tokio::sync::oneshot;
 /// The password every test account uses.
 pub const TEST_PASSWORD: &str = "a long enough password";
 
+/// The longest a test waits for one answer: a request that never gets one fails its test,
+/// naming the call, instead of hanging the whole run (and CI until its time limit).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// An HTTP client builder that does not follow redirects and gives up after
+/// [`REQUEST_TIMEOUT`].
+fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(REQUEST_TIMEOUT)
+}
+
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
     /// Where it listens.
@@ -40,8 +52,7 @@ impl TestApp {
 
     /// A client with its own cookie jar: one signed-in (or anonymous) visitor.
     pub fn visitor(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        client_builder()
             .cookie_store(true)
             .build()
             .expect("HTTP client")
@@ -105,8 +116,7 @@ impl TestApp {
     /// its browser would send (for WebSocket handshakes).
     pub async fn signed_up_as(&self, email: &str, name: &str) -> (reqwest::Client, String) {
         let jar = Arc::new(Jar::default());
-        let visitor = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        let visitor = client_builder()
             .cookie_provider(jar.clone())
             .build()
             .expect("HTTP client");
@@ -313,10 +323,7 @@ pub async fn spawn_app_from(settings: TestSettings) -> TestApp {
     let server = tokio::spawn(app.serve_until(async {
         let _ = stopped.await;
     }));
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("HTTP client");
+    let client = client_builder().build().expect("HTTP client");
     TestApp {
         addr,
         state,

@@ -74,6 +74,7 @@ impl Browser {
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(crate::helpers::REQUEST_TIMEOUT)
             .build()
             .expect("client");
         Self { jar, client }
