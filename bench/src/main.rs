@@ -168,14 +168,14 @@ async fn bench(plan: &Plan, options: &Options) -> Result<Report, String> {
         addr,
         Some(SERVER_CORE),
     )?;
-    let bare = Request {
-        method: "GET",
-        path: "/".into(),
-        body: None,
-        cookie: None,
-        accept: "text/html",
-    };
-    let bare = measure(&work, "page-baseline", &page_baseline, &bare, &load, plan)?;
+    let bare = measure(
+        &work,
+        "page-baseline",
+        &page_baseline,
+        &home_page(None),
+        &load,
+        plan,
+    )?;
     report.page_baseline_rps = bare.rps;
     report
         .rows
@@ -192,13 +192,7 @@ async fn bench(plan: &Plan, options: &Options) -> Result<Report, String> {
         cookie: cookie.cloned(),
         accept: "application/json",
     };
-    let page = |cookie: Option<&String>| Request {
-        method: "GET",
-        path: "/".into(),
-        body: None,
-        cookie: cookie.cloned(),
-        accept: "text/html",
-    };
+    let page = |cookie: Option<&String>| home_page(cookie.cloned());
     let cases = [
         (
             "`echo` server function (full stack)",
@@ -294,6 +288,17 @@ async fn bench(plan: &Plan, options: &Options) -> Result<Report, String> {
     }
     let _ = std::fs::remove_dir_all(&work);
     Ok(report)
+}
+
+/// `GET /` as a browser asks for it, with a session cookie or without.
+fn home_page(cookie: Option<String>) -> Request {
+    Request {
+        method: "GET",
+        path: "/".into(),
+        body: None,
+        cookie,
+        accept: "text/html",
+    }
 }
 
 fn local(port: u16) -> SocketAddr {
