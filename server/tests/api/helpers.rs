@@ -310,11 +310,16 @@ pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
 
 /// Starts a server on `settings` (fresh, or those of a server that stopped).
 pub async fn spawn_app_from(settings: TestSettings) -> TestApp {
+    spawn_app_serving(settings, test_leptos_options()).await
+}
+
+/// Starts a server on `settings` with these site options (another `site_root`, say).
+pub async fn spawn_app_serving(settings: TestSettings, leptos: LeptosOptions) -> TestApp {
     // Silent by default; `TEST_LOG=1 cargo test` shows the server's logs.
     if std::env::var_os("TEST_LOG").is_some() {
         mizan::server::telemetry::init(mizan::config::Environment::Development);
     }
-    let app = server::startup::build(settings.config(), test_leptos_options())
+    let app = server::startup::build(settings.config(), leptos)
         .await
         .expect("the application builds");
     let addr = app.local_addr();

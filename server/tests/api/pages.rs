@@ -1,9 +1,10 @@
 //! Pages rendered on the server.
 
+use leptos::config::LeptosOptions;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestSettings, spawn_app, spawn_app_serving};
 
 #[tokio::test]
 async fn home_page_is_rendered_on_the_server() {
@@ -52,4 +53,51 @@ async fn pages_are_compressed_when_the_client_asks() {
         .expect("request");
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-encoding"], "gzip");
+}
+
+/// A file the release build precompressed (`--precompress`) is sent as it was written:
+/// the brotli copy to a browser that accepts brotli, the gzip copy to one that accepts
+/// only gzip, the file itself otherwise; never compressed again per download.
+#[tokio::test]
+async fn precompressed_files_are_sent_as_the_browser_accepts() {
+    let site = tempfile::tempdir().expect("temporary site");
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).expect("pkg directory");
+    for (name, bytes) in [
+        ("mizan.abc.wasm", "the wasm itself"),
+        ("mizan.abc.wasm.br", "its brotli copy"),
+        ("mizan.abc.wasm.gz", "its gzip copy"),
+    ] {
+        std::fs::write(pkg.join(name), bytes).expect("site file");
+    }
+    let leptos = LeptosOptions::builder()
+        .output_name("mizan")
+        .site_root(site.path().display().to_string())
+        .build();
+    let app = spawn_app_serving(TestSettings::new(&[]).await, leptos).await;
+
+    for (accepts, body, encoding) in [
+        ("gzip, deflate, br", "its brotli copy", Some("br")),
+        ("gzip", "its gzip copy", Some("gzip")),
+        ("identity", "the wasm itself", None),
+    ] {
+        let response = app
+            .client
+            .get(app.url("/pkg/mizan.abc.wasm"))
+            .header("accept-encoding", accepts)
+            .send()
+            .await
+            .expect("file");
+        assert_eq!(response.status(), 200, "{accepts}");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(header("content-encoding").as_deref(), encoding, "{accepts}");
+        assert_eq!(header("content-type").as_deref(), Some("application/wasm"));
+        assert_eq!(response.text().await.expect("body"), body, "{accepts}");
+    }
 }
