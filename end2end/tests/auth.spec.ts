@@ -122,3 +122,19 @@ test("renaming yourself on /account updates the page and the nav without a reloa
   await expect(page.getByTestId("account-name")).toHaveText("Augusta Ada");
   expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
 });
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("log out posts its form and the page comes back signed out", async ({ page }) => {
+    // Signed up through the API: the page's request context shares the browser's cookies.
+    const signup = await page.request.post("/api/signup.submit", {
+      form: { name: "No Script", email: uniqueEmail(), password },
+    });
+    expect(signup.ok()).toBeTruthy();
+    await page.goto("/greet");
+    await page.getByRole("button", { name: "Log out" }).click();
+    await expect(page).toHaveURL("/greet");
+    await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
+  });
+});

@@ -127,6 +127,12 @@ impl Built {
     }
 }
 
+/// Where a build with hashed file names leaves its hash file (`hash_file`, `hash.txt`):
+/// beside the server binary.
+pub fn hash_file_beside_binary(hash_file: &str) -> Option<std::path::PathBuf> {
+    Some(std::env::current_exe().ok()?.parent()?.join(hash_file))
+}
+
 /// The lines of `hash.txt` this module needs (`js: <hash>`, `wasm: …`, `css: …`).
 #[derive(Default)]
 struct Hashes {
@@ -138,9 +144,7 @@ struct Hashes {
 impl Hashes {
     /// Reads the hash file beside the running binary; empty when there is none.
     fn beside_binary(hash_file: &str) -> Hashes {
-        let text = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(|dir| dir.join(hash_file)))
+        let text = hash_file_beside_binary(hash_file)
             .and_then(|path| std::fs::read_to_string(path).ok())
             .unwrap_or_default();
         Hashes::parse(&text)
@@ -163,7 +167,26 @@ impl Hashes {
 
 #[cfg(test)]
 mod tests {
-    use super::Hashes;
+    use super::{Built, Hashes};
+    use leptos::config::LeptosOptions;
+
+    #[test]
+    fn without_hashing_the_head_links_the_plain_names() {
+        let options = LeptosOptions::builder()
+            .output_name("site")
+            .hash_files(false)
+            .build();
+        let built = Built::new(&options);
+        assert_eq!(built.css, "/pkg/site.css");
+        assert_eq!(built.js, "/pkg/site.js");
+        assert!(
+            built
+                .script
+                .starts_with("import init, { hydrate } from \"/pkg/site.js\";"),
+            "{}",
+            built.script
+        );
+    }
 
     #[test]
     fn reads_every_line_of_the_hash_file() {

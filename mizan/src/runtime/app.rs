@@ -293,18 +293,11 @@ pub fn leptos_options() -> Result<LeptosOptions, StartupError> {
         .leptos_options;
     if std::env::var_os("LEPTOS_HASH_FILES").is_none()
         && !leptos.hash_files
-        && hash_file_beside_binary(&leptos.hash_file)
+        && crate::assets::hash_file_beside_binary(&leptos.hash_file).is_some_and(|p| p.is_file())
     {
         leptos.hash_files = true;
     }
     Ok(leptos)
-}
-
-fn hash_file_beside_binary(name: &str) -> bool {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join(name)))
-        .is_some_and(|path| path.is_file())
 }
 
 /// Opens the database named by the settings and applies the pending migrations: the
