@@ -20,7 +20,7 @@ RUN rustup show active-toolchain || rustup toolchain install
 # Tools, at the versions the project pins (see scripts/lib.sh).
 COPY Cargo.lock scripts/package.json scripts/package-lock.json ./tools/
 RUN cd tools \
- && npm ci --no-audit --no-fund \
+ && SCARF_ANALYTICS=false npm ci --no-audit --no-fund \
  && CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo install cargo-leptos --version 0.3.11 --locked --features no_downloads \
  && version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock) \
@@ -28,7 +28,13 @@ RUN cd tools \
 ENV PATH=/src/tools/node_modules/.bin:$PATH
 
 COPY . .
-RUN cargo leptos build --release --split --precompress \
+# The API page's Swagger UI (from npm, like wasm-opt), served from the site itself.
+RUN mkdir -p public/api-docs \
+ && cp tools/node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+       tools/node_modules/swagger-ui-dist/swagger-ui.css \
+       tools/node_modules/swagger-ui-dist/LICENSE tools/node_modules/swagger-ui-dist/NOTICE \
+       public/api-docs/ \
+ && cargo leptos build --release --split --precompress \
  && mkdir -p /out \
  && cp target/release/server target/release/hash.txt /out/ \
  && cp -r target/site /out/site

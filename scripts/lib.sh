@@ -75,7 +75,26 @@ ensure_npm_packages() {
     return
   fi
   step "Installing npm packages in $dir"
-  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  # No downloads or telemetry from install scripts (swagger-ui-dist brings @scarf/scarf).
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 SCARF_ANALYTICS=false npm ci --no-audit --no-fund)
+  echo "$want" >"$stamp"
+}
+
+# Python tools (schemathesis, openapi-spec-validator) in a virtual environment of their
+# own, reinstalled when scripts/requirements.txt changes.
+PYTHON_TOOLS=scripts/.venv
+ensure_python_tools() {
+  local stamp="$PYTHON_TOOLS/.mizan-requirements-sha" want
+  want=$(sha256sum scripts/requirements.txt | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return
+  fi
+  step "Installing Python tools in $PYTHON_TOOLS (scripts/requirements.txt)"
+  if ! python3 -m venv --clear "$PYTHON_TOOLS" 2>/dev/null; then
+    ensure_debian python3:python3 /usr/share/doc/python3-venv:python3-venv
+    python3 -m venv --clear "$PYTHON_TOOLS"
+  fi
+  "$PYTHON_TOOLS/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements.txt
   echo "$want" >"$stamp"
 }
 
@@ -84,11 +103,24 @@ ensure_wasm_opt() {
   ensure_npm_packages scripts
 }
 
+# The API page's script and styles (Swagger UI from npm's swagger-ui-dist, with its
+# licence), copied into the site's assets (`public/api-docs`, not committed): `/api/docs`
+# loads nothing from another site.
+ensure_api_docs_assets() {
+  ensure_npm_packages scripts
+  local from=scripts/node_modules/swagger-ui-dist to=public/api-docs file
+  mkdir -p "$to"
+  for file in swagger-ui-bundle.js swagger-ui.css LICENSE NOTICE; do
+    cmp -s "$from/$file" "$to/$file" || cp "$from/$file" "$to/$file"
+  done
+}
+
 # The release build: the browser bundle split into a part per page (`--split`, loaded
 # when a page is first shown) and every static file also written brotli- and
 # gzip-compressed (`--precompress`), which the server sends as they are.
 RELEASE_BUILD=(cargo leptos build --release --split --precompress)
 build_release() {
+  ensure_api_docs_assets
   step "Release build (${RELEASE_BUILD[*]})"
   "${RELEASE_BUILD[@]}"
 }

@@ -122,6 +122,9 @@ pub struct Config {
     pub mail_from: String,
     /// Whether an account must verify its email before it signs in.
     pub require_verified_email: bool,
+    /// Whether `/api/docs` (the API's page for people) is served: `MIZAN_API_DOCS`, on by
+    /// default in development, off in production.
+    pub api_docs: bool,
     /// The OAuth providers people may sign in with.
     pub oauth: Vec<OAuthProvider>,
 }
@@ -276,6 +279,10 @@ impl Config {
         };
         let behind_proxy = flag("MIZAN_BEHIND_PROXY")?;
         let require_verified_email = flag("MIZAN_REQUIRE_VERIFIED_EMAIL")?;
+        let api_docs = match get("MIZAN_API_DOCS") {
+            Some(_) => flag("MIZAN_API_DOCS")?,
+            None => !environment.is_production(),
+        };
         let smtp_url = match get("SMTP_URL") {
             Some(url) if has_scheme(&url, &["smtp", "smtps"]) => Some(Secret(url)),
             Some(_) => {
@@ -305,6 +312,7 @@ impl Config {
             smtp_url,
             mail_from,
             require_verified_email,
+            api_docs,
             oauth,
         })
     }

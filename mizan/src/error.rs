@@ -15,7 +15,9 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
 /// Why a server function refused or failed. The messages are safe to show to anyone:
 /// details of internal failures go to the server log, never to the client.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, thiserror::Error,
+)]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum AppError {
     /// Not signed in: 401.

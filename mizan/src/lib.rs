@@ -18,6 +18,8 @@
 //!   stable `/api/<name>` endpoint and its auth check.
 //! - [`response`]: what a page sets on its HTTP response (its status).
 //! - [`routes`]: the framework's own paths, as constants and link builders.
+//! - [`api`] (ssr): the API described in OpenAPI 3.1 (`/api/openapi.json`) from every
+//!   server function and channel, and its page for people (`/api/docs`).
 //! - [`cache`] (ssr): the origin cache of server-function results (`cache = "60s"`).
 //! - [`config`] (ssr): settings from the environment and `.env`, checked at start-up.
 //! - [`runtime`] (ssr): [`runtime::App`], which assembles the framework (state, routes,
@@ -40,6 +42,8 @@ pub mod url;
 pub use error::{AppError, FieldErrors};
 pub use mizan_macros::{Form, server};
 
+#[cfg(feature = "ssr")]
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod cache;
 #[cfg(feature = "ssr")]

@@ -9,6 +9,13 @@ pub const READY: &str = "/readyz";
 pub const METRICS: &str = "/metrics";
 /// The development mailbox: every message sent, newest first.
 pub const MAILBOX: &str = "/dev/mailbox";
+/// The API described in OpenAPI 3.1 (JSON), for client generators and fuzzers.
+pub const OPENAPI: &str = "/api/openapi.json";
+/// The API's page for people (on by default in development: `MIZAN_API_DOCS`).
+pub const API_DOCS: &str = "/api/docs";
+/// Where the API page's script and styles are served from (copied from npm's
+/// `swagger-ui-dist` into the site at build time).
+pub const API_DOCS_ASSETS: &str = "/api-docs";
 /// Where a sign-in with a provider starts (axum's path syntax).
 pub const OAUTH_START: &str = "/auth/{provider}/start";
 /// Where a provider sends the browser back (axum's path syntax).

@@ -34,6 +34,8 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> ExitCode {
+    // Before anything starts: a signal during start-up stops the server once it serves.
+    let shutdown = shutdown::listen();
     let leptos = match mizan::runtime::leptos_options() {
         Ok(leptos) => leptos,
         Err(e) => return fail("cannot start", e),
@@ -43,7 +45,7 @@ async fn serve(config: Config) -> ExitCode {
         Err(e) => return fail("cannot start", e),
     };
     tracing::info!(address = %app.local_addr(), "listening");
-    match app.serve_until(shutdown::signal()).await {
+    match app.serve_until(shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail("server stopped", e),
     }

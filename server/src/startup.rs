@@ -20,7 +20,8 @@ pub fn app_migrations() -> Migrator {
 pub async fn build(config: Config, leptos: LeptosOptions) -> Result<App, StartupError> {
     App::builder(config, leptos)
         .migrations(app_migrations())
-        .routes(app::channels::routes().into_router())
+        .channels(app::channels::routes())
+        .api_info(app::api::INFO)
         .pages(app::App, app::shell)
         .build()
         .await

@@ -21,7 +21,7 @@ pub async fn fetch_current_user(
 }
 
 /// Mails the signed-in user a new link to verify their email.
-#[mizan::server(auth = authenticated)]
+#[mizan::server(auth = authenticated, errors(rate_limited))]
 pub async fn resend_verification(#[user] user: CurrentUser) -> Result<(), AppError> {
     mizan::auth::accounts::resend_verification(&user).await
 }
@@ -39,7 +39,7 @@ pub async fn sign_in_methods(#[user] user: CurrentUser) -> Result<LoginMethods, 
 }
 
 /// Unlinks a provider from the signed-in account, unless it is their last way in.
-#[mizan::server(auth = authenticated)]
+#[mizan::server(auth = authenticated, errors(not_found, validation))]
 pub async fn disconnect_provider(
     #[user] user: CurrentUser,
     provider: String,

@@ -2,10 +2,11 @@
 
 use mizan::AppError;
 use mizan::auth::CurrentUser;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What [`echo`] answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EchoReply {
     /// The text that was sent.
     pub message: String,
@@ -18,7 +19,7 @@ pub async fn echo(text: String) -> Result<EchoReply, AppError> {
 }
 
 /// What [`account_summary`] answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AccountInfo {
     /// Display name.
     pub name: String,
@@ -52,13 +53,13 @@ pub async fn list_users() -> Result<Vec<CurrentUser>, AppError> {
 }
 
 /// Superuser: grants or removes staff rights.
-#[mizan::server(auth = superuser)]
+#[mizan::server(auth = superuser, errors(not_found))]
 pub async fn set_staff(user_id: String, is_staff: bool) -> Result<(), AppError> {
     mizan::auth::users::set_staff(&mizan::runtime::state()?.db, &user_id, is_staff).await
 }
 
 /// Custom check ([`can_read_user`]): one account's details.
-#[mizan::server(auth = custom(can_read_user))]
+#[mizan::server(auth = custom(can_read_user), errors(not_found))]
 pub async fn user_detail(user_id: String) -> Result<CurrentUser, AppError> {
     mizan::auth::users::find_active(&mizan::runtime::state()?.db, &user_id)
         .await?

@@ -2,10 +2,11 @@
 //! it with `use_greet()`.
 
 use mizan::AppError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What [`greet`] answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Greeting {
     /// The greeting to show.
     pub message: String,
@@ -13,7 +14,7 @@ pub struct Greeting {
 
 /// Public: a greeting for `name` (a stranger when it is empty); a local context, cached
 /// for a minute per name.
-#[mizan::server(auth = public, context = local, cache = "60s")]
+#[mizan::server(auth = public, context = local, cache = "60s", errors(validation))]
 pub async fn greet(name: String) -> Result<Greeting, AppError> {
     /// The longest name accepted, in characters.
     const MAX_NAME: usize = 100;

@@ -1,10 +1,11 @@
 //! Cached server functions: a slow report shared by everyone, and a count kept per user.
 
 use mizan::AppError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The site in numbers, as the home page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct StatsReport {
     /// Accounts.
     pub users: i64,
@@ -42,7 +43,7 @@ pub async fn refresh_site_stats() -> Result<(), AppError> {
 }
 
 /// What [`my_message_count`] answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MessageCount {
     /// Contact messages the caller sent while signed in.
     pub sent: i64,

@@ -5,27 +5,28 @@ use leptos::prelude::*;
 use mizan::AppError;
 use mizan::auth::CurrentUser;
 use mizan::channels::{Channel, ChannelHandle, use_channel};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The chat channel.
 pub struct ChatChannel;
 
 /// What a client connects with: `?room=lobby`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ChatParams {
     /// The room's name.
     pub room: String,
 }
 
 /// What a client sends: `{"text": "…"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ChatSend {
     /// The message.
     pub text: String,
 }
 
 /// What everyone in the room receives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ChatMessage {
     /// Its id (time-ordered).
     pub id: String,
@@ -92,7 +93,7 @@ pub async fn chat_history(room: String) -> Result<Vec<ChatMessage>, AppError> {
 
 /// Staff: posts `text` to `room` from the server, like any member's message: sending to
 /// a group from a server function.
-#[mizan::server(auth = staff)]
+#[mizan::server(auth = staff, errors(validation))]
 pub async fn announce(
     #[user] user: CurrentUser,
     room: String,

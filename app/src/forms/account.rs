@@ -6,7 +6,7 @@
 
 /// Signs in with email and password (a form, so that it works without JavaScript too).
 #[derive(Debug, Clone, mizan::Form)]
-#[form(name = "login", auth = public, output = CurrentUser)]
+#[form(name = "login", auth = public, output = CurrentUser, errors(rate_limited))]
 pub struct LoginForm {
     /// The account's address.
     #[field(label = "Email", email)]
@@ -19,7 +19,7 @@ pub struct LoginForm {
 /// Asks for a password-reset link. The answer never says whether the address has an
 /// account.
 #[derive(Debug, Clone, mizan::Form)]
-#[form(name = "forgot_password", auth = public, output = ())]
+#[form(name = "forgot_password", auth = public, output = (), errors(rate_limited))]
 pub struct ForgotPasswordForm {
     /// The account's address.
     #[field(label = "Email", email)]
@@ -63,7 +63,7 @@ pub struct ConfirmEmailForm {
 
 /// Changes the signed-in user's password.
 #[derive(Debug, Clone, mizan::Form)]
-#[form(name = "change_password", auth = authenticated, output = ())]
+#[form(name = "change_password", auth = authenticated, output = (), errors(rate_limited))]
 pub struct ChangePasswordForm {
     /// The password now (accounts made through a provider have none: leave it empty).
     #[field(label = "Current password", widget = "password")]
@@ -80,7 +80,7 @@ pub struct ChangePasswordForm {
 
 /// Moves the signed-in account to a new email address, once confirmed from it.
 #[derive(Debug, Clone, mizan::Form)]
-#[form(name = "change_email", auth = authenticated, output = ())]
+#[form(name = "change_email", auth = authenticated, output = (), errors(rate_limited))]
 pub struct ChangeEmailForm {
     /// The new address.
     #[field(label = "New email", email)]

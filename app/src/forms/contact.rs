@@ -1,6 +1,7 @@
 //! The contact form: anyone may write; staff read the messages on `/staff`.
 
 use mizan::FieldErrors;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A message to the site's staff.
@@ -29,7 +30,7 @@ pub struct ContactForm {
 }
 
 /// What the sender gets back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ContactReceipt {
     /// The stored message's id.
     pub id: String,
@@ -49,7 +50,7 @@ fn subject_differs_from_message(form: &ContactForm) -> FieldErrors {
 }
 
 /// A stored message, as staff see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ContactMessage {
     /// Its id.
     pub id: String,

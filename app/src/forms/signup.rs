@@ -4,7 +4,7 @@ use mizan::auth::CurrentUser;
 
 /// The sign-up form. The email must not be taken yet (checked on the server).
 #[derive(Debug, Clone, mizan::Form)]
-#[form(name = "signup", auth = public, output = CurrentUser)]
+#[form(name = "signup", auth = public, output = CurrentUser, errors(rate_limited))]
 pub struct SignupForm {
     /// Display name.
     #[field(label = "Name", length(max = 100))]

@@ -14,6 +14,7 @@ struct FormArgs {
     auth: Option<Auth>,
     output: Option<Type>,
     check: Option<Path>,
+    errors: Vec<Path>,
 }
 
 /// What `#[field(…)]` says of one field.
@@ -74,6 +75,10 @@ pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
         _ => quote!(::core::option::Option<::mizan::auth::CurrentUser>),
     };
     let auth = auth.tokens();
+    // Validation always; what the form's handler declares besides (a rate limit).
+    let errors = &args.errors;
+    let errors = quote!(errors(validation #(, #errors)*));
+    let body = quote!(api_arguments = ::mizan::forms::body_schema::<#ident>);
 
     let mut schema_fields = Vec::new();
     let mut readers = Vec::new();
@@ -190,7 +195,7 @@ pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
         }
 
         #[doc = #validate_doc]
-        #[::mizan::server(auth = #auth, endpoint = #validate_endpoint)]
+        #[::mizan::server(auth = #auth, endpoint = #validate_endpoint, #errors, #body)]
         #vis async fn #validate_fn(
             #[server(flatten)] values: ::mizan::forms::FormValues,
         ) -> ::core::result::Result<(), ::mizan::AppError> {
@@ -198,7 +203,7 @@ pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
         }
 
         #[doc = #submit_doc]
-        #[::mizan::server(auth = #auth, endpoint = #submit_endpoint)]
+        #[::mizan::server(auth = #auth, endpoint = #submit_endpoint, #errors, #body)]
         #vis async fn #submit_fn(
             #[server(flatten)] values: ::mizan::forms::FormValues,
         ) -> ::core::result::Result<#output, ::mizan::AppError> {
@@ -218,6 +223,7 @@ fn form_args(input: &DeriveInput) -> syn::Result<FormArgs> {
         auth: None,
         output: None,
         check: None,
+        errors: Vec::new(),
     };
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("form")) {
         attr.parse_nested_meta(|meta| {
@@ -229,8 +235,13 @@ fn form_args(input: &DeriveInput) -> syn::Result<FormArgs> {
                 args.output = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("check") {
                 args.check = Some(meta.value()?.parse()?);
+            } else if meta.path.is_ident("errors") {
+                meta.parse_nested_meta(|error| {
+                    args.errors.push(error.path);
+                    Ok(())
+                })?;
             } else {
-                return Err(meta.error("expected name, auth, output or check"));
+                return Err(meta.error("expected name, auth, output, check or errors(…)"));
             }
             Ok(())
         })?;

@@ -4,6 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::parse::Parser;
+use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, Pat, Path};
 
 use crate::context::{self, ContextKind};
@@ -55,6 +56,8 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     let mut context = None;
     let mut cache = None;
     let mut cache_scope = None;
+    let mut errors = Vec::new();
+    let mut api_arguments = None;
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("auth") {
             auth = Some(Auth::parse(meta.value()?)?);
@@ -80,10 +83,17 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                     ));
                 }
             });
+        } else if meta.path.is_ident("errors") {
+            meta.parse_nested_meta(|error| {
+                errors.push(refusal(&error.path)?);
+                Ok(())
+            })?;
+        } else if meta.path.is_ident("api_arguments") {
+            api_arguments = Some(meta.value()?.parse::<Path>()?);
         } else {
             return Err(meta.error(
                 "expected `auth = …`, `endpoint = \"…\"`, `input = …`, `context = global|local`, \
-                 `cache = \"60s\"` or `cache_scope = \"shared\"|\"user\"`",
+                 `cache = \"60s\"`, `cache_scope = \"shared\"|\"user\"` or `errors(not_found, …)`",
             ));
         }
         Ok(())
@@ -324,12 +334,14 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     } else {
         quote!(of)
     };
+    let operation = operation(&sig, &attrs, &auth, &errors, api_arguments.as_ref())?;
     let registration = dispatch_input.map(|input| {
         quote! {
             #[cfg(feature = "ssr")]
             ::mizan::runtime::dispatch::inventory::submit! {
                 ::mizan::runtime::dispatch::Endpoint::#constructor::<#args_type>(
                     ::mizan::runtime::dispatch::Input::#input,
+                    #operation,
                 )
             }
 
@@ -353,6 +365,140 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
 
         #hooks
     })
+}
+
+/// `errors(not_found, …)`: the names of `mizan::api::Refusal`'s variants, in snake case.
+fn refusal(path: &Path) -> syn::Result<TokenStream> {
+    const NAMES: [&str; 6] = [
+        "bad_request",
+        "unauthenticated",
+        "forbidden",
+        "not_found",
+        "validation",
+        "rate_limited",
+    ];
+    let name = path
+        .get_ident()
+        .map(ToString::to_string)
+        .filter(|name| NAMES.contains(&name.as_str()))
+        .ok_or_else(|| {
+            syn::Error::new_spanned(path, format!("errors are named: {}", NAMES.join(", ")))
+        })?;
+    let variant = syn::Ident::new(&crate::case::camel(&name), path.span());
+    Ok(quote!(::mizan::api::Refusal::#variant))
+}
+
+/// What the API document says of the function: `mizan::api::Operation`.
+fn operation(
+    sig: &syn::Signature,
+    attrs: &[syn::Attribute],
+    auth: &Auth,
+    errors: &[TokenStream],
+    api_arguments: Option<&Path>,
+) -> syn::Result<TokenStream> {
+    let function = sig.ident.to_string();
+    // Named after the argument struct `#[server]` makes (`Echo` → `EchoArguments`).
+    let arguments_name = format!("{}Arguments", crate::case::camel(&function));
+    let doc = doc_comment(attrs);
+    let access = match auth {
+        Auth::Level(level) => {
+            syn::Ident::new(&crate::case::camel(&level.to_string()), level.span())
+        }
+        Auth::Custom(_) => syn::Ident::new("Custom", proc_macro2::Span::call_site()),
+    };
+    let arguments = match api_arguments {
+        Some(path) => quote!(#path),
+        None => {
+            let mut parts = Vec::new();
+            for arg in &sig.inputs {
+                let FnArg::Typed(typed) = arg else { continue };
+                let Pat::Ident(name) = &*typed.pat else {
+                    continue;
+                };
+                let ty = &typed.ty;
+                let options = server_arg_options(&typed.attrs)?;
+                if options.flatten {
+                    parts.push(quote!(.flatten::<#ty>()));
+                } else {
+                    let name = options.rename.unwrap_or_else(|| name.ident.to_string());
+                    let required = !options.default && !is_option(ty);
+                    parts.push(quote!(.arg::<#ty>(#name, #required)));
+                }
+            }
+            quote! {
+                |generator: &mut ::mizan::api::schemars::SchemaGenerator| {
+                    ::mizan::api::Arguments::new(generator) #(#parts)* .finish()
+                }
+            }
+        }
+    };
+    Ok(quote! {
+        ::mizan::api::Operation {
+            function: #function,
+            doc: #doc,
+            access: ::mizan::api::Access::#access,
+            errors: &[#(#errors),*],
+            arguments: #arguments,
+            arguments_name: #arguments_name,
+        }
+    })
+}
+
+/// The function's doc comment, its lines joined.
+fn doc_comment(attrs: &[syn::Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) => Some(text.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    lines
+        .iter()
+        .map(|line| line.strip_prefix(' ').unwrap_or(line))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What Leptos' `#[server(…)]` on an argument says about its place in the body.
+#[derive(Default)]
+struct ServerArgOptions {
+    flatten: bool,
+    default: bool,
+    rename: Option<String>,
+}
+
+fn server_arg_options(attrs: &[syn::Attribute]) -> syn::Result<ServerArgOptions> {
+    let mut options = ServerArgOptions::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("server")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("flatten") {
+                options.flatten = true;
+            } else if meta.path.is_ident("default") {
+                options.default = true;
+            } else if meta.path.is_ident("rename") {
+                options.rename = Some(meta.value()?.parse::<LitStr>()?.value());
+            } else {
+                // Leptos checks its own options.
+                let _ = meta.value().and_then(|v| v.parse::<syn::Expr>());
+            }
+            Ok(())
+        })?;
+    }
+    Ok(options)
+}
+
+/// Whether a type is written `Option<…>` (serde lets such a field be left out).
+fn is_option(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(path)
+        if path.path.segments.last().is_some_and(|segment| segment.ident == "Option"))
 }
 
 /// Removes the argument marked `#[user]` (at most one) and returns its name and type.

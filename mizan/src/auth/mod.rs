@@ -31,7 +31,7 @@ pub use guard::{
 };
 
 /// The signed-in user as the app sees it (never the password hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CurrentUser {
     /// Stable id (UUIDv7 text).
     pub id: String,
@@ -62,7 +62,7 @@ pub fn local_path(next: Option<&str>, fallback: &str) -> String {
 }
 
 /// A provider people may sign in with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProviderInfo {
     /// Its name in URLs (`github`).
     pub id: String,
@@ -71,7 +71,7 @@ pub struct ProviderInfo {
 }
 
 /// A provider, and whether it is linked to the account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProviderLink {
     /// Its name in URLs (`github`).
     pub id: String,
@@ -82,7 +82,7 @@ pub struct ProviderLink {
 }
 
 /// How an account may sign in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LoginMethods {
     /// Whether it has a password.
     pub has_password: bool,

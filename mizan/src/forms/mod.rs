@@ -34,6 +34,8 @@ mod schema;
 mod view;
 
 #[cfg(feature = "ssr")]
+mod api;
+#[cfg(feature = "ssr")]
 mod server;
 
 use std::collections::BTreeMap;
@@ -49,6 +51,8 @@ pub use rules::Rule;
 pub use schema::{FieldKind, FieldSchema, FormSchema};
 pub use view::MizanForm;
 
+#[cfg(feature = "ssr")]
+pub use api::body_schema;
 #[cfg(feature = "ssr")]
 pub use server::{
     FormCaller, FormHandler, PostedForm, Submission, submit_on_server, validate_on_server,

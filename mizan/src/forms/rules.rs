@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One constraint on a field's value. Rules see the value as typed (trimmed, except for
 /// passwords) and only when it is not empty: emptiness is the `required` flag's business.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rule {
     /// At least `min` and at most `max` characters (not bytes).

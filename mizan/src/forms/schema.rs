@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::rules::Rule;
 
 /// A whole form: its name (as in its endpoints) and its fields, in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FormSchema {
     /// The form's name: `/api/<name>.submit`.
     pub name: Cow<'static, str>,
@@ -24,7 +24,7 @@ impl FormSchema {
 }
 
 /// One field of a form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FieldSchema {
     /// The name it is posted under.
     pub name: Cow<'static, str>,
@@ -43,7 +43,7 @@ pub struct FieldSchema {
 }
 
 /// The kinds of value a field holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     /// One line of text.

@@ -8,11 +8,12 @@
 //! ```ignore
 //! let app = mizan::runtime::App::builder(config, leptos_options()?)
 //!     .migrations(sqlx::migrate!("../migrations"))
-//!     .routes(app::channels::routes().into_router())
+//!     .channels(app::channels::routes())
+//!     .api_info(ApiInfo { title: "My app", version: "1.0.0", description: "" })
 //!     .pages(app::App, app::shell)
 //!     .build()
 //!     .await?;
-//! app.serve_until(shutdown::signal()).await?;
+//! app.serve_until(shutdown::listen()).await?;
 //! ```
 
 use std::future::Future;
@@ -35,11 +36,12 @@ use tower_http::compression::CompressionLayer;
 use super::dispatch::{self, MAX_ARGUMENTS};
 use super::middleware::MiddlewareLayer;
 use super::{AppState, Services, health, metrics};
+use crate::api::{self, ApiInfo, ChannelDoc, Document};
 use crate::auth::oauth;
 use crate::auth::signed_in_cache::SignedInCache;
 use crate::auth::tokens::TokenKey;
 use crate::cache::{Cache, KeyMaker, MEMORY_CAPACITY, RedisStore};
-use crate::channels::{Hub, QUEUE};
+use crate::channels::{ChannelRoutes, Hub, QUEUE};
 use crate::config::Config;
 use crate::server::mail::{self, Mailer, MailerError};
 use crate::server::rate_limit::{AccountLimits, LoginLimiter};
@@ -91,6 +93,8 @@ pub struct AppBuilder {
     routes: Router<AppState>,
     pages: Option<Pages>,
     extensions: axum::http::Extensions,
+    channels: Vec<ChannelDoc>,
+    api_info: ApiInfo,
 }
 
 impl AppBuilder {
@@ -103,6 +107,20 @@ impl AppBuilder {
     /// The app's own axum routes (channels, webhooks…), beside the framework's.
     pub fn routes(mut self, routes: Router<AppState>) -> Self {
         self.routes = self.routes.merge(routes);
+        self
+    }
+
+    /// The app's channels: their routes, and their place in the API document.
+    pub fn channels(mut self, channels: ChannelRoutes) -> Self {
+        let (routes, docs) = channels.into_parts();
+        self.routes = self.routes.merge(routes);
+        self.channels.extend(docs);
+        self
+    }
+
+    /// The title, version and description of the API document (`/api/openapi.json`).
+    pub fn api_info(mut self, info: ApiInfo) -> Self {
+        self.api_info = info;
         self
     }
 
@@ -159,6 +177,8 @@ impl AppBuilder {
             routes,
             pages,
             extensions,
+            channels: channel_docs,
+            api_info,
         } = self;
         let pool = open_database(&config, migrations.as_ref()).await?;
         let redis = open_redis(&config).await?;
@@ -209,6 +229,14 @@ impl AppBuilder {
             extensions,
         });
         let pages = pages.map(|pages| pages(&state));
+        // Described once, from what the functions registered and the app's channels.
+        let document = Document::build(
+            &api_info,
+            &state.config.site_url,
+            dispatch::endpoints(),
+            &channel_docs,
+        );
+        let routes = routes.merge(api::routes(document, state.config.api_docs));
         Ok(App {
             listener,
             router: router(state.clone(), routes, pages),
@@ -236,6 +264,8 @@ impl App {
             routes: Router::new(),
             pages: None,
             extensions: axum::http::Extensions::new(),
+            channels: Vec::new(),
+            api_info: ApiInfo::default(),
         }
     }
 

@@ -28,10 +28,12 @@ use leptos::reactive::owner::Owner;
 use leptos::server_fn::ServerFn;
 use leptos::server_fn::error::ServerFnUrlError;
 use leptos_axum::ResponseOptions;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::AppState;
+use crate::api::{Operation, SchemaFn, schema_of};
 use crate::error::AppError;
 
 pub use inventory;
@@ -57,33 +59,41 @@ pub struct Endpoint {
     pub path: &'static str,
     /// Its method and where its arguments are.
     pub input: Input,
+    /// What the API document says of it.
+    pub operation: Operation,
+    /// The schema of its answer.
+    pub output: SchemaFn,
     handler: fn(AppState, Request) -> ResponseFuture,
 }
 
 impl Endpoint {
     /// The endpoint of server function `F`.
-    pub const fn of<F>(input: Input) -> Self
+    pub const fn of<F>(input: Input, operation: Operation) -> Self
     where
         F: ServerFn<Error = AppError> + DeserializeOwned + 'static,
-        F::Output: Serialize,
+        F::Output: Serialize + JsonSchema,
     {
         Self {
             path: F::PATH,
             input,
+            operation,
+            output: schema_of::<F::Output>,
             handler: call::<F>,
         }
     }
 
     /// The endpoint of cached server function `F`: a hit is answered with the stored JSON
     /// as it is, without running (or decoding and encoding) anything.
-    pub const fn cached<F>(input: Input) -> Self
+    pub const fn cached<F>(input: Input, operation: Operation) -> Self
     where
         F: ServerFn<Error = AppError> + StoredAnswer + DeserializeOwned + Sync + 'static,
-        F::Output: Serialize,
+        F::Output: Serialize + JsonSchema,
     {
         Self {
             path: F::PATH,
             input,
+            operation,
+            output: schema_of::<F::Output>,
             handler: call_cached::<F>,
         }
     }

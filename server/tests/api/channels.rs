@@ -300,7 +300,8 @@ mod quick {
 async fn live_connections_are_pinged_and_silent_ones_closed() {
     let app = spawn_app().await;
     let router = quick::routes()
-        .into_router()
+        .into_parts()
+        .0
         .layer(
             mizan::server::sessions::Sessions::new(app.state.db.clone(), None, Default::default())
                 .layer(false),

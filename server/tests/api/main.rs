@@ -15,6 +15,7 @@ mod guarded_pages;
 mod health;
 mod migrations;
 mod oauth;
+mod openapi;
 mod pages;
 mod request_path;
 mod scaleout;

@@ -7,9 +7,11 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use schemars::JsonSchema;
 use tower_sessions::Session;
 
 use super::{ChannelHandler, Joined, connection};
+use crate::api::{ChannelDoc, schema_of};
 use crate::auth::user_of_session;
 use crate::error::AppError;
 use crate::runtime::AppState;
@@ -24,6 +26,7 @@ const MAX_WRITE_BUFFER: usize = 256 * 1024;
 /// The app's channels as routes: `ChannelRoutes::new().channel::<ChatChannel>()`.
 pub struct ChannelRoutes {
     router: Router<AppState>,
+    docs: Vec<ChannelDoc>,
 }
 
 impl Default for ChannelRoutes {
@@ -37,22 +40,36 @@ impl ChannelRoutes {
     pub fn new() -> Self {
         Self {
             router: Router::new(),
+            docs: Vec::new(),
         }
     }
 
-    /// Serves channel `C` at `/ws/<C::NAME>`.
+    /// Serves channel `C` at `/ws/<C::NAME>` (and describes it in the API document).
     #[must_use]
-    pub fn channel<C: ChannelHandler>(self) -> Self {
+    pub fn channel<C>(mut self) -> Self
+    where
+        C: ChannelHandler,
+        C::Params: JsonSchema,
+        C::Incoming: JsonSchema,
+        C::Outgoing: JsonSchema,
+    {
+        self.docs.push(ChannelDoc {
+            name: C::NAME,
+            params: schema_of::<C::Params>,
+            incoming: schema_of::<C::Incoming>,
+            outgoing: schema_of::<C::Outgoing>,
+        });
         Self {
             router: self
                 .router
                 .route(&format!("/ws/{}", C::NAME), get(upgrade::<C>)),
+            docs: self.docs,
         }
     }
 
-    /// The routes, for the server's router.
-    pub fn into_router(self) -> Router<AppState> {
-        self.router
+    /// The routes, for the server's router, and what the API document says of them.
+    pub fn into_parts(self) -> (Router<AppState>, Vec<ChannelDoc>) {
+        (self.router, self.docs)
     }
 }
 

@@ -18,6 +18,9 @@ pub use redis_store::RedisSessionStore;
 use crate::auth::session::SESSION_IDLE_DAYS;
 use crate::server::reads::StoreReads;
 
+/// The name of the session cookie.
+pub const COOKIE: &str = "mizan_session";
+
 /// How often expired sessions are removed from the database.
 const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
 
@@ -72,12 +75,12 @@ impl Sessions {
         });
     }
 
-    /// The session layer: cookie `mizan_session`, `HttpOnly`, `SameSite=Lax`, `Secure` in
+    /// The session layer: cookie [`COOKIE`], `HttpOnly`, `SameSite=Lax`, `Secure` in
     /// production, expiring after two weeks without a visit.
     pub fn layer(self, production: bool) -> tower_sessions::SessionManagerLayer<Self> {
         use tower_sessions::cookie::SameSite;
         tower_sessions::SessionManagerLayer::new(self)
-            .with_name("mizan_session")
+            .with_name(COOKIE)
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_secure(production)
