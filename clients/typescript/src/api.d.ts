@@ -45,7 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /api/change_email.schema`: the fields and rules of [`ChangeEmailForm`]. */
+        /** `GET /api/change_email.schema`: the fields and rules of `ChangeEmailForm`. */
         get: operations["change_email_schema"];
         put?: never;
         post?: never;
@@ -64,7 +64,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/change_email.submit`: checks a [`ChangeEmailForm`], then submits it. */
+        /** `POST /api/change_email.submit`: checks a `ChangeEmailForm`, then submits it. */
         post: operations["change_email_submit"];
         delete?: never;
         options?: never;
@@ -81,7 +81,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/change_email.validate`: checks a [`ChangeEmailForm`] without submitting it. */
+        /** `POST /api/change_email.validate`: checks a `ChangeEmailForm` without submitting it. */
         post: operations["change_email_validate"];
         delete?: never;
         options?: never;
@@ -96,7 +96,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /api/change_password.schema`: the fields and rules of [`ChangePasswordForm`]. */
+        /** `GET /api/change_password.schema`: the fields and rules of `ChangePasswordForm`. */
         get: operations["change_password_schema"];
         put?: never;
         post?: never;
@@ -115,7 +115,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/change_password.submit`: checks a [`ChangePasswordForm`], then submits it. */
+        /** `POST /api/change_password.submit`: checks a `ChangePasswordForm`, then submits it. */
         post: operations["change_password_submit"];
         delete?: never;
         options?: never;
@@ -132,7 +132,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/change_password.validate`: checks a [`ChangePasswordForm`] without submitting it. */
+        /** `POST /api/change_password.validate`: checks a `ChangePasswordForm` without submitting it. */
         post: operations["change_password_validate"];
         delete?: never;
         options?: never;
@@ -164,7 +164,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /api/confirm_email.schema`: the fields and rules of [`ConfirmEmailForm`]. */
+        /** `GET /api/confirm_email.schema`: the fields and rules of `ConfirmEmailForm`. */
         get: operations["confirm_email_schema"];
         put?: never;
         post?: never;
@@ -183,7 +183,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/confirm_email.submit`: checks a [`ConfirmEmailForm`], then submits it. */
+        /** `POST /api/confirm_email.submit`: checks a `ConfirmEmailForm`, then submits it. */
         post: operations["confirm_email_submit"];
         delete?: never;
         options?: never;
@@ -200,7 +200,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/confirm_email.validate`: checks a [`ConfirmEmailForm`] without submitting it. */
+        /** `POST /api/confirm_email.validate`: checks a `ConfirmEmailForm` without submitting it. */
         post: operations["confirm_email_validate"];
         delete?: never;
         options?: never;
@@ -215,7 +215,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /api/contact.schema`: the fields and rules of [`ContactForm`]. */
+        /** `GET /api/contact.schema`: the fields and rules of `ContactForm`. */
         get: operations["contact_schema"];
         put?: never;
         post?: never;
@@ -234,7 +234,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/contact.submit`: checks a [`ContactForm`], then submits it. */
+        /** `POST /api/contact.submit`: checks a `ContactForm`, then submits it. */
         post: operations["contact_submit"];
         delete?: never;
         options?: never;
@@ -251,7 +251,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/contact.validate`: checks a [`ContactForm`] without submitting it. */
+        /** `POST /api/contact.validate`: checks a `ContactForm` without submitting it. */
         post: operations["contact_validate"];
         delete?: never;
         options?: never;
@@ -317,7 +317,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /api/forgot_password.schema`: the fields and rules of [`ForgotPasswordForm`]. */
+        /** `GET /api/forgot_password.schema`: the fields and rules of `ForgotPasswordForm`. */
         get: operations["forgot_password_schema"];
         put?: never;
         post?: never;
@@ -336,7 +336,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/forgot_password.submit`: checks a [`ForgotPasswordForm`], then submits it. */
+        /** `POST /api/forgot_password.submit`: checks a `ForgotPasswordForm`, then submits it. */
         post: operations["forgot_password_submit"];
         delete?: never;
         options?: never;
@@ -353,7 +353,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/forgot_password.validate`: checks a [`ForgotPasswordForm`] without submitting it. */
+        /** `POST /api/forgot_password.validate`: checks a `ForgotPasswordForm` without submitting it. */
         post: operations["forgot_password_validate"];
         delete?: never;
         options?: never;
@@ -419,7 +419,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /api/login.schema`: the fields and rules of [`LoginForm`]. */
+        /** `GET /api/login.schema`: the fields and rules of `LoginForm`. */
         get: operations["login_schema"];
         put?: never;
         post?: never;
@@ -438,7 +438,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/login.submit`: checks a [`LoginForm`], then submits it. */
+        /** `POST /api/login.submit`: checks a `LoginForm`, then submits it. */
         post: operations["login_submit"];
         delete?: never;
         options?: never;
@@ -455,7 +455,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/login.validate`: checks a [`LoginForm`] without submitting it. */
+        /** `POST /api/login.validate`: checks a `LoginForm` without submitting it. */
         post: operations["login_validate"];
         delete?: never;
         options?: never;
@@ -504,7 +504,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /api/profile.schema`: the fields and rules of [`ProfileForm`]. */
+        /** `GET /api/profile.schema`: the fields and rules of `ProfileForm`. */
         get: operations["profile_schema"];
         put?: never;
         post?: never;
@@ -523,7 +523,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/profile.submit`: checks a [`ProfileForm`], then submits it. */
+        /** `POST /api/profile.submit`: checks a `ProfileForm`, then submits it. */
         post: operations["profile_submit"];
         delete?: never;
         options?: never;
@@ -540,7 +540,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/profile.validate`: checks a [`ProfileForm`] without submitting it. */
+        /** `POST /api/profile.validate`: checks a `ProfileForm` without submitting it. */
         post: operations["profile_validate"];
         delete?: never;
         options?: never;
@@ -589,7 +589,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /api/reset_password.schema`: the fields and rules of [`ResetPasswordForm`]. */
+        /** `GET /api/reset_password.schema`: the fields and rules of `ResetPasswordForm`. */
         get: operations["reset_password_schema"];
         put?: never;
         post?: never;
@@ -608,7 +608,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/reset_password.submit`: checks a [`ResetPasswordForm`], then submits it. */
+        /** `POST /api/reset_password.submit`: checks a `ResetPasswordForm`, then submits it. */
         post: operations["reset_password_submit"];
         delete?: never;
         options?: never;
@@ -625,7 +625,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/reset_password.validate`: checks a [`ResetPasswordForm`] without submitting it. */
+        /** `POST /api/reset_password.validate`: checks a `ResetPasswordForm` without submitting it. */
         post: operations["reset_password_validate"];
         delete?: never;
         options?: never;
@@ -691,7 +691,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /api/signup.schema`: the fields and rules of [`SignupForm`]. */
+        /** `GET /api/signup.schema`: the fields and rules of `SignupForm`. */
         get: operations["signup_schema"];
         put?: never;
         post?: never;
@@ -710,7 +710,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/signup.submit`: checks a [`SignupForm`], then submits it. */
+        /** `POST /api/signup.submit`: checks a `SignupForm`, then submits it. */
         post: operations["signup_submit"];
         delete?: never;
         options?: never;
@@ -727,7 +727,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/signup.validate`: checks a [`SignupForm`] without submitting it. */
+        /** `POST /api/signup.validate`: checks a `SignupForm` without submitting it. */
         post: operations["signup_validate"];
         delete?: never;
         options?: never;
@@ -761,7 +761,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Custom check ([`can_read_user`]): one account's details. */
+        /** Custom check (`can_read_user`): one account's details. */
         post: operations["user_detail"];
         delete?: never;
         options?: never;
@@ -776,7 +776,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /api/verify_email.schema`: the fields and rules of [`VerifyEmailForm`]. */
+        /** `GET /api/verify_email.schema`: the fields and rules of `VerifyEmailForm`. */
         get: operations["verify_email_schema"];
         put?: never;
         post?: never;
@@ -795,7 +795,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/verify_email.submit`: checks a [`VerifyEmailForm`], then submits it. */
+        /** `POST /api/verify_email.submit`: checks a `VerifyEmailForm`, then submits it. */
         post: operations["verify_email_submit"];
         delete?: never;
         options?: never;
@@ -812,7 +812,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/verify_email.validate`: checks a [`VerifyEmailForm`] without submitting it. */
+        /** `POST /api/verify_email.validate`: checks a `VerifyEmailForm` without submitting it. */
         post: operations["verify_email_validate"];
         delete?: never;
         options?: never;
