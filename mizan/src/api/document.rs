@@ -395,6 +395,23 @@ mod tests {
     }
 
     #[test]
+    fn a_get_functions_arguments_are_query_parameters() {
+        let arguments = json!({
+            "type": "object",
+            "properties": {"room": {"type": "string"}, "after": {"type": ["string", "null"]}},
+            "required": ["room"],
+        });
+        assert_eq!(
+            query_parameters(&arguments),
+            json!([
+                {"name": "after", "in": "query", "required": false,
+                 "schema": {"type": ["string", "null"]}},
+                {"name": "room", "in": "query", "required": true, "schema": {"type": "string"}},
+            ])
+        );
+    }
+
+    #[test]
     fn links_to_rust_items_become_code_and_markdown_links_stay() {
         assert_eq!(
             plain_links("Checks a [`LoginForm`], see [`docs`](https://x.y) and [`a`][b]."),
