@@ -57,4 +57,5 @@ ENV MIZAN_ENV=production \
     RUST_LOG=info
 EXPOSE 3000
 # createsuperuser and cache commands run the same binary: `docker run … mizan /app/server createsuperuser`.
-CMD ["/app/server"]
+# The deploy check names every problem of the settings and refuses to start on an error.
+CMD ["/bin/sh", "-c", "/app/server check --deploy && exec /app/server"]

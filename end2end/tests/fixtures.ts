@@ -2,7 +2,8 @@ import { test as base, expect } from "@playwright/test";
 
 /**
  * Every page test also checks what a person would notice in the browser's developer tools:
- * no console errors, no uncaught exceptions, no failed requests, no unexpected 4xx/5xx.
+ * no console errors, no uncaught exceptions, no failed requests, no unexpected 4xx/5xx,
+ * and no Content-Security-Policy violation.
  * A test that expects an error status lists it in `allowedStatuses`.
  */
 const statusInConsole = /status of (\d{3})/;
@@ -12,6 +13,17 @@ export const test = base.extend<{ allowedStatuses: number[]; browserProblems: st
   browserProblems: [
     async ({ page, allowedStatuses, javaScriptEnabled }, use) => {
       const problems: string[] = [];
+      // Every Content-Security-Policy violation is a problem, whatever it blocked.
+      await page.exposeFunction("__reportCspViolation", (text: string) =>
+        problems.push(`CSP violation: ${text}`),
+      );
+      await page.addInitScript(() => {
+        document.addEventListener("securitypolicyviolation", (event) => {
+          const report = (window as unknown as Record<string, (text: string) => void>)
+            .__reportCspViolation;
+          report?.(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+        });
+      });
       page.on("console", (msg) => {
         if (msg.type() !== "error") return;
         // Chromium also logs an expected error status (a 404 page) as a console error.

@@ -162,6 +162,18 @@ pub struct OAuthProvider {
     pub scopes: Vec<String>,
 }
 
+/// Adds the variables of `.env` (if present) to the process environment.
+///
+/// # Errors
+/// A [`ConfigError`] when `.env` is malformed (a missing one is normal).
+pub fn read_dotenv() -> Result<(), ConfigError> {
+    match dotenvy::dotenv() {
+        Ok(_) => Ok(()),
+        Err(e) if e.not_found() => Ok(()),
+        Err(e) => Err(ConfigError::new(".env", e.to_string())),
+    }
+}
+
 impl Config {
     /// Reads `.env` (if present) and the process environment.
     ///
@@ -169,12 +181,7 @@ impl Config {
     /// A [`ConfigError`] naming the first variable that is missing or wrong, or the data
     /// directory that cannot be created.
     pub fn from_env() -> Result<Self, ConfigError> {
-        // A missing `.env` is normal; a malformed one is not.
-        match dotenvy::dotenv() {
-            Ok(_) => {}
-            Err(e) if e.not_found() => {}
-            Err(e) => return Err(ConfigError::new(".env", e.to_string())),
-        }
+        read_dotenv()?;
         Self::load(|name| std::env::var(name).ok())
     }
 
@@ -184,6 +191,24 @@ impl Config {
     /// # Errors
     /// A [`ConfigError`] naming the first variable that is missing or wrong.
     pub fn load(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Self::read(lookup, true)
+    }
+
+    /// Reads the settings as [`Config::load`] does, without creating the data directory
+    /// or a development key (for `server check`).
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first variable that is missing or wrong.
+    pub fn load_without_side_effects(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        Self::read(lookup, false)
+    }
+
+    fn read(
+        lookup: impl Fn(&str) -> Option<String>,
+        side_effects: bool,
+    ) -> Result<Self, ConfigError> {
         // An empty value counts as unset, as in most shells' `VAR= cmd`.
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
 
@@ -199,7 +224,14 @@ impl Config {
         };
 
         let data_dir = PathBuf::from(get("MIZAN_DATA_DIR").unwrap_or_else(|| "data".into()));
-        std::fs::create_dir_all(&data_dir).map_err(|e| {
+        let create_dir = |dir: &Path| {
+            if side_effects {
+                std::fs::create_dir_all(dir)
+            } else {
+                Ok(())
+            }
+        };
+        create_dir(&data_dir).map_err(|e| {
             ConfigError::new(
                 "MIZAN_DATA_DIR",
                 format!("cannot create `{}`: {e}", data_dir.display()),
@@ -226,7 +258,8 @@ impl Config {
                     ),
                 ));
             }
-            None => load_or_create_secret_key(&data_dir)?,
+            None if side_effects => load_or_create_secret_key(&data_dir)?,
+            None => Secret(String::new()),
         };
 
         let bind_addr = match get("LEPTOS_SITE_ADDR") {

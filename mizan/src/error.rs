@@ -50,6 +50,13 @@ pub enum AppError {
     /// The server failed; the detail is in its log: 500.
     #[error("something went wrong on our side")]
     Internal,
+    /// A service the server needs (the database, the session store) does not answer
+    /// now: 503, with a `Retry-After` header.
+    #[error("the service is unavailable: try again in {retry_after} seconds")]
+    Unavailable {
+        /// Seconds after which trying again makes sense.
+        retry_after: u64,
+    },
     /// The browser could not reach the server (only ever made on the client).
     #[error("cannot reach the server")]
     Network,
@@ -66,7 +73,7 @@ impl AppError {
             Self::NotFound => 404,
             Self::BadRequest { .. } => 400,
             Self::Internal => 500,
-            Self::Network => 503,
+            Self::Unavailable { .. } | Self::Network => 503,
         }
     }
 
@@ -77,14 +84,50 @@ impl AppError {
         }
     }
 
-    /// Logs `detail` on the server and returns the generic [`AppError::Internal`].
-    pub fn internal(detail: impl std::fmt::Display) -> Self {
+    /// Logs `detail` on the server and returns the generic [`AppError::Internal`], or
+    /// [`AppError::Unavailable`] when `detail` says the database cannot be reached (a
+    /// connection refused, the pool timed out): that is not a bug, and it passes.
+    pub fn internal(detail: impl std::fmt::Display + 'static) -> Self {
         #[cfg(feature = "ssr")]
-        tracing::error!(error = %detail, "internal error in a server function");
+        {
+            let any: &dyn std::any::Any = &detail;
+            if any
+                .downcast_ref::<sqlx::Error>()
+                .is_some_and(database_unreachable)
+            {
+                return Self::unavailable(detail);
+            }
+            tracing::error!(error = %detail, "internal error in a server function");
+        }
         #[cfg(not(feature = "ssr"))]
         let _ = detail;
         Self::Internal
     }
+
+    /// Logs `detail` on the server and returns [`AppError::Unavailable`]: a service the
+    /// request needs does not answer.
+    pub fn unavailable(detail: impl std::fmt::Display) -> Self {
+        #[cfg(feature = "ssr")]
+        tracing::warn!(error = %detail, "a service is unavailable");
+        #[cfg(not(feature = "ssr"))]
+        let _ = detail;
+        Self::Unavailable {
+            retry_after: RETRY_UNAVAILABLE_SECS,
+        }
+    }
+}
+
+/// What a 503 tells the client to wait before trying again.
+pub const RETRY_UNAVAILABLE_SECS: u64 = 5;
+
+/// A database error that says the database cannot be reached, rather than that a query
+/// is wrong.
+#[cfg(feature = "ssr")]
+fn database_unreachable(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+    )
 }
 
 impl FromServerFnError for AppError {
@@ -113,6 +156,23 @@ mod tests {
         assert_eq!(AppError::RateLimited { retry_after: 5 }.status(), 429);
         assert_eq!(AppError::NotFound.status(), 404);
         assert_eq!(AppError::Internal.status(), 500);
+        assert_eq!(AppError::Unavailable { retry_after: 5 }.status(), 503);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn an_unreachable_database_is_unavailable_not_internal() {
+        assert_eq!(
+            AppError::internal(sqlx::Error::PoolTimedOut),
+            AppError::Unavailable {
+                retry_after: RETRY_UNAVAILABLE_SECS
+            }
+        );
+        assert_eq!(
+            AppError::internal(sqlx::Error::RowNotFound),
+            AppError::Internal
+        );
+        assert_eq!(AppError::internal("a bug"), AppError::Internal);
     }
 
     #[test]

@@ -22,6 +22,8 @@
 //!   server function and channel, and its page for people (`/api/docs`).
 //! - [`cache`] (ssr): the origin cache of server-function results (`cache = "60s"`).
 //! - [`config`] (ssr): settings from the environment and `.env`, checked at start-up.
+//! - [`deploy_check`] (ssr): `server check --deploy`, every problem of a production
+//!   configuration at once.
 //! - [`runtime`] (ssr): [`runtime::App`], which assembles the framework (state, routes,
 //!   the one middleware service, cache and hub from the settings, migrations); the state
 //!   per request, direct dispatch of server functions, the cache as functions use it.
@@ -48,6 +50,8 @@ pub mod api;
 pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod config;
+#[cfg(feature = "ssr")]
+pub mod deploy_check;
 #[cfg(feature = "ssr")]
 pub mod runtime;
 #[cfg(feature = "ssr")]

@@ -22,6 +22,10 @@ async fn main() -> ExitCode {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
     }
+    // Before the settings are loaded: it reports every problem, not the first.
+    if command.as_deref() == Some("check") {
+        return commands::check::run(args);
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => return fail("invalid configuration", e),

@@ -123,6 +123,8 @@ fn document<'a>(
 const TOO_LARGE: &str = "TooLarge";
 /// The shared response of a failure on the server.
 const INTERNAL: &str = "Internal";
+/// The shared response of a service the server needs that does not answer.
+const UNAVAILABLE: &str = "Unavailable";
 
 /// A reference to one of the shared error responses.
 fn shared(name: &str) -> Value {
@@ -141,12 +143,7 @@ fn error_responses(error: &Value) -> Value {
     for refusal in Refusal::ALL {
         let mut answer = response(refusal.description());
         if refusal == Refusal::RateLimited {
-            answer["headers"] = json!({
-                "Retry-After": {
-                    "description": "Seconds until the next attempt may succeed.",
-                    "schema": { "type": "integer", "minimum": 0 },
-                },
-            });
+            answer["headers"] = retry_after_header();
         }
         responses.insert(refusal.name().into(), answer);
     }
@@ -160,7 +157,22 @@ fn error_responses(error: &Value) -> Value {
         INTERNAL.into(),
         response("The server failed; the detail is in its log (`internal`)."),
     );
+    let mut unavailable = response(
+        "The database or the session store does not answer now (`unavailable`); \
+         `Retry-After` says when to try again.",
+    );
+    unavailable["headers"] = retry_after_header();
+    responses.insert(UNAVAILABLE.into(), unavailable);
     Value::Object(responses)
+}
+
+fn retry_after_header() -> Value {
+    json!({
+        "Retry-After": {
+            "description": "Seconds until the next attempt may succeed.",
+            "schema": { "type": "integer", "minimum": 0 },
+        },
+    })
 }
 
 /// How a caller proves who they are. Today: the session cookie a sign-in sets.
@@ -254,6 +266,7 @@ fn operation(generator: &mut SchemaGenerator, endpoint: &Endpoint) -> (&'static 
         responses.insert("413".into(), shared(TOO_LARGE));
     }
     responses.insert("500".into(), shared(INTERNAL));
+    responses.insert("503".into(), shared(UNAVAILABLE));
     operation.insert("responses".into(), Value::Object(responses));
     (method, Value::Object(operation))
 }

@@ -44,8 +44,13 @@ pub fn routes(document: Document, docs: bool) -> Router<AppState> {
         .route(INIT_SCRIPT, get(init_script))
 }
 
-async fn page(title: String) -> Html<String> {
-    Html(format!(
+/// Swagger UI sets inline styles; it runs no inline script.
+const PAGE_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+async fn page(title: String) -> Response {
+    let html = Html(format!(
         r#"<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -62,7 +67,15 @@ async fn page(title: String) -> Html<String> {
 </body>
 </html>
 "#
-    ))
+    ));
+    (
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PAGE_POLICY),
+        )],
+        html,
+    )
+        .into_response()
 }
 
 async fn init_script() -> Response {

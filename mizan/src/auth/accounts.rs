@@ -37,7 +37,8 @@ pub async fn sign_up(email: &str, password: String, name: &str) -> Result<Curren
         state
             .account_limits
             .sign_ups_per_client
-            .check(&client.to_string())?;
+            .check(&client.to_string())
+            .await?;
     }
     let password_hash = password::hash(password).await?;
     let user = users::create(
@@ -69,7 +70,7 @@ pub async fn sign_up(email: &str, password: String, name: &str) -> Result<Curren
 pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppError> {
     let state = state()?;
     let client = client_ip(state.config.behind_proxy).await;
-    state.login_limiter.check(client, email)?;
+    state.login_limiter.check(client, email).await?;
 
     let record = users::find_for_login(&state.db, email.trim()).await?;
     // Accounts without a password (made through a provider) never match one.
@@ -209,7 +210,11 @@ pub async fn resend_verification(user: &CurrentUser) -> Result<(), AppError> {
             message: "your email address is verified already".into(),
         });
     }
-    state.account_limits.verification_mails.check(&user.id)?;
+    state
+        .account_limits
+        .verification_mails
+        .check(&user.id)
+        .await?;
     mail_verification(&state, user).await
 }
 
@@ -257,12 +262,14 @@ pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
         state
             .account_limits
             .reset_requests_per_client
-            .check(&client.to_string())?;
+            .check(&client.to_string())
+            .await?;
     }
     state
         .account_limits
         .reset_mails_per_email
-        .check(&email.to_lowercase())?;
+        .check(&email.to_lowercase())
+        .await?;
     let email = email.to_owned();
     tokio::spawn(async move {
         if let Err(e) = mail_reset(&state, &email).await {
@@ -319,7 +326,7 @@ async fn confirm_password(
         return Ok(());
     }
     let client = client_ip(state.config.behind_proxy).await;
-    state.login_limiter.check(client, &user.email)?;
+    state.login_limiter.check(client, &user.email).await?;
     if password::verify(password.unwrap_or_default(), Some(hash)).await {
         Ok(())
     } else {
@@ -359,7 +366,11 @@ pub async fn request_email_change(
     let state = state()?;
     // The limit comes first: it also bounds how often one may ask whether an address
     // is taken.
-    state.account_limits.email_change_mails.check(&user.id)?;
+    state
+        .account_limits
+        .email_change_mails
+        .check(&user.id)
+        .await?;
     confirm_password(&state, user, password, "password").await?;
     let new_email = new_email.trim();
     if users::email_taken(&state.db, new_email).await? {

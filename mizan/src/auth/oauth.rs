@@ -110,6 +110,7 @@ async fn start(
         .account_limits
         .oauth_per_client
         .check(&client_key)
+        .await
         .is_err()
     {
         return refused(

@@ -52,7 +52,7 @@ pub async fn log_in(
     auth_version: i64,
 ) -> Result<(), AppError> {
     forget_remembered(session, state);
-    session.cycle_id().await.map_err(AppError::internal)?;
+    session.cycle_id().await.map_err(store_error)?;
     session
         .insert(
             SIGNED_IN,
@@ -63,7 +63,7 @@ pub async fn log_in(
             },
         )
         .await
-        .map_err(AppError::internal)?;
+        .map_err(store_error)?;
     super::guard::forget_current_user().await;
     Ok(())
 }
@@ -92,7 +92,7 @@ pub async fn refresh_if_due(session: &Session, signed_in: SignedIn) -> Result<i6
             },
         )
         .await
-        .map_err(AppError::internal)?;
+        .map_err(store_error)?;
     Ok(now)
 }
 
@@ -114,7 +114,7 @@ fn forget_remembered(session: &Session, state: &AppState) {
 /// [`AppError::Internal`] when the session store fails.
 pub async fn log_out(session: &Session, state: &AppState) -> Result<(), AppError> {
     forget_remembered(session, state);
-    session.flush().await.map_err(AppError::internal)?;
+    session.flush().await.map_err(store_error)?;
     super::guard::forget_current_user().await;
     Ok(())
 }
@@ -124,7 +124,7 @@ pub async fn log_out(session: &Session, state: &AppState) -> Result<(), AppError
 /// # Errors
 /// [`AppError::Internal`] when the session store fails.
 pub async fn signed_in(session: &Session) -> Result<Option<SignedIn>, AppError> {
-    session.get(SIGNED_IN).await.map_err(AppError::internal)
+    session.get(SIGNED_IN).await.map_err(store_error)
 }
 
 /// A value kept in the session for a while (an OAuth sign-in under way).
@@ -132,7 +132,7 @@ pub async fn signed_in(session: &Session) -> Result<Option<SignedIn>, AppError> 
 /// # Errors
 /// [`AppError::Internal`] when the session store fails.
 pub async fn put<T: Serialize>(session: &Session, key: &str, value: &T) -> Result<(), AppError> {
-    session.insert(key, value).await.map_err(AppError::internal)
+    session.insert(key, value).await.map_err(store_error)
 }
 
 /// Takes a value put with [`put`] out of the session.
@@ -143,5 +143,14 @@ pub async fn take<T: serde::de::DeserializeOwned>(
     session: &Session,
     key: &str,
 ) -> Result<Option<T>, AppError> {
-    session.remove(key).await.map_err(AppError::internal)
+    session.remove(key).await.map_err(store_error)
+}
+
+/// A session that cannot be read or written: the store (database or Redis) is down, a
+/// 503 that passes; a record that cannot be decoded is a bug, a 500.
+fn store_error(error: tower_sessions::session::Error) -> AppError {
+    match error {
+        tower_sessions::session::Error::Store(e) => AppError::unavailable(e),
+        tower_sessions::session::Error::SerdeJson(e) => AppError::internal(e),
+    }
 }

@@ -16,7 +16,7 @@
 //! app.serve_until(shutdown::listen()).await?;
 //! ```
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -44,11 +44,11 @@ use crate::cache::{Cache, KeyMaker, MEMORY_CAPACITY, RedisStore};
 use crate::channels::{ChannelRoutes, Hub, QUEUE};
 use crate::config::Config;
 use crate::server::mail::{self, Mailer, MailerError};
-use crate::server::rate_limit::{AccountLimits, LoginLimiter};
+use crate::server::rate_limit::{self, AccountLimits, LoginLimiter};
 use crate::server::reads::StoreReads;
 use crate::server::redis_client::{self, Redis};
 use crate::server::sessions::Sessions;
-use crate::server::{db, telemetry};
+use crate::server::{db, security_headers, telemetry};
 
 /// Sign-in attempts allowed a minute from one client address, and on one account.
 const LOGINS_PER_MINUTE_PER_CLIENT: u32 = 20;
@@ -135,6 +135,12 @@ impl AppBuilder {
             // `dispatch`.
             let pages = generate_route_list_with_exclusions(root, Some(dispatch::paths()));
             let leptos = state.leptos.clone();
+            // Every page (the 404 page too) states its own script policy, with its nonce.
+            let watching = std::env::var_os("LEPTOS_WATCH").is_some();
+            let shell = move |options: LeptosOptions| {
+                set_page_policy(watching);
+                shell(options)
+            };
             // Files are served straight from the site root; what is not a file is a page
             // (the 404 page). Leptos' own file handler would first look for a response in
             // whatever reactive owner is current on the thread, and could take another
@@ -209,19 +215,27 @@ impl AppBuilder {
         );
         sessions.prune_expired().await;
         let tokens = TokenKey::new(config.secret_key.expose().as_bytes());
+        // With Redis, every process counts the same attempts.
+        let shared_limits = redis
+            .as_ref()
+            .map(|redis| rate_limit::Shared::new(redis.connection.clone(), config.cache_timeout));
+        let login_limiter = Arc::new(LoginLimiter::per_minute(
+            LOGINS_PER_MINUTE_PER_CLIENT,
+            LOGINS_PER_MINUTE_PER_ACCOUNT,
+            shared_limits.clone(),
+        ));
+        let account_limits = Arc::new(AccountLimits::new(shared_limits));
+        prune_limits_every_minute(&login_limiter, &account_limits);
         let state = AppState::new(Services {
             config: Arc::new(config),
             db: pool,
             leptos,
-            login_limiter: Arc::new(LoginLimiter::per_minute(
-                LOGINS_PER_MINUTE_PER_CLIENT,
-                LOGINS_PER_MINUTE_PER_ACCOUNT,
-            )),
+            login_limiter,
             cache,
             channels,
             mailer,
             tokens,
-            account_limits: Arc::new(AccountLimits::default()),
+            account_limits,
             reads,
             // Sessions in the database, changed only through this process: remember who
             // is signed in for a few seconds. With Redis they are shared: look them up.
@@ -279,7 +293,9 @@ impl App {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then lets requests in flight finish.
+    /// Serves until `shutdown` resolves, then lets requests in flight finish, for at most
+    /// [`SHUTDOWN_GRACE`] (an open WebSocket or a stuck client would otherwise hold the
+    /// process forever).
     ///
     /// # Errors
     /// An I/O error from the listener.
@@ -298,14 +314,71 @@ impl App {
             .layer(MiddlewareLayer::new(
                 &self.state.config.site_url,
                 MAX_ARGUMENTS,
+                production,
             ))
             .service(self.router);
-        axum::serve(
+        let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            let _ = stopping.send(());
+        };
+        let server = axum::serve(
             self.listener,
             ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
         )
-        .with_graceful_shutdown(shutdown)
-        .await
+        .with_graceful_shutdown(signal)
+        .into_future();
+        let grace_over = async move {
+            if stopped.await.is_err() {
+                return std::future::pending().await;
+            }
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        tokio::select! {
+            result = server => result,
+            () = grace_over => {
+                tracing::warn!(
+                    grace = ?SHUTDOWN_GRACE,
+                    "stopping with connections still open after the grace period"
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+/// How long a stopping server waits for requests and connections in flight.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Forgets, every minute, the in-process attempts whose window has passed (addresses and
+/// emails seen once would otherwise stay for the life of the process). Stops with the app.
+fn prune_limits_every_minute(login: &Arc<LoginLimiter>, accounts: &Arc<AccountLimits>) {
+    let (login, accounts) = (Arc::downgrade(login), Arc::downgrade(accounts));
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let (Some(login), Some(accounts)) = (login.upgrade(), accounts.upgrade()) else {
+                return;
+            };
+            login.prune();
+            accounts.prune();
+        }
+    });
+}
+
+/// Puts the page's `Content-Security-Policy` (with the nonce Leptos made for this render)
+/// on its response.
+fn set_page_policy(watching: bool) {
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        let policy = security_headers::page_policy(&nonce, watching);
+        if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+        }
     }
 }
 

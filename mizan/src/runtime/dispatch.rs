@@ -303,13 +303,13 @@ fn json_response(status: StatusCode, json: Vec<u8>) -> Response {
     response
 }
 
-/// A typed error with its status (and `Retry-After` on a 429); the body is the error as
+/// A typed error with its status (and `Retry-After` on a 429 or 503); the body is the error as
 /// JSON, which the client decodes back into [`AppError`].
 pub fn error_response(error: &AppError) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let json = serde_json::to_vec(error).unwrap_or_default();
     let mut response = json_response(status, json);
-    if let AppError::RateLimited { retry_after } = error {
+    if let AppError::RateLimited { retry_after } | AppError::Unavailable { retry_after } = error {
         response
             .headers_mut()
             .insert(RETRY_AFTER, HeaderValue::from(*retry_after));

@@ -15,6 +15,8 @@
 //! 5. **Error statuses**: a server-function error from Leptos' own handler (functions
 //!    that are not dispatched directly) gets the status its [`AppError`] names.
 //! 6. **`Cache-Control`** where the response has none ([`super::headers::policy`]).
+//! 7. **Security headers** where the response has none: CSP, `nosniff`, frame and
+//!    referrer policies, HSTS in production ([`crate::server::security_headers`]).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -34,7 +36,7 @@ use super::dispatch;
 use crate::auth::RequestUser;
 use crate::error::AppError;
 use crate::forms::{FORM_FIELD, FormValues, PostedForm};
-use crate::server::{csrf, headers};
+use crate::server::{csrf, headers, security_headers};
 
 /// Error bodies are small; anything larger is left as it is.
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -44,15 +46,17 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 pub struct MiddlewareLayer {
     site_url: Arc<str>,
     max_body: usize,
+    production: bool,
 }
 
 impl MiddlewareLayer {
     /// For a site at `site_url` (what `Origin` is compared with) that accepts bodies of
-    /// at most `max_body` bytes.
-    pub fn new(site_url: &str, max_body: usize) -> Self {
+    /// at most `max_body` bytes; in `production`, with HSTS.
+    pub fn new(site_url: &str, max_body: usize, production: bool) -> Self {
         Self {
             site_url: site_url.into(),
             max_body,
+            production,
         }
     }
 }
@@ -95,19 +99,20 @@ where
             && csrf::is_cross_site(request.headers(), &self.layer.site_url)
         {
             tracing::warn!(path = %request.uri().path(), "cross-site call refused");
-            return refuse(dispatch::error_response(&AppError::Forbidden));
+            return self.refuse(dispatch::error_response(&AppError::Forbidden));
         }
         let declared_length = request
             .headers()
             .get(CONTENT_LENGTH)
             .and_then(|length| length.to_str().ok()?.parse::<usize>().ok());
         if declared_length.is_some_and(|length| length > self.layer.max_body) {
-            return refuse(dispatch::payload_too_large());
+            return self.refuse(dispatch::payload_too_large());
         }
         request.extensions_mut().insert(RequestUser::default());
         let kind = headers::PathKind::of(request.uri().path());
         let is_page_post = is_page_post(&request);
         let max_body = self.layer.max_body;
+        let production = self.layer.production;
         // The clone that is ready stays with the request (tower's rule for `call`).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
@@ -115,7 +120,10 @@ where
             let request = if is_page_post {
                 match as_page_get(request, max_body).await {
                     Ok(request) => request,
-                    Err(refusal) => return Ok(refusal),
+                    Err(mut refusal) => {
+                        security_headers::apply(refusal.headers_mut(), production);
+                        return Ok(refusal);
+                    }
                 }
             } else {
                 request
@@ -133,17 +141,21 @@ where
                     .headers_mut()
                     .insert(CACHE_CONTROL, HeaderValue::from_static(policy));
             }
+            security_headers::apply(response.headers_mut(), production);
             Ok(response)
         })
     }
 }
 
-/// A refusal made before routing: never stored by anyone.
-fn refuse(mut response: Response) -> BoxedResponse {
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static(headers::NO_STORE));
-    Box::pin(std::future::ready(Ok(response)))
+impl<S> Middleware<S> {
+    /// A refusal made before routing: never stored by anyone.
+    fn refuse(&self, mut response: Response) -> BoxedResponse {
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static(headers::NO_STORE));
+        security_headers::apply(response.headers_mut(), self.layer.production);
+        Box::pin(std::future::ready(Ok(response)))
+    }
 }
 
 fn is_state_changing(method: &Method) -> bool {
@@ -200,7 +212,8 @@ async fn with_error_status(response: Response) -> Response {
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status =
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let AppError::RateLimited { retry_after } = error {
+        if let AppError::RateLimited { retry_after } | AppError::Unavailable { retry_after } = error
+        {
             parts
                 .headers
                 .insert(RETRY_AFTER, HeaderValue::from(retry_after));

@@ -8,6 +8,7 @@ pub mod mail;
 pub mod rate_limit;
 pub mod reads;
 pub mod redis_client;
+pub mod security_headers;
 pub mod sessions;
 pub mod shutdown;
 pub mod telemetry;

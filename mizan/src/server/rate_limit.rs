@@ -1,64 +1,155 @@
-//! Rate limits, in this process: login attempts per client address and per account, and
-//! the account flows (mails we send, OAuth sign-ins) per key.
+//! Rate limits: login attempts per client address and per account, and the account flows
+//! (mails we send, sign-ups, OAuth sign-ins) per key.
+//!
+//! With Redis ([`Shared`]) every process counts in one place: a fixed window per key,
+//! counted by a small script (`INCR`, and the window's expiry on the first count), so two
+//! servers allow together what one would. Without Redis, or while Redis does not answer
+//! within its timeout, each process counts on its own (governor's keyed limiters), and
+//! forgets keys whose window has passed ([`Limit::prune`], every minute).
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, NotUntil, Quota, RateLimiter};
+use redis::aio::ConnectionManager;
+use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 
-/// Two keyed limiters: one per client address, one per account (email, lower-cased).
-#[derive(Debug)]
-pub struct LoginLimiter {
-    per_client: DefaultKeyedRateLimiter<IpAddr>,
-    per_account: DefaultKeyedRateLimiter<String>,
+/// Counts one attempt in the key's window; answers the count and the window's
+/// milliseconds left.
+const COUNT: &str = r"
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  left = tonumber(ARGV[1])
+end
+return {count, left}
+";
+
+/// The Redis every process shares limits through.
+#[derive(Clone)]
+pub struct Shared {
+    connection: ConnectionManager,
+    timeout: Duration,
+    script: Arc<redis::Script>,
 }
 
-impl LoginLimiter {
-    /// Allows `per_client` attempts a minute from one address and `per_account` a minute
-    /// on one account (zero is read as one).
-    pub fn per_minute(per_client: u32, per_account: u32) -> Self {
-        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// Limits counted in Redis through `connection`, waiting at most `timeout` for it.
+    pub fn new(connection: ConnectionManager, timeout: Duration) -> Self {
         Self {
-            per_client: RateLimiter::keyed(quota(per_client)),
-            per_account: RateLimiter::keyed(quota(per_account)),
+            connection,
+            timeout,
+            script: Arc::new(redis::Script::new(COUNT)),
         }
     }
 
-    /// Counts one attempt.
-    ///
-    /// # Errors
-    /// [`AppError::RateLimited`] with the seconds to wait, when either limit is reached.
-    pub fn check(&self, client: Option<IpAddr>, account: &str) -> Result<(), AppError> {
-        if let Some(ip) = client {
-            self.per_client.check_key(&ip).map_err(refusal)?;
+    /// Counts one attempt on `key`: (attempts in the window, time left in it).
+    async fn count(&self, key: &str, window: Duration) -> Option<(u64, Duration)> {
+        let mut connection = self.connection.clone();
+        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
+        let mut invocation = self.script.key(key);
+        invocation.arg(window_ms);
+        let call = invocation.invoke_async::<(u64, u64)>(&mut connection);
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(Ok((count, left))) => Some((count, Duration::from_millis(left))),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "rate limit: Redis failed, counting in this process");
+                None
+            }
+            Err(_) => {
+                tracing::warn!("rate limit: Redis too slow, counting in this process");
+                None
+            }
         }
-        self.per_account
-            .check_key(&account.trim().to_lowercase())
-            .map_err(refusal)
     }
 }
 
-/// So many attempts an hour per key (an email, a user id, a client address).
+/// At most `max` attempts per key in each `window`.
 #[derive(Debug)]
-pub struct HourlyLimit(DefaultKeyedRateLimiter<String>);
+pub struct Limit {
+    name: &'static str,
+    max: NonZeroU32,
+    window: Duration,
+    local: DefaultKeyedRateLimiter<String>,
+    shared: Option<Shared>,
+}
 
-impl HourlyLimit {
-    /// Allows `n` an hour per key, all of them at once if need be (zero is read as one).
-    pub fn new(n: u32) -> Self {
-        Self(RateLimiter::keyed(Quota::per_hour(
-            NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN),
-        )))
+impl Limit {
+    /// `max` attempts per key each `window` (zero is read as one), named `name` in Redis.
+    pub fn new(name: &'static str, max: u32, window: Duration, shared: Option<Shared>) -> Self {
+        let max = NonZeroU32::new(max).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(window / max.get())
+            .unwrap_or_else(|| Quota::per_second(max))
+            .allow_burst(max);
+        Self {
+            name,
+            max,
+            window,
+            local: RateLimiter::keyed(quota),
+            shared,
+        }
+    }
+
+    /// So many an hour per key.
+    pub fn per_hour(name: &'static str, max: u32, shared: Option<Shared>) -> Self {
+        Self::new(name, max, Duration::from_secs(3600), shared)
+    }
+
+    /// So many a minute per key.
+    pub fn per_minute(name: &'static str, max: u32, shared: Option<Shared>) -> Self {
+        Self::new(name, max, Duration::from_secs(60), shared)
     }
 
     /// Counts one attempt for `key`.
     ///
     /// # Errors
-    /// [`AppError::RateLimited`] with the seconds to wait, when the limit is reached.
-    pub fn check(&self, key: &str) -> Result<(), AppError> {
-        self.0.check_key(&key.to_owned()).map_err(refusal)
+    /// [`AppError::RateLimited`] with the whole seconds to wait, when the limit is reached.
+    pub async fn check(&self, key: &str) -> Result<(), AppError> {
+        if let Some(shared) = &self.shared
+            && let Some((count, left)) = shared.count(&self.redis_key(key), self.window).await
+        {
+            return if count <= u64::from(self.max.get()) {
+                Ok(())
+            } else {
+                Err(AppError::RateLimited {
+                    retry_after: left.as_secs() + 1,
+                })
+            };
+        }
+        self.local.check_key(&key.to_owned()).map_err(refusal)
+    }
+
+    /// Forgets the keys whose attempts no longer count.
+    pub fn prune(&self) {
+        self.local.retain_recent();
+        self.local.shrink_to_fit();
+    }
+
+    /// Keys this process remembers.
+    pub fn remembered(&self) -> usize {
+        self.local.len()
+    }
+
+    /// `mizan:limit:<name>:<digest of the key>`: keys come from input (emails), so they
+    /// are hashed to a fixed length.
+    fn redis_key(&self, key: &str) -> String {
+        let digest = Sha256::digest(key.as_bytes());
+        format!("mizan:limit:{}:{}", self.name, hex::encode(&digest[..16]))
     }
 }
 
@@ -72,36 +163,93 @@ fn refusal(not_until: NotUntil<<DefaultClock as Clock>::Instant>) -> AppError {
     }
 }
 
+/// Two limits on signing in: one per client address, one per account (email,
+/// lower-cased).
+#[derive(Debug)]
+pub struct LoginLimiter {
+    per_client: Limit,
+    per_account: Limit,
+}
+
+impl LoginLimiter {
+    /// Allows `per_client` attempts a minute from one address and `per_account` a minute
+    /// on one account.
+    pub fn per_minute(per_client: u32, per_account: u32, shared: Option<Shared>) -> Self {
+        Self {
+            per_client: Limit::per_minute("login-client", per_client, shared.clone()),
+            per_account: Limit::per_minute("login-account", per_account, shared),
+        }
+    }
+
+    /// Counts one attempt.
+    ///
+    /// # Errors
+    /// [`AppError::RateLimited`] with the seconds to wait, when either limit is reached.
+    pub async fn check(&self, client: Option<IpAddr>, account: &str) -> Result<(), AppError> {
+        if let Some(ip) = client {
+            self.per_client.check(&ip.to_string()).await?;
+        }
+        self.per_account.check(&account.trim().to_lowercase()).await
+    }
+
+    /// Forgets what no longer counts.
+    pub fn prune(&self) {
+        self.per_client.prune();
+        self.per_account.prune();
+    }
+}
+
 /// The limits of the account flows.
 #[derive(Debug)]
 pub struct AccountLimits {
     /// Verification mails, per user.
-    pub verification_mails: HourlyLimit,
+    pub verification_mails: Limit,
     /// Password-reset mails, per email address.
-    pub reset_mails_per_email: HourlyLimit,
+    pub reset_mails_per_email: Limit,
     /// Password-reset requests, per client address.
-    pub reset_requests_per_client: HourlyLimit,
+    pub reset_requests_per_client: Limit,
     /// Email-change mails, per user.
-    pub email_change_mails: HourlyLimit,
+    pub email_change_mails: Limit,
     /// OAuth sign-ins started, per client address.
-    pub oauth_per_client: HourlyLimit,
+    pub oauth_per_client: Limit,
     /// Accounts made, per client address.
-    pub sign_ups_per_client: HourlyLimit,
+    pub sign_ups_per_client: Limit,
 }
 
-impl Default for AccountLimits {
+impl AccountLimits {
     /// 3 verification mails an hour per user, 3 reset mails per address and 20 reset
     /// requests per client, 5 email changes per user, 60 OAuth sign-ins and 60 sign-ups
     /// per client.
-    fn default() -> Self {
+    pub fn new(shared: Option<Shared>) -> Self {
+        let hourly = |name, max| Limit::per_hour(name, max, shared.clone());
         Self {
-            verification_mails: HourlyLimit::new(3),
-            reset_mails_per_email: HourlyLimit::new(3),
-            reset_requests_per_client: HourlyLimit::new(20),
-            email_change_mails: HourlyLimit::new(5),
-            oauth_per_client: HourlyLimit::new(60),
-            sign_ups_per_client: HourlyLimit::new(60),
+            verification_mails: hourly("verification-mails", 3),
+            reset_mails_per_email: hourly("reset-mails", 3),
+            reset_requests_per_client: hourly("reset-requests", 20),
+            email_change_mails: hourly("email-change-mails", 5),
+            oauth_per_client: hourly("oauth-client", 60),
+            sign_ups_per_client: hourly("sign-ups-client", 60),
         }
+    }
+
+    /// Forgets what no longer counts.
+    pub fn prune(&self) {
+        for limit in [
+            &self.verification_mails,
+            &self.reset_mails_per_email,
+            &self.reset_requests_per_client,
+            &self.email_change_mails,
+            &self.oauth_per_client,
+            &self.sign_ups_per_client,
+        ] {
+            limit.prune();
+        }
+    }
+}
+
+impl Default for AccountLimits {
+    fn default() -> Self {
+        Self::new(None)
     }
 }
 
@@ -109,45 +257,59 @@ impl Default for AccountLimits {
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_account_is_limited_whatever_the_case_of_its_email() {
-        let limiter = LoginLimiter::per_minute(100, 2);
+    #[tokio::test]
+    async fn an_account_is_limited_whatever_the_case_of_its_email() {
+        let limiter = LoginLimiter::per_minute(100, 2, None);
         let ip = Some(IpAddr::from([127, 0, 0, 1]));
-        assert!(limiter.check(ip, "a@example.com").is_ok());
-        assert!(limiter.check(ip, "A@Example.com").is_ok());
-        let Err(AppError::RateLimited { retry_after }) = limiter.check(ip, "a@example.com") else {
+        assert!(limiter.check(ip, "a@example.com").await.is_ok());
+        assert!(limiter.check(ip, "A@Example.com").await.is_ok());
+        let Err(AppError::RateLimited { retry_after }) = limiter.check(ip, "a@example.com").await
+        else {
             panic!("third attempt in a minute is refused");
         };
         assert!((1..=61).contains(&retry_after), "{retry_after}");
         assert!(
-            limiter.check(ip, "b@example.com").is_ok(),
+            limiter.check(ip, "b@example.com").await.is_ok(),
             "other accounts are not affected"
         );
     }
 
-    #[test]
-    fn an_hourly_limit_counts_per_key() {
-        let limit = HourlyLimit::new(2);
-        assert!(limit.check("a").is_ok());
-        assert!(limit.check("a").is_ok());
-        let Err(AppError::RateLimited { retry_after }) = limit.check("a") else {
+    #[tokio::test]
+    async fn an_hourly_limit_counts_per_key() {
+        let limit = Limit::per_hour("test", 2, None);
+        assert!(limit.check("a").await.is_ok());
+        assert!(limit.check("a").await.is_ok());
+        let Err(AppError::RateLimited { retry_after }) = limit.check("a").await else {
             panic!("the third in an hour is refused");
         };
         assert!((1..=3601).contains(&retry_after), "{retry_after}");
-        assert!(limit.check("b").is_ok());
+        assert!(limit.check("b").await.is_ok());
     }
 
-    #[test]
-    fn a_client_is_limited_across_accounts() {
-        let limiter = LoginLimiter::per_minute(2, 100);
+    #[tokio::test]
+    async fn a_client_is_limited_across_accounts() {
+        let limiter = LoginLimiter::per_minute(2, 100, None);
         let ip = Some(IpAddr::from([10, 0, 0, 1]));
-        assert!(limiter.check(ip, "a@example.com").is_ok());
-        assert!(limiter.check(ip, "b@example.com").is_ok());
-        assert!(limiter.check(ip, "c@example.com").is_err());
+        assert!(limiter.check(ip, "a@example.com").await.is_ok());
+        assert!(limiter.check(ip, "b@example.com").await.is_ok());
+        assert!(limiter.check(ip, "c@example.com").await.is_err());
         assert!(
             limiter
                 .check(Some(IpAddr::from([10, 0, 0, 2])), "d@example.com")
+                .await
                 .is_ok()
         );
+    }
+
+    #[tokio::test]
+    async fn keys_whose_window_has_passed_are_forgotten() {
+        let limit = Limit::new("test", 2, Duration::from_millis(20), None);
+        for key in ["a", "b", "c"] {
+            assert!(limit.check(key).await.is_ok());
+        }
+        assert_eq!(limit.remembered(), 3);
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        limit.prune();
+        assert_eq!(limit.remembered(), 0, "every window has passed");
     }
 }

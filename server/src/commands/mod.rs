@@ -1,6 +1,7 @@
 //! Sub-commands of the server binary (`server <command>`), like Django's `manage.py`.
 
 pub mod cache;
+pub mod check;
 pub mod createsuperuser;
 
 use std::fmt::Display;
@@ -19,7 +20,10 @@ pub const USAGE: &str = "usage: server                 serve the site
        server cache key <fn> <params-json>
                               the digest and stored key of a call
        server cache purge <fn> [params-json] [--user ID]
-                              purge one entry, or every entry of <fn>";
+                              purge one entry, or every entry of <fn>
+       server check [--deploy]
+                              check the settings; --deploy: every problem
+                              of a production configuration (exit 1 on errors)";
 
 /// Runs sub-command `name` with its `args`; prints what it did or why it could not.
 pub async fn run(name: &str, config: Config, args: impl Iterator<Item = String>) -> ExitCode {

@@ -92,3 +92,52 @@ async fn no_input_mode_refuses_missing_or_weak_input_and_writes_nothing() {
     let count = app.user_count().await;
     assert_eq!(count, 0);
 }
+
+/// `server check --deploy` with exactly `vars` in its environment: (success, output).
+fn deploy_check(vars: &[(&str, &str)]) -> (bool, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env_clear()
+        .envs(vars.iter().copied())
+        .current_dir(dir.path())
+        .args(["check", "--deploy"])
+        .output()
+        .expect("the binary runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+#[test]
+fn the_deploy_check_names_every_problem_and_passes_a_good_production_setup() {
+    let (ok, output) = deploy_check(&[
+        ("SECRET_KEY", "changeme"),
+        ("MIZAN_SITE_URL", "http://example.org"),
+    ]);
+    assert!(!ok, "{output}");
+    for problem in [
+        "error: MIZAN_ENV: not `production`",
+        "error: SECRET_KEY: 8 characters",
+        "error: MIZAN_SITE_URL: `http://example.org` is not https",
+        "error: SMTP_URL: missing",
+        "warning: REDIS_URL",
+        "Deploy check: 4 error(s)",
+    ] {
+        assert!(output.contains(problem), "{problem} in:\n{output}");
+    }
+
+    let (ok, output) = deploy_check(&[
+        ("MIZAN_ENV", "production"),
+        ("SECRET_KEY", "9f1c2e7a4b8d0f3e6a5c1b7d9e2f4a8c"),
+        ("MIZAN_SITE_URL", "https://example.org"),
+        ("MIZAN_BEHIND_PROXY", "true"),
+        ("SMTP_URL", "smtps://user:pass@smtp.example.org"),
+        ("DATABASE_URL", "postgres://app@localhost/app"),
+        ("REDIS_URL", "redis://localhost:6379"),
+    ]);
+    assert!(ok, "{output}");
+    assert!(
+        output.contains("Deploy check: 0 error(s), 0 warning(s)."),
+        "{output}"
+    );
+}

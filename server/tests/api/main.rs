@@ -19,4 +19,5 @@ mod openapi;
 mod pages;
 mod request_path;
 mod scaleout;
+mod security_headers;
 mod signals;

@@ -78,7 +78,7 @@ async fn a_function_is_described_by_its_types_auth_and_errors() {
         schemas["EchoReply"]["properties"]["message"]["type"],
         "string"
     );
-    assert_eq!(statuses(echo), ["200", "400", "413", "500"]);
+    assert_eq!(statuses(echo), ["200", "400", "413", "500", "503"]);
 
     // A level is a security requirement, and its refusals are documented.
     let summary = operation(&document, "/api/account_summary");
@@ -88,10 +88,13 @@ async fn a_function_is_described_by_its_types_auth_and_errors() {
         summary.get("requestBody").is_none(),
         "no arguments, no body"
     );
-    assert_eq!(statuses(summary), ["200", "400", "401", "413", "500"]);
+    assert_eq!(
+        statuses(summary),
+        ["200", "400", "401", "413", "500", "503"]
+    );
     assert_eq!(
         statuses(operation(&document, "/api/list_users")),
-        ["200", "400", "401", "403", "413", "500"]
+        ["200", "400", "401", "403", "413", "500", "503"]
     );
     // What a body declares: `errors(not_found)`.
     assert!(statuses(operation(&document, "/api/user_detail")).contains(&"404"));

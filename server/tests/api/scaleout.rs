@@ -280,3 +280,40 @@ async fn after_redis_restarts_sessions_and_channels_work_again_without_a_server_
         "channels resubscribed after the restart"
     );
 }
+
+#[tokio::test]
+async fn sign_in_limits_are_shared_by_the_servers() {
+    let redis = RedisServer::start();
+    let (_settings, a, b) = two_servers(&redis).await;
+    let ada = Browser::new();
+    sign_up(&ada, &a, "ada@example.com", "Ada").await;
+
+    // Five wrong passwords a minute per account, wherever they land.
+    let guesser = Browser::new();
+    for attempt in 0..5 {
+        let server = if attempt % 2 == 0 { &a } else { &b };
+        let (status, body) = guesser
+            .call(
+                server,
+                "login.submit",
+                &[("email", "ada@example.com"), ("password", "a wrong guess")],
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attempt {attempt}: {body}"
+        );
+    }
+    for server in [&b, &a] {
+        let (status, body) = guesser
+            .call(
+                server,
+                "login.submit",
+                &[("email", "ada@example.com"), ("password", "a wrong guess")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert_eq!(body["error"], "rate_limited");
+    }
+}
