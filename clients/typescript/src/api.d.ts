@@ -875,6 +875,14 @@ export interface components {
             error: "internal";
         } | {
             /** @constant */
+            error: "unavailable";
+            /**
+             * Format: uint64
+             * @description Seconds after which trying again makes sense.
+             */
+            retry_after: number;
+        } | {
+            /** @constant */
             error: "network";
         };
         ChangeEmailForm: {
@@ -1266,6 +1274,17 @@ export interface components {
                 "application/json": components["schemas"]["AppError"];
             };
         };
+        /** @description The database or the session store does not answer now (`unavailable`); `Retry-After` says when to try again. */
+        Unavailable: {
+            headers: {
+                /** @description Seconds until the next attempt may succeed. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AppError"];
+            };
+        };
         /** @description Some fields are invalid (`validation`, with `fields`). */
         Validation: {
             headers: {
@@ -1305,6 +1324,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     announce: {
@@ -1336,6 +1356,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     change_email_schema: {
@@ -1358,6 +1379,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     change_email_submit: {
@@ -1389,6 +1411,7 @@ export interface operations {
             422: components["responses"]["Validation"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     change_email_validate: {
@@ -1420,6 +1443,7 @@ export interface operations {
             422: components["responses"]["Validation"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     change_password_schema: {
@@ -1442,6 +1466,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     change_password_submit: {
@@ -1473,6 +1498,7 @@ export interface operations {
             422: components["responses"]["Validation"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     change_password_validate: {
@@ -1504,6 +1530,7 @@ export interface operations {
             422: components["responses"]["Validation"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     chat_history: {
@@ -1534,6 +1561,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     confirm_email_schema: {
@@ -1556,6 +1584,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     confirm_email_submit: {
@@ -1585,6 +1614,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     confirm_email_validate: {
@@ -1614,6 +1644,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     contact_schema: {
@@ -1636,6 +1667,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     contact_submit: {
@@ -1665,6 +1697,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     contact_validate: {
@@ -1694,6 +1727,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     fetch_current_user: {
@@ -1717,6 +1751,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     disconnect_provider: {
@@ -1748,6 +1783,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     echo: {
@@ -1776,6 +1812,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     forgot_password_schema: {
@@ -1798,6 +1835,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     forgot_password_submit: {
@@ -1828,6 +1866,7 @@ export interface operations {
             422: components["responses"]["Validation"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     forgot_password_validate: {
@@ -1858,6 +1897,7 @@ export interface operations {
             422: components["responses"]["Validation"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     greet: {
@@ -1887,6 +1927,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_contact_messages: {
@@ -1912,6 +1953,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_users: {
@@ -1937,6 +1979,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     login_schema: {
@@ -1959,6 +2002,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     login_submit: {
@@ -1989,6 +2033,7 @@ export interface operations {
             422: components["responses"]["Validation"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     login_validate: {
@@ -2019,6 +2064,7 @@ export interface operations {
             422: components["responses"]["Validation"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     logout: {
@@ -2042,6 +2088,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     my_message_count: {
@@ -2066,6 +2113,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     profile_schema: {
@@ -2088,6 +2136,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     profile_submit: {
@@ -2118,6 +2167,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     profile_validate: {
@@ -2148,6 +2198,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     refresh_site_stats: {
@@ -2173,6 +2224,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     resend_verification: {
@@ -2198,6 +2250,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     reset_password_schema: {
@@ -2220,6 +2273,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     reset_password_submit: {
@@ -2249,6 +2303,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     reset_password_validate: {
@@ -2278,6 +2333,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     set_staff: {
@@ -2309,6 +2365,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     sign_in_methods: {
@@ -2333,6 +2390,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     sign_in_providers: {
@@ -2356,6 +2414,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     signup_schema: {
@@ -2378,6 +2437,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     signup_submit: {
@@ -2408,6 +2468,7 @@ export interface operations {
             422: components["responses"]["Validation"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     signup_validate: {
@@ -2438,6 +2499,7 @@ export interface operations {
             422: components["responses"]["Validation"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     site_stats: {
@@ -2461,6 +2523,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     user_detail: {
@@ -2492,6 +2555,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     verify_email_schema: {
@@ -2514,6 +2578,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     verify_email_submit: {
@@ -2543,6 +2608,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     verify_email_validate: {
@@ -2572,6 +2638,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }
