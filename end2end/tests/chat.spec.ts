@@ -101,3 +101,35 @@ test.describe("refusals", () => {
     );
   });
 });
+
+test("a message sent between the page's render and its connection still arrives", async ({ browser }) => {
+  const here = room();
+  const ada = await chatter(browser, "Ada", here);
+  await say(ada, "Before Bob came");
+  await expect(ada.getByTestId("messages")).toContainText("Ada: Before Bob came");
+
+  // Bob's page renders with the history, but his socket waits until Ada has spoken again.
+  const bob = await (await browser.newContext()).newPage();
+  await signUp(bob, "Bob");
+  let release: () => void = () => {};
+  const adaSpoke = new Promise<void>((resolve) => (release = resolve));
+  const urls: string[] = [];
+  await bob.routeWebSocket(/\/ws\/chat/, async (ws) => {
+    urls.push(ws.url());
+    await adaSpoke;
+    ws.connectToServer();
+  });
+  await bob.goto(`/chat/${here}`);
+  await hydrated(bob);
+  await expect(bob.getByTestId("messages")).toContainText("Ada: Before Bob came");
+  await expect.poll(() => urls.length).toBe(1);
+  expect(urls[0]).toContain("after=");
+
+  await say(ada, "Sent while Bob was connecting");
+  await expect(ada.getByTestId("messages")).toContainText("Ada: Sent while Bob was connecting");
+  release();
+  await expect(bob.getByTestId("connection")).toHaveText("connected");
+  await expect(bob.getByTestId("messages")).toContainText("Ada: Sent while Bob was connecting");
+  // Once, not twice.
+  await expect(bob.getByTestId("messages").getByText("Sent while Bob was connecting")).toHaveCount(1);
+});

@@ -55,7 +55,10 @@ pub async fn list_users() -> Result<Vec<CurrentUser>, AppError> {
 /// Superuser: grants or removes staff rights.
 #[mizan::server(auth = superuser, errors(not_found))]
 pub async fn set_staff(user_id: String, is_staff: bool) -> Result<(), AppError> {
-    mizan::auth::users::set_staff(&mizan::runtime::state()?.db, &user_id, is_staff).await
+    let state = mizan::runtime::state()?;
+    mizan::auth::users::set_staff(&state.db, &user_id, is_staff).await?;
+    // Their open connections check again (a demoted member leaves the staff rooms).
+    mizan::channels::user_changed(&state.channels, &user_id, false).await
 }
 
 /// Custom check ([`can_read_user`]): one account's details.

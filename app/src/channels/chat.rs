@@ -11,11 +11,15 @@ use serde::{Deserialize, Serialize};
 /// The chat channel.
 pub struct ChatChannel;
 
-/// What a client connects with: `?room=lobby`.
+/// What a client connects with: `?room=lobby`, and `&after=<id>`, the last message its
+/// page shows, to be sent what came after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ChatParams {
     /// The room's name.
     pub room: String,
+    /// The id of the last message the client has: the messages after it are sent first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 /// What a client sends: `{"text": "…"}`.
@@ -52,9 +56,21 @@ pub const MAX_TEXT: usize = 1000;
 /// How many past messages a room's page shows.
 pub const HISTORY: i64 = 50;
 
-/// The chat of `room` (reconnecting to the new room whenever it changes).
-pub fn use_chat_channel(room: Signal<String>) -> ChannelHandle<ChatChannel> {
-    use_channel::<ChatChannel>(Signal::derive(move || ChatParams { room: room.get() }))
+/// The chat of `room` (reconnecting to the new room whenever it changes), resuming
+/// after `last`, the last message the page shows when it connects.
+pub fn use_chat_channel(
+    room: Signal<String>,
+    last: Signal<Option<ChatMessage>>,
+) -> ChannelHandle<ChatChannel> {
+    use_channel::<ChatChannel>(Signal::derive(move || {
+        let room = room.get();
+        // Read, not followed: a new message must not reconnect.
+        let after = last
+            .get_untracked()
+            .filter(|message| message.room == room)
+            .map(|message| message.id);
+        ChatParams { room, after }
+    }))
 }
 
 /// What is wrong with a room name, if anything: 1 to 40 lowercase letters, digits and
@@ -135,6 +151,33 @@ mod handler {
                 .await
                 .map(Some)
         }
+
+        async fn backlog(joined: &Joined<Self>) -> Result<Vec<ChatMessage>, AppError> {
+            match &joined.params.after {
+                Some(after) => since(&joined.state.db, &joined.params.room, after).await,
+                None => Ok(Vec::new()),
+            }
+        }
+    }
+
+    /// The messages of `room` after the one with id `after` (ids are time-ordered), at
+    /// most a page's worth, oldest first.
+    pub async fn since(
+        pool: &AnyPool,
+        room: &str,
+        after: &str,
+    ) -> Result<Vec<ChatMessage>, AppError> {
+        let rows = sqlx::query(
+            "SELECT id, room, user_name, text, created_at FROM chat_messages \
+             WHERE room = $1 AND id > $2 ORDER BY id ASC LIMIT $3",
+        )
+        .bind(room)
+        .bind(after)
+        .bind(HISTORY)
+        .fetch_all(pool)
+        .await
+        .map_err(AppError::internal)?;
+        rows.iter().map(message_of).collect()
     }
 
     /// The hub group of a room.
@@ -193,21 +236,23 @@ mod handler {
         .fetch_all(pool)
         .await
         .map_err(AppError::internal)?;
-        let mut messages = rows
-            .iter()
-            .map(|row| {
-                Ok(ChatMessage {
-                    id: row.try_get("id")?,
-                    room: row.try_get("room")?,
-                    user: row.try_get("user_name")?,
-                    text: row.try_get("text")?,
-                    at: row.try_get("created_at")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(AppError::internal)?;
+        let mut messages = rows.iter().map(message_of).collect::<Result<Vec<_>, _>>()?;
         messages.reverse();
         Ok(messages)
+    }
+
+    /// A stored message, as the room receives it.
+    fn message_of(row: &sqlx::any::AnyRow) -> Result<ChatMessage, AppError> {
+        let message = || -> Result<ChatMessage, sqlx::Error> {
+            Ok(ChatMessage {
+                id: row.try_get("id")?,
+                room: row.try_get("room")?,
+                user: row.try_get("user_name")?,
+                text: row.try_get("text")?,
+                at: row.try_get("created_at")?,
+            })
+        };
+        message().map_err(AppError::internal)
     }
 }
 

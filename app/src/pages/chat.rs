@@ -15,7 +15,14 @@ pub fn ChatPage() -> impl IntoView {
     let params = use_params_map();
     let room = Memo::new(move |_| params.with(|p| p.get("room")).unwrap_or_default());
     let history = Resource::new_blocking(move || room.get(), chat_history);
-    let channel = use_chat_channel(room.into());
+    // Resume after the last message the page shows: nothing sent in between is lost.
+    let last = Signal::derive(move || {
+        history
+            .get()
+            .and_then(Result::ok)
+            .and_then(|messages| messages.last().cloned())
+    });
+    let channel = use_chat_channel(room.into(), last);
     view! {
         <Guarded resource=history render=move |history| view! {
             <Title text=format!("#{}", room.get_untracked())/>

@@ -305,6 +305,7 @@ pub async fn reset_password(token: &str, password: String) -> Result<(), AppErro
     let (state, redeemed, me) = redeem(token, Purpose::ResetPassword).await?;
     let hash = password::hash(password).await?;
     users::set_password(&state.db, &redeemed.user_id, &hash).await?;
+    sessions_ended(&state, &redeemed.user_id).await;
     users::mark_email_verified(&state.db, &redeemed.user_id).await?;
     super::forget_current_user().await;
     if me.is_some() {
@@ -349,7 +350,16 @@ pub async fn change_password(
     confirm_password(&state, user, current, "current_password").await?;
     let hash = password::hash(new).await?;
     let version = users::set_password(&state.db, &user.id, &hash).await?;
+    sessions_ended(&state, &user.id).await;
     session::log_in(&request_session().await?, &state, &user.id, version).await
+}
+
+/// Every session of `user_id` ended: their open channel connections close too, on every
+/// server. (A hub that cannot publish is logged: the password change stands.)
+async fn sessions_ended(state: &AppState, user_id: &str) {
+    if let Err(e) = crate::channels::user_changed(&state.channels, user_id, true).await {
+        tracing::warn!(error = %e, "cannot close the channels of a signed-out user");
+    }
 }
 
 /// Mails a confirmation link to `new_email`; the account moves to it once the link is

@@ -31,7 +31,9 @@ use serde::de::DeserializeOwned;
 pub use client::{ChannelHandle, ConnectionState, use_channel};
 
 #[cfg(feature = "ssr")]
-pub use server::{ChannelHandler, ChannelRoutes, Hub, HubError, Joined, Limits, QUEUE, group_send};
+pub use server::{
+    ChannelHandler, ChannelRoutes, Hub, HubError, Joined, Limits, QUEUE, group_send, user_changed,
+};
 
 /// A channel's name and types, known to both sides.
 pub trait Channel: Send + Sync + 'static {

@@ -16,7 +16,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<AnyPool, sqlx::E
     install_default_drivers();
     AnyPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(3))
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 if conn.backend_name() == "SQLite" {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::chat_client::{self, Socket, closed_within, next_json, next_within, say};
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TEST_PASSWORD, TestApp, spawn_app, spawn_app_with};
 use crate::redis_server::RedisServer;
 
 async fn open(
@@ -359,4 +359,95 @@ async fn the_room_page_renders_its_history_on_the_server() {
         app.page(&user, "/chat/staff-ops").await.status(),
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn a_client_that_resumes_after_its_last_message_gets_what_it_missed() {
+    let app = spawn_app().await;
+    let (_, ada) = app.signed_up_as("ada@example.com", "Ada").await;
+    let (_, bob) = app.signed_up_as("bob@example.com", "Bob").await;
+    let mut bob_socket = connected(&app, "lobby", &bob).await;
+    say(&mut bob_socket, "first").await;
+    let first = next_json(&mut bob_socket).await;
+    // Sent while Ada's page is rendered but not yet connected.
+    say(&mut bob_socket, "second").await;
+    say(&mut bob_socket, "third").await;
+    let _ = next_json(&mut bob_socket).await;
+    let _ = next_json(&mut bob_socket).await;
+
+    let after = first["id"].as_str().expect("an id");
+    let mut ada_socket = connected(&app, &format!("lobby&after={after}"), &ada).await;
+    assert_eq!(next_json(&mut ada_socket).await["text"], "second");
+    assert_eq!(next_json(&mut ada_socket).await["text"], "third");
+    // Then live, as any member.
+    say(&mut bob_socket, "fourth").await;
+    assert_eq!(next_json(&mut ada_socket).await["text"], "fourth");
+
+    // Without `after`, nothing from before.
+    let mut fresh = connected(&app, "lobby", &ada).await;
+    assert!(
+        next_within(&mut fresh, Duration::from_millis(300))
+            .await
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_member_whose_rights_change_leaves_the_rooms_they_may_no_longer_join() {
+    let app = spawn_app().await;
+    let (root_client, _) = app.signed_up_as("root@example.com", "Root").await;
+    let (sam_client, sam) = app.signed_up_as("sam@example.com", "Sam").await;
+    app.sql(
+        "UPDATE users SET is_staff = TRUE, is_superuser = TRUE WHERE email = 'root@example.com'",
+    )
+    .await;
+    app.sql("UPDATE users SET is_staff = TRUE WHERE email = 'sam@example.com'")
+        .await;
+    let sam_id = app.user_id("sam@example.com").await;
+    let mut staff_room = connected(&app, "staff-ops", &sam).await;
+    let mut lobby = connected(&app, "lobby", &sam).await;
+
+    let (status, body) = app
+        .call_json(
+            &root_client,
+            "set_staff",
+            &[("user_id", &sam_id), ("is_staff", "false")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Demoted: out of the staff room at once, still in the lobby.
+    let close = timeout_close_code(&mut staff_room).await;
+    assert_eq!(close, Some(1008));
+    say(&mut lobby, "still here").await;
+    assert_eq!(next_json(&mut lobby).await["text"], "still here");
+
+    // A changed (or reset) password ends every other session: every connection closes.
+    let (status, body) = app
+        .call_json(
+            &sam_client,
+            "change_password.submit",
+            &[
+                ("current_password", TEST_PASSWORD),
+                ("new_password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(closed_within(&mut lobby, Duration::from_secs(2)).await);
+}
+
+/// The close code the server sends within two seconds, if it closes.
+async fn timeout_close_code(socket: &mut Socket) -> Option<u16> {
+    tokio::time::timeout(Duration::from_secs(2), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()
 }

@@ -5,7 +5,7 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -13,13 +13,18 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, sleep_until, timeout};
 
 use super::hub::{Frame, Hub, Membership};
-use super::{ChannelHandler, Joined, Limits, encode};
+use super::{ChannelHandler, Joined, Limits, UserChange, encode};
+use crate::auth::users;
 use crate::error::AppError;
 
-/// Serves `socket` until the client leaves, goes silent, or cannot keep up.
+/// The close code of a connection whose user may no longer be there (policy violation).
+const RIGHTS_CHANGED: u16 = 1008;
+
+/// Serves `socket` until the client leaves, goes silent, cannot keep up, or loses the
+/// right to be there.
 pub(super) async fn serve<C: ChannelHandler>(
     socket: WebSocket,
-    joined: Joined<C>,
+    mut joined: Joined<C>,
     mut membership: Membership,
     hub: Hub,
 ) {
@@ -29,9 +34,45 @@ pub(super) async fn serve<C: ChannelHandler>(
     let mut ping = tokio::time::interval(limits.ping_every);
     ping.reset();
     let mut last_heard = Instant::now();
+    // Changes to the user's rights, from any server process.
+    let mut changes = joined
+        .user
+        .as_ref()
+        .map(|user| hub.join(&super::user_group(&user.id)));
+
+    // What the connection missed before it joined, to it alone.
+    let backlog = match C::backlog(&joined).await {
+        Ok(messages) => messages
+            .iter()
+            .map(|m| encode(m).map(Message::Text))
+            .collect(),
+        Err(error) => Err(error),
+    };
+    let backlog = backlog.unwrap_or_else(|error| vec![error_frame(error)]);
+    for message in backlog {
+        if !matches!(
+            timeout(limits.write_timeout, sink.send(message)).await,
+            Ok(Ok(()))
+        ) {
+            return;
+        }
+    }
 
     loop {
         let outgoing = tokio::select! {
+            change = next_change(&mut changes) => {
+                if may_stay(&mut joined, &change).await {
+                    None
+                } else {
+                    tracing::debug!(group = %joined.group, "rights changed: connection closed");
+                    let close = CloseFrame {
+                        code: RIGHTS_CHANGED,
+                        reason: "your access to this channel changed".into(),
+                    };
+                    let _ = timeout(limits.write_timeout, sink.send(Message::Close(Some(close)))).await;
+                    break;
+                }
+            }
             incoming = stream.next() => {
                 let Some(Ok(message)) = incoming else { break };
                 last_heard = Instant::now();
@@ -73,6 +114,39 @@ pub(super) async fn serve<C: ChannelHandler>(
         }
     }
     let _ = timeout(Duration::from_secs(1), sink.close()).await;
+}
+
+/// The next change to the user's rights (never, for an anonymous connection).
+async fn next_change(changes: &mut Option<Membership>) -> UserChange {
+    let Some(changes) = changes else {
+        return std::future::pending().await;
+    };
+    match changes.frames.recv().await {
+        Ok(frame) => serde_json::from_str(&frame).unwrap_or(UserChange { signed_out: true }),
+        // Missed changes: check again as after the strictest one.
+        Err(RecvError::Lagged(_)) => UserChange { signed_out: true },
+        Err(RecvError::Closed) => std::future::pending().await,
+    }
+}
+
+/// Whether the connection's user may stay after `change`: the user as the database has
+/// them now, checked again by the channel. Updates the connection's user.
+async fn may_stay<C: ChannelHandler>(joined: &mut Joined<C>, change: &UserChange) -> bool {
+    if change.signed_out {
+        return false;
+    }
+    let Some(id) = joined.user.as_ref().map(|user| user.id.clone()) else {
+        return true;
+    };
+    match users::find_active(&joined.state.db, &id).await {
+        Ok(Some(user)) if C::authorize(Some(&user), &joined.params).is_ok() => {
+            joined.user = Some(user);
+            true
+        }
+        Ok(_) => false,
+        // Cannot tell now: keep the connection; the next change checks again.
+        Err(_) => true,
+    }
 }
 
 /// One text frame from the client: `Some(error)` to answer it with.

@@ -94,6 +94,51 @@ pub trait ChannelHandler: Channel {
     ) -> impl Future<Output = Result<Option<Self::Outgoing>, AppError>> + Send
     where
         Self: Sized;
+
+    /// What a connection missed before it joined (the messages after the last one its
+    /// page showed, say), sent to it alone once it has joined: nothing is lost between a
+    /// page's render and its connection. It may repeat what the group sends right after
+    /// the join; clients tell messages apart by their ids. Nothing by default.
+    ///
+    /// # Errors
+    /// Whatever the channel decides; the connection gets it as an error frame.
+    fn backlog(
+        joined: &Joined<Self>,
+    ) -> impl Future<Output = Result<Vec<Self::Outgoing>, AppError>> + Send
+    where
+        Self: Sized,
+    {
+        let _ = joined;
+        async { Ok(Vec::new()) }
+    }
+}
+
+/// The hub group that tells a user's connections their rights changed.
+fn user_group(user_id: &str) -> String {
+    format!("mizan:user:{user_id}")
+}
+
+/// What changed about a user, for their open connections.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+struct UserChange {
+    /// Every session of the user ended (password reset or changed): close them all.
+    signed_out: bool,
+}
+
+/// Tells every open connection of `user_id`, on every server process, that the user
+/// changed: each checks again whether the user may stay ([`ChannelHandler::authorize`]
+/// with the user as the database has them now) and closes when not (close code 1008).
+/// With `signed_out` (the user's sessions ended), they all close.
+///
+/// Call it after changing a user's rights; `mizan::auth`'s password flows call it.
+///
+/// # Errors
+/// [`AppError::Internal`] when the hub cannot publish (Redis down).
+pub async fn user_changed(hub: &Hub, user_id: &str, signed_out: bool) -> Result<(), AppError> {
+    let frame = encode(&UserChange { signed_out })?;
+    hub.publish(&user_group(user_id), frame)
+        .await
+        .map_err(AppError::internal)
 }
 
 /// Sends `message` to every connection of `group` of channel `C`, on every server
