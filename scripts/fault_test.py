@@ -21,6 +21,7 @@ import re
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -161,6 +162,13 @@ def postgres_answers() -> bool:
         check=False,
     )
     return probe.returncode == 0
+
+
+def redis_command(command: bytes) -> bytes:
+    """One inline command (`FLUSHALL`), its first line of answer."""
+    with socket.create_connection(("127.0.0.1", REDIS_PORT), timeout=5) as s:
+        s.sendall(command + b"\r\n")
+        return s.recv(256).split(b"\r\n")[0]
 
 
 def kill_redis() -> None:
@@ -306,12 +314,15 @@ class Server:
         LIVE.pop(self.proc.pid, None)
         remember_pids()
 
-    def tail(self, lines: int = 40) -> str:
+    def tail(self, lines: int = 25) -> str:
+        """The log's errors (but the access log's, one per 5xx) and its last lines."""
         try:
             text = self.log.read_text(errors="replace").splitlines()
         except FileNotFoundError:
             return "(no log)"
-        return "\n".join(text[-lines:]) or "(empty log)"
+        errors = [line for line in text if " ERROR " in line and "on_failure" not in line]
+        shown = [f"{len(errors)} error lines, the first ones:", *errors[:15], "... last lines:"]
+        return "\n".join((shown if errors else []) + text[-lines:]) or "(empty log)"
 
 
 # Scenario bookkeeping --------------------------------------------------------------------
@@ -329,7 +340,8 @@ class Outcome:
         print(f"    \033[31mproblem:\033[0m {text}", flush=True)
 
     def line(self) -> str:
-        verdict = "ok" if not self.problems else f"FAILED ({len(self.problems)} problems)"
+        count = len(self.problems)
+        verdict = "ok" if not count else f"FAILED ({count} problem{'s' if count > 1 else ''})"
         return f"fault: {self.name}: {verdict}: " + "; ".join(self.figures)
 
 
@@ -341,6 +353,7 @@ def statuses(counter: Counter) -> str:
 # redis-down ------------------------------------------------------------------------------
 
 REDIS_DOWN_SECONDS = 5.0
+BEFORE_FAULT_SECONDS = 1.0  # traffic already flowing when a service goes away
 RECOVERY_SECONDS = 30.0
 ROOM = "lobby"
 STREAMS = 4
@@ -354,6 +367,8 @@ STREAM = [
     ("account_summary", "POST", "/api/account_summary", None, True, 503),
     ("readyz", "GET", "/readyz", None, False, 200),
 ]
+# Sent while Redis was going away, a signed-in call may still have found it: 200 too.
+STREAM_IN_FLIGHT = {"account_summary": {200, 503}}
 
 
 def redis_down(outcome: Outcome) -> None:
@@ -377,33 +392,41 @@ def redis_down(outcome: Outcome) -> None:
         outcome.fail(f"before the fault, A's session on B: {before.describe()}")
         return
 
-    step(f"redis-down: Redis killed; {STREAMS} streams of requests alternating between A and B")
-    kill_redis()
+    step(f"redis-down: {STREAMS} streams of requests alternating between A and B; Redis "
+         f"killed after {BEFORE_FAULT_SECONDS:.0f} s, then {REDIS_DOWN_SECONDS:.0f} s without it")
     seen: dict[str, Counter] = {kind: Counter() for kind, *_ in STREAM}
+    in_flight: Counter = Counter()  # answers to requests sent before Redis was gone
     slowest: dict[str, float] = {kind: 0.0 for kind, *_ in STREAM}
     shown: set[tuple] = set()
     lock = threading.Lock()
-    end = time.monotonic() + REDIS_DOWN_SECONDS
+    down_at = [math.inf]  # when Redis was gone (monotonic)
 
     def stream(first: int) -> None:
         turn = first
-        while time.monotonic() < end:
+        while time.monotonic() < down_at[0] + REDIS_DOWN_SECONDS:
             server = (a, b)[turn % 2]
             kind, method, path, body, signed_in, expected = STREAM[turn // 2 % len(STREAM)]
             turn += 1
+            sent = time.monotonic()
             reply = request(server.port, method, path, body, cookie if signed_in else None)
+            before = sent < down_at[0]
+            allowed = STREAM_IN_FLIGHT.get(kind, {200}) if before else {expected}
             problem = None
-            if reply.status != expected:
-                problem = f"expected {expected}"
-            elif expected == 503 and "retry-after" not in reply.headers:
+            if reply.status not in allowed:
+                problem = f"expected {' or '.join(map(str, sorted(allowed)))}"
+            elif reply.status == 503 and "retry-after" not in reply.headers:
                 problem = "no Retry-After header"
             with lock:
-                seen[kind][reply.status] += 1
-                slowest[kind] = max(slowest[kind], reply.seconds)
+                if before:
+                    in_flight[reply.status] += 1
+                else:
+                    seen[kind][reply.status] += 1
+                    slowest[kind] = max(slowest[kind], reply.seconds)
                 # Each kind of wrong answer once, not once per request.
-                if problem and (kind, reply.status, problem) not in shown:
-                    shown.add((kind, reply.status, problem))
-                    outcome.fail(f"Redis down: {kind} on {server.name} answered "
+                if problem and (kind, reply.status, problem, before) not in shown:
+                    shown.add((kind, reply.status, problem, before))
+                    when = "as Redis went away" if before else "Redis down"
+                    outcome.fail(f"{when}: {kind} on {server.name} answered "
                                  f"{reply.describe()}: {problem}")
 
     # A few streams at once, each at another point of the cycle: more requests in the
@@ -411,12 +434,17 @@ def redis_down(outcome: Outcome) -> None:
     streams = [threading.Thread(target=stream, args=(n * 3,)) for n in range(STREAMS)]
     for thread in streams:
         thread.start()
+    time.sleep(BEFORE_FAULT_SECONDS)  # the scenario's design: requests in flight at the kill
+    kill_redis()
+    down_at[0] = time.monotonic()
     for thread in streams:
         thread.join()
     sent = sum(sum(counter.values()) for counter in seen.values())
+    note(f"sent before Redis was gone: {statuses(in_flight)}")
     for kind, *_ in STREAM:
         note(f"{kind}: {statuses(seen[kind])}; slowest {ms(slowest[kind])}")
-    outcome.figures.append(f"{sent} requests while Redis was down ("
+    outcome.figures.append(f"{sum(in_flight.values())} requests sent before Redis was gone "
+                           f"({statuses(in_flight)}); {sent} while it was down ("
                            + ", ".join(f"{kind} {statuses(seen[kind])}" for kind, *_ in STREAM)
                            + ")")
     outcome.figures.append(f"greet max {ms(slowest['greet'])}")
@@ -525,6 +553,7 @@ def redis_down(outcome: Outcome) -> None:
 # postgres-down ---------------------------------------------------------------------------
 
 POSTGRES_DOWN_SECONDS = 6.0
+WRITERS = 8  # concurrent writers, here and in sigterm-writes
 DB_CALL_LIMIT = 6.0  # the pool's acquire timeout is 3 s, /readyz's 2 s
 
 
@@ -540,8 +569,51 @@ def postgres_down(outcome: Outcome) -> None:
     page = request(server.port, "GET", "/")
     note(f"before the fault: contact.submit {first.status}, GET / {page.status}")
 
-    step("postgres-down: PostgreSQL stopped (pg_ctl -m fast stop)")
+    step(f"postgres-down: {WRITERS} writers; PostgreSQL stopped (pg_ctl -m fast stop) after "
+         f"{BEFORE_FAULT_SECONDS:.0f} s, while their writes are in flight")
+    # Writes in flight when the database goes away: each answers 200 (and is stored) or
+    # 503, never 500.
+    lock = threading.Lock()
+    in_flight: Counter = Counter()
+    stored_ids: list[str] = []
+    stopping = threading.Event()
+
+    shown: set[tuple] = set()
+
+    def writer(number: int) -> None:
+        count = 0
+        while not stopping.is_set():
+            count += 1
+            reply = request(server.port, "POST", "/api/contact.submit",
+                            contact_body(f"in flight w{number} n{count}"), timeout=15)
+            receipt = reply.json() if reply.status == 200 else None
+            with lock:
+                in_flight[reply.status] += 1
+                if isinstance(receipt, dict) and isinstance(receipt.get("id"), str):
+                    stored_ids.append(receipt["id"])
+            problem = None
+            if reply.status not in (200, 503):
+                problem = "expected 200 or 503"
+            elif reply.status == 503 and "retry-after" not in reply.headers:
+                problem = "a 503 without Retry-After"
+            elif reply.status == 200 and receipt is None:
+                problem = "a 200 without an id"
+            elif reply.seconds >= DB_CALL_LIMIT:
+                problem = f"slower than {DB_CALL_LIMIT:.0f} s"
+            with lock:
+                if problem and (reply.status, problem) not in shown:
+                    shown.add((reply.status, problem))
+                    outcome.fail(f"as PostgreSQL went away: contact.submit answered "
+                                 f"{reply.describe()}: {problem} (each wrong answer shown once)")
+            if reply.status is None:
+                time.sleep(0.05)
+
+    writers = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    for thread in writers:
+        thread.start()
+    time.sleep(BEFORE_FAULT_SECONDS)  # the scenario's design: writes in flight at the stop
     shell("postgres_down")
+    stopping.set()  # their last requests end (503 after the pool's timeout) meanwhile
     checks = [
         # (kind, method, path, body, expected status: None when only recorded)
         ("contact.submit", "POST", "/api/contact.submit", contact_body("while it is down"), 503),
@@ -551,7 +623,6 @@ def postgres_down(outcome: Outcome) -> None:
     pause = {"GET /": 0.02}  # a page may answer at once: a visitor, not a flood
     seen = {kind: Counter() for kind, *_ in checks}
     slowest = {kind: 0.0 for kind, *_ in checks}
-    lock = threading.Lock()
     end = time.monotonic() + POSTGRES_DOWN_SECONDS
 
     def hammer(kind, method, path, body, expected):
@@ -578,10 +649,12 @@ def postgres_down(outcome: Outcome) -> None:
     threads = [threading.Thread(target=hammer, args=check) for check in checks]
     for thread in threads:
         thread.start()
-    for thread in threads:
+    for thread in threads + writers:
         thread.join()
+    note(f"writes in flight at the stop: {statuses(in_flight)}")
     for kind, *_ in checks:
         note(f"{kind}: {statuses(seen[kind])}; slowest {ms(slowest[kind])}")
+    outcome.figures.append(f"writes across the stop {statuses(in_flight)}")  # ids checked below
     outcome.figures.append(
         "while down: " + ", ".join(f"{kind} {statuses(seen[kind])} (max {ms(slowest[kind])})"
                                    for kind, *_ in checks))
@@ -618,15 +691,22 @@ def postgres_down(outcome: Outcome) -> None:
     ready = request(server.port, "GET", "/readyz")
     if ready.status != 200:
         outcome.fail(f"/readyz after recovery: {ready.describe()}")
+    stored = set(psql(database, "SELECT id FROM contact_messages"))
+    lost = [i for i in stored_ids if i not in stored]
+    if lost:
+        outcome.fail(f"{len(lost)} of the {len(stored_ids)} writes answered 200 across the stop "
+                     f"are not in contact_messages, e.g. {lost[:3]}")
     outcome.figures.append(f"contact.submit 200 again {recovered:.1f} s after the restart began "
-                           f"(answers meanwhile {statuses(during)}), /readyz {ready.status}")
+                           f"(answers meanwhile {statuses(during)}), /readyz {ready.status}; "
+                           f"{len(stored_ids) - len(lost)} of the {len(stored_ids)} writes "
+                           f"answered 200 across the stop found in the database")
 
 
 # sigterm-writes --------------------------------------------------------------------------
 
-WRITERS = 8
 WRITE_SECONDS = 3.0
 SIGNAL_AFTER = 1.0
+SLOW_LEAD = 0.1  # site_stats (300 ms) is sent so long before the signal
 GRACE = 10.0
 
 
@@ -642,8 +722,8 @@ def sigterm_writes(outcome: Outcome) -> None:
     ids: list[str] = []
     other: Counter = Counter()  # answers that are not 2xx
     failed_before = []  # no answer to a request sent before the signal
-    cut = 0  # sent before the signal, no answer after it
-    refused = 0  # sent after the signal, no answer
+    cut = 0  # after the signal: connected, but closed without an answer
+    refused = 0  # after the signal: connection refused
     signalled = [math.inf]
     start = time.monotonic()
     end = start + WRITE_SECONDS
@@ -667,21 +747,37 @@ def sigterm_writes(outcome: Outcome) -> None:
                     other[reply.status] += 1
                     if other[reply.status] == 1:
                         outcome.fail(f"a write answered {reply.describe()}")
-                elif sent >= signalled[0]:
-                    refused += 1
-                elif time.monotonic() >= signalled[0]:
+                elif time.monotonic() < signalled[0]:
+                    failed_before.append(reply.describe())
+                elif "ConnectionRefused" in (reply.error or ""):
+                    refused += 1  # the listener is closed: what a stopping server does
+                else:
+                    # Connected, then closed without an answer: the request had not been
+                    # read yet when the server stopped taking new ones (or it was dropped).
                     cut += 1
                     if cut == 1:
-                        note(f"cut in flight: {reply.describe()}")
-                else:
-                    failed_before.append(reply.describe())
+                        note(f"closed without an answer after the signal: {reply.describe()} "
+                             f"(sent {sent - signalled[0]:+.3f} s from the signal)")
             if reply.status is None:
                 time.sleep(0.02)
+
+    # And a slow request in flight: site_stats computing (some 300 ms: its cache emptied
+    # first), sent just before the signal, must still be answered.
+    if redis_command(b"FLUSHALL") != b"+OK":
+        raise RuntimeError("Redis did not flush")
+    slow: list[Reply] = []
+
+    def slow_request() -> None:
+        slow.append(request(server.port, "POST", "/api/site_stats", timeout=15))
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
     for thread in threads:
         thread.start()
-    time.sleep(SIGNAL_AFTER)  # the scenario's design: writes in flight when the signal comes
+    # The scenario's design: writes in flight when the signal comes.
+    time.sleep(SIGNAL_AFTER - SLOW_LEAD)
+    slow_thread = threading.Thread(target=slow_request)
+    slow_thread.start()
+    time.sleep(SLOW_LEAD)
     with lock:
         signalled[0] = time.monotonic()
         answered_before = len(ids)
@@ -696,8 +792,16 @@ def sigterm_writes(outcome: Outcome) -> None:
         server.proc.kill()
         server.proc.wait()
     server.forget()
-    for thread in threads:
+    for thread in threads + [slow_thread]:
         thread.join()
+    slow_reply = slow[0]
+    slow_text = (f"site_stats sent {SLOW_LEAD * 1000:.0f} ms before the signal: "
+                 f"{slow_reply.status or 'no answer'} after {ms(slow_reply.seconds)}")
+    if slow_reply.status != 200:
+        outcome.fail(f"site_stats sent {SLOW_LEAD * 1000:.0f} ms before the signal answered "
+                     f"{slow_reply.describe()}")
+    elif slow_reply.seconds < SLOW_LEAD + 0.1:
+        slow_text += " (from a cache: nothing was in flight)"
     if status is not None and status != 0:
         outcome.fail(f"the server exited with status {status} after SIGTERM")
     if failed_before:
@@ -714,8 +818,8 @@ def sigterm_writes(outcome: Outcome) -> None:
     outcome.figures.append(
         f"{len(ids)} writes answered 2xx ({answered_before} before the signal), "
         f"{len(ids) - len(missing)} of them in the database ({len(stored)} rows); "
-        f"other answers {statuses(other) or 'none'}; after the signal {refused} refused "
-        f"and {cut} cut in flight; {exit_text}")
+        f"other answers {statuses(other) or 'none'}; after the signal {refused} connections "
+        f"refused, {cut} closed without an answer; {slow_text}; {exit_text}")
 
 
 # soak ------------------------------------------------------------------------------------
@@ -818,45 +922,55 @@ def soak(outcome: Outcome, soak_seconds: int) -> None:
     step(f"soak: {soak_seconds} s at about half that ({target:.0f} req/s: {connections} "
          f"connections, {pause_ms} ms between requests)")
     paced = wrk(server.port, soak_seconds, connections, pause_ms)
+    began = time.monotonic()
+    # Resident memory once a second while wrk runs. It wanders by several per cent
+    # either way (the allocator takes and gives back pages; a burst of page renders each
+    # time the home page's cached report expires adds some 15 MiB for a second or two), so
+    # each end of the soak is the median of a window of readings: a tenth of the soak, 10
+    # readings at least: the first after the warm-up, and the last.
     warm_up = min(10.0, soak_seconds / 4)
-    time.sleep(warm_up)  # the soak's design: memory measured once the server is warm
-    rss_start = server.rss_kib()
-    rss_max = rss_start
-    started = time.monotonic()
-    samples = [(0.0, rss_start)]  # (seconds after the warm-up, KiB)
-    # Memory sampled every few seconds until wrk ends.
-    while paced.poll() is None:
+    samples: list[tuple[float, int]] = []  # (seconds into the soak, KiB)
+    while True:
         try:
-            paced.wait(2)
+            paced.wait(1)
+            break
         except subprocess.TimeoutExpired:
             pass
         if server.proc.poll() is not None:
             outcome.fail(f"the server exited ({server.proc.returncode}) during the soak")
             break
-        samples.append((time.monotonic() - started, server.rss_kib()))
-        rss_max = max(rss_max, samples[-1][1])
-    rss_end = server.rss_kib() if server.proc.poll() is None else rss_max
+        samples.append((time.monotonic() - began, server.rss_kib()))
     run = wrk_result(paced, soak_seconds)
+    warm = [kib for t, kib in samples if t >= warm_up] or [kib for _, kib in samples[-1:]]
+    if not warm:
+        raise RuntimeError("no memory reading during the soak")
+    window = min(len(warm), max(10, len(warm) // 10))
+    rss_start = statistics.median(warm[:window])
+    rss_end = statistics.median(warm[-window:])
+    rss_max = max(warm)
     growth = (rss_end - rss_start) / rss_start
     note(f"{run.rate:.0f} req/s over {run.seconds:.0f} s, p99 {run.p99_ms:.1f} ms, "
-         f"errors {run.errors}; RSS {rss_start} KiB after {warm_up:.0f} s, max {rss_max} KiB, "
-         f"{rss_end} KiB at the end ({time.monotonic() - started:.0f} s later)")
-    # The memory's course, in ten points: a plateau or a steady climb.
-    course = [samples[round(i * (len(samples) - 1) / 10)] for i in range(11)]
-    note("RSS (MiB) over the soak: " + ", ".join(f"{rss / 1024:.1f} at {t:.0f} s"
-                                                 for t, rss in course))
+         f"errors {run.errors}")
+    # The memory's course, the median of each tenth of the soak: a plateau or a climb.
+    tenths: dict[int, list[int]] = {}
+    for t, kib in samples:
+        tenths.setdefault(min(9, int(t * 10 / soak_seconds)), []).append(kib)
+    note("RSS (MiB), median of each tenth of the soak: "
+         + ", ".join(f"{statistics.median(tenths[i]) / 1024:.1f}" for i in sorted(tenths)))
+    note(f"RSS: median of {window} readings after the {warm_up:.0f} s warm-up "
+         f"{rss_start / 1024:.1f} MiB, of the last {window} {rss_end / 1024:.1f} MiB")
     if run.error_count:
         outcome.fail(f"errors during the soak: {run.errors}")
     if growth >= RSS_GROWTH_LIMIT:
-        outcome.fail(f"RSS grew by {growth:.1%} ({rss_start} → {rss_end} KiB), "
-                     f"limit {RSS_GROWTH_LIMIT:.0%}")
+        outcome.fail(f"RSS grew by {growth:.1%} ({rss_start / 1024:.1f} → {rss_end / 1024:.1f} "
+                     f"MiB), limit {RSS_GROWTH_LIMIT:.0%}")
     outcome.figures.append(
         f"capacity {capacity.rate:.0f} req/s; paced {run.rate:.0f} req/s "
         f"({run.rate / capacity.rate:.0%} of capacity) for {run.seconds:.0f} s: "
         f"{run.requests} requests, {run.error_count} errors, p99 {run.p99_ms:.1f} ms")
     outcome.figures.append(
-        f"RSS {rss_start / 1024:.1f} MiB after {warm_up:.0f} s → {rss_end / 1024:.1f} MiB at the end "
-        f"({growth:+.1%}, max {rss_max / 1024:.1f} MiB)")
+        f"RSS {rss_start / 1024:.1f} MiB after {warm_up:.0f} s → {rss_end / 1024:.1f} MiB at the "
+        f"end ({growth:+.1%}, max {rss_max / 1024:.1f} MiB)")
 
 
 # Main ------------------------------------------------------------------------------------
