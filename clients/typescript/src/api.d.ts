@@ -929,8 +929,13 @@ export interface components {
             /** @description The sender's display name. */
             user: string;
         };
-        /** @description What a client connects with: `?room=lobby`. */
+        /**
+         * @description What a client connects with: `?room=lobby`, and `&after=<id>`, the last message its
+         *     page shows, to be sent what came after it.
+         */
         ChatParams: {
+            /** @description The id of the last message the client has: the messages after it are sent first. */
+            after?: string | null;
             /** @description The room's name. */
             room: string;
         };

@@ -290,15 +290,15 @@ async fn sign_in_limits_are_shared_by_the_servers() {
 
     // Five wrong passwords a minute per account, wherever they land.
     let guesser = Browser::new();
+    let guess = |server| {
+        guesser.call(
+            server,
+            "login.submit",
+            &[("email", "ada@example.com"), ("password", "a wrong guess")],
+        )
+    };
     for attempt in 0..5 {
-        let server = if attempt % 2 == 0 { &a } else { &b };
-        let (status, body) = guesser
-            .call(
-                server,
-                "login.submit",
-                &[("email", "ada@example.com"), ("password", "a wrong guess")],
-            )
-            .await;
+        let (status, body) = guess(if attempt % 2 == 0 { &a } else { &b }).await;
         assert_eq!(
             status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -306,13 +306,7 @@ async fn sign_in_limits_are_shared_by_the_servers() {
         );
     }
     for server in [&b, &a] {
-        let (status, body) = guesser
-            .call(
-                server,
-                "login.submit",
-                &[("email", "ada@example.com"), ("password", "a wrong guess")],
-            )
-            .await;
+        let (status, body) = guess(server).await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
         assert_eq!(body["error"], "rate_limited");
     }
