@@ -16,17 +16,20 @@
 //! app.serve_until(shutdown::listen()).await?;
 //! ```
 
+use std::collections::HashMap;
 use std::future::{Future, IntoFuture};
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::IntoResponse;
 use axum::{Router, ServiceExt};
 use leptos::config::LeptosOptions;
 use leptos::prelude::IntoView;
-use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list_with_exclusions};
+use leptos_axum::{
+    AxumRouteListing, LeptosRoutes, file_and_error_handler, generate_route_list_with_exclusions,
+};
 use sqlx::AnyPool;
 use sqlx::migrate::{MigrateError, Migrator};
 use tokio::net::TcpListener;
@@ -131,9 +134,7 @@ impl AppBuilder {
         S: IntoView + 'static,
     {
         self.pages = Some(Box::new(move |state: &AppState| {
-            // Leptos would mount every server function on its own handler: leave ours to
-            // `dispatch`.
-            let pages = generate_route_list_with_exclusions(root, Some(dispatch::paths()));
+            let pages = route_list(root);
             let leptos = state.leptos.clone();
             // Every page (the 404 page too) states its own script policy, with its nonce.
             let watching = std::env::var_os("LEPTOS_WATCH").is_some();
@@ -349,6 +350,23 @@ impl App {
 
 /// How long a stopping server waits for requests and connections in flight.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The pages of `root`, listed once per process (Leptos would also mount every server
+/// function on its own handler: those are left to `dispatch`).
+///
+/// Leptos lists routes by rendering the whole app with resource loading suppressed by a
+/// flag that is global to the process: a page rendered on another thread meanwhile would
+/// wait forever for its resources. Listing once, before the first server serves, keeps a
+/// second server started in the same process (tests start many) from ever raising it.
+fn route_list<V: IntoView + 'static>(root: fn() -> V) -> Vec<AxumRouteListing> {
+    static LISTED: Mutex<Option<HashMap<usize, Vec<AxumRouteListing>>>> = Mutex::new(None);
+    let mut listed = LISTED.lock().unwrap_or_else(PoisonError::into_inner);
+    listed
+        .get_or_insert_with(HashMap::new)
+        .entry(root as usize)
+        .or_insert_with(|| generate_route_list_with_exclusions(root, Some(dispatch::paths())))
+        .clone()
+}
 
 /// Forgets, every minute, the in-process attempts whose window has passed (addresses and
 /// emails seen once would otherwise stay for the life of the process). Stops with the app.

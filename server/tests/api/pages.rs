@@ -1,5 +1,7 @@
 //! Pages rendered on the server.
 
+use std::time::Duration;
+
 use leptos::config::LeptosOptions;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
@@ -100,4 +102,30 @@ async fn precompressed_files_are_sent_as_the_browser_accepts() {
         assert_eq!(header("content-type").as_deref(), Some("application/wasm"));
         assert_eq!(response.text().await.expect("body"), body, "{accepts}");
     }
+}
+
+/// Leptos lists an app's routes by rendering it with resource loading suspended for the
+/// whole process: a server started while another renders a page would leave that page
+/// waiting forever. The framework lists routes once per process, so starting servers (as
+/// tests do, many at once) never stalls a page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_another_server_never_stalls_a_page_being_rendered() {
+    let app = spawn_app().await;
+    let ada = app.signed_up("ada@example.com").await;
+    let starting = tokio::spawn(async {
+        for _ in 0..8 {
+            let other = spawn_app().await;
+            other.shutdown().await.expect("the other server stops");
+        }
+    });
+    let mut pages = 0;
+    while !starting.is_finished() {
+        let page = tokio::time::timeout(Duration::from_secs(10), app.page(&ada, "/account"))
+            .await
+            .expect("the page answers while other servers start");
+        assert_eq!(page.status(), StatusCode::OK);
+        pages += 1;
+    }
+    starting.await.expect("servers start and stop");
+    assert!(pages > 0, "pages were rendered while servers started");
 }
