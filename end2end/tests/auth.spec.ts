@@ -75,6 +75,21 @@ test("a superuser makes a user staff, who then sees the staff page", async ({ br
   await expect(userPage.getByRole("link", { name: "Staff", exact: true })).toBeVisible();
 });
 
+test("a superuser deactivates an account: its owner is signed out at once", async ({ browser }) => {
+  const email = uniqueEmail();
+  const userPage = await (await browser.newContext()).newPage();
+  await signUp(userPage, email, "Soon Gone");
+
+  const rootPage = await (await browser.newContext()).newPage();
+  await logIn(rootPage, superuser.email, superuser.password);
+  await rootPage.goto("/admin");
+  await rootPage.getByRole("button", { name: `Deactivate: ${email}` }).click();
+  await expect(rootPage.getByRole("button", { name: `Reactivate: ${email}` })).toBeVisible();
+
+  await userPage.goto("/account");
+  await expect(userPage).toHaveURL("/login?next=/account");
+});
+
 test.describe("refusals", () => {
   test.use({ allowedStatuses: [403, 422] });
 

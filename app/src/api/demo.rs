@@ -1,7 +1,7 @@
 //! One function per auth level, used by the demo pages, the docs and the tests.
 
 use mizan::AppError;
-use mizan::auth::CurrentUser;
+use mizan::auth::{Account, CurrentUser};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -46,9 +46,9 @@ pub async fn account_summary(#[user] user: CurrentUser) -> Result<AccountInfo, A
     })
 }
 
-/// Staff: every account.
+/// Staff: every account, deactivated ones included.
 #[mizan::server(auth = staff)]
-pub async fn list_users() -> Result<Vec<CurrentUser>, AppError> {
+pub async fn list_users() -> Result<Vec<Account>, AppError> {
     mizan::auth::users::list(&mizan::runtime::state()?.db).await
 }
 
@@ -59,6 +59,24 @@ pub async fn set_staff(user_id: String, is_staff: bool) -> Result<(), AppError> 
     mizan::auth::users::set_staff(&state.db, &user_id, is_staff).await?;
     // Their open connections check again (a demoted member leaves the staff rooms).
     mizan::channels::user_changed(&state.channels, &user_id, false).await
+}
+
+/// Superuser: deactivates an account (signed out everywhere, its channels closed) or
+/// makes it active again. A superuser cannot deactivate their own account.
+#[mizan::server(auth = superuser, errors(not_found))]
+pub async fn set_active(
+    #[user] user: CurrentUser,
+    user_id: String,
+    is_active: bool,
+) -> Result<(), AppError> {
+    if !is_active && user.id == user_id {
+        return Err(AppError::BadRequest {
+            message: "you cannot deactivate your own account".into(),
+        });
+    }
+    let state = mizan::runtime::state()?;
+    mizan::auth::users::set_active(&state.db, &user_id, is_active).await?;
+    mizan::channels::user_changed(&state.channels, &user_id, !is_active).await
 }
 
 /// Custom check ([`can_read_user`]): one account's details.

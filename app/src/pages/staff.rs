@@ -18,14 +18,15 @@ pub fn StaffPage() -> impl IntoView {
             <section class="card wide">
                 <h1>"Users"</h1>
                 <table>
-                    <thead><tr><th>"Name"</th><th>"Email"</th><th>"Staff"</th><th>"Superuser"</th></tr></thead>
+                    <thead><tr><th>"Name"</th><th>"Email"</th><th>"Staff"</th><th>"Superuser"</th><th>"Active"</th></tr></thead>
                     <tbody>
-                        {users.into_iter().map(|u| view! {
+                        {users.into_iter().map(|a| view! {
                             <tr>
-                                <td>{u.name}</td>
-                                <td>{u.email}</td>
-                                <td>{if u.is_staff { "yes" } else { "no" }}</td>
-                                <td>{if u.is_superuser { "yes" } else { "no" }}</td>
+                                <td>{a.user.name}</td>
+                                <td>{a.user.email}</td>
+                                <td>{if a.user.is_staff { "yes" } else { "no" }}</td>
+                                <td>{if a.user.is_superuser { "yes" } else { "no" }}</td>
+                                <td>{if a.is_active { "yes" } else { "no" }}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>

@@ -47,6 +47,16 @@ pub struct CurrentUser {
     pub email_verified: bool,
 }
 
+/// An account as staff see it in a list: the user and whether the account is active.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Account {
+    /// The user.
+    #[serde(flatten)]
+    pub user: CurrentUser,
+    /// Deactivated accounts cannot sign in, and their sessions no longer count.
+    pub is_active: bool,
+}
+
 /// `next` when it is a path on this site (to go to after signing in), `fallback`
 /// otherwise. Refuses other sites (`https://…`, `//host`), backslashes, and any control
 /// character or whitespace (browsers drop tabs from URLs, turning `/\t/host` into

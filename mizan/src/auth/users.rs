@@ -3,7 +3,7 @@
 use sqlx::any::{AnyQueryResult, AnyRow};
 use sqlx::{AnyPool, Row};
 
-use super::CurrentUser;
+use super::{Account, CurrentUser};
 use crate::error::AppError;
 use crate::server::db::{new_id, now};
 
@@ -43,6 +43,9 @@ const USER_COLUMNS: &str = "id, email, name, \
      CAST(CASE WHEN is_staff THEN 1 ELSE 0 END AS BIGINT) AS is_staff, \
      CAST(CASE WHEN is_superuser THEN 1 ELSE 0 END AS BIGINT) AS is_superuser, \
      CAST(CASE WHEN email_verified_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS email_verified";
+
+/// The active flag, read as 0/1 like the others.
+const IS_ACTIVE: &str = "CAST(CASE WHEN is_active THEN 1 ELSE 0 END AS BIGINT) AS is_active";
 
 fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     row.try_get::<i64, _>(column).map(|value| value != 0)
@@ -116,8 +119,7 @@ pub async fn email_taken(pool: &AnyPool, email: &str) -> Result<bool, AppError> 
 /// [`AppError::Internal`] when the database fails.
 pub async fn find_for_login(pool: &AnyPool, email: &str) -> Result<Option<LoginRecord>, AppError> {
     let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS}, password_hash, auth_version, \
-         CAST(CASE WHEN is_active THEN 1 ELSE 0 END AS BIGINT) AS is_active \
+        "SELECT {USER_COLUMNS}, password_hash, auth_version, {IS_ACTIVE} \
          FROM users WHERE lower(email) = lower($1)"
     ))
     .bind(email)
@@ -287,20 +289,25 @@ pub async fn set_verified_email(pool: &AnyPool, id: &str, email: &str) -> Result
     }
 }
 
-/// Every account, oldest first.
+/// Every account, oldest first, deactivated ones included.
 ///
 /// # Errors
 /// [`AppError::Internal`] when the database fails.
-pub async fn list(pool: &AnyPool) -> Result<Vec<CurrentUser>, AppError> {
+pub async fn list(pool: &AnyPool) -> Result<Vec<Account>, AppError> {
     let rows = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users ORDER BY created_at, id"
+        "SELECT {USER_COLUMNS}, {IS_ACTIVE} FROM users ORDER BY created_at, id"
     ))
     .fetch_all(pool)
     .await
     .map_err(AppError::internal)?;
     rows.iter()
-        .map(to_user)
-        .collect::<Result<_, _>>()
+        .map(|row| {
+            Ok(Account {
+                user: to_user(row)?,
+                is_active: flag(row, "is_active")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
         .map_err(AppError::internal)
 }
 
@@ -316,6 +323,20 @@ pub async fn set_staff(pool: &AnyPool, id: &str, is_staff: bool) -> Result<(), A
             .execute(pool)
             .await,
     )
+}
+
+/// Deactivates an account (it can no longer sign in, and every session it had ends for
+/// good: making it active again does not bring them back) or makes it active again.
+///
+/// # Errors
+/// [`AppError::NotFound`] for an unknown id; [`AppError::Internal`] when the database fails.
+pub async fn set_active(pool: &AnyPool, id: &str, is_active: bool) -> Result<(), AppError> {
+    let statement = if is_active {
+        "UPDATE users SET is_active = TRUE WHERE id = $1"
+    } else {
+        "UPDATE users SET is_active = FALSE, auth_version = auth_version + 1 WHERE id = $1"
+    };
+    one_row(sqlx::query(statement).bind(id).execute(pool).await)
 }
 
 /// Changes an account's display name.

@@ -436,6 +436,66 @@ async fn a_member_whose_rights_change_leaves_the_rooms_they_may_no_longer_join()
     assert!(closed_within(&mut lobby, Duration::from_secs(2)).await);
 }
 
+#[tokio::test]
+async fn a_deactivated_member_is_closed_out_and_stays_signed_out() {
+    let app = spawn_app().await;
+    let (root_client, _) = app.signed_up_as("root@example.com", "Root").await;
+    let (sam_client, sam) = app.signed_up_as("sam@example.com", "Sam").await;
+    app.sql(
+        "UPDATE users SET is_staff = TRUE, is_superuser = TRUE WHERE email = 'root@example.com'",
+    )
+    .await;
+    let (root_id, sam_id) = (
+        app.user_id("root@example.com").await,
+        app.user_id("sam@example.com").await,
+    );
+    let mut lobby = connected(&app, "lobby", &sam).await;
+    let (status, body) = set_active(&app, &root_client, &root_id, "false").await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "no one deactivates themselves: {body}"
+    );
+
+    let (status, body) = set_active(&app, &root_client, &sam_id, "false").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(timeout_close_code(&mut lobby).await, Some(1008));
+    assert_eq!(
+        app.call(&sam_client, "account_summary", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Active again, the old session still does not count: Sam signs in anew.
+    let (status, body) = set_active(&app, &root_client, &sam_id, "true").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        app.call(&sam_client, "account_summary", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, listed) = app.call_json(&root_client, "list_users", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let sam_listed = listed
+        .as_array()
+        .and_then(|users| users.iter().find(|u| u["email"] == "sam@example.com"))
+        .expect("Sam is listed");
+    assert_eq!(sam_listed["is_active"], true);
+}
+
+/// Root deactivates (or activates) an account through the superuser function.
+async fn set_active(
+    app: &TestApp,
+    root: &reqwest::Client,
+    user_id: &str,
+    active: &str,
+) -> (StatusCode, Value) {
+    app.call_json(
+        root,
+        "set_active",
+        &[("user_id", user_id), ("is_active", active)],
+    )
+    .await
+}
+
 /// The close code the server sends within two seconds, if it closes.
 async fn timeout_close_code(socket: &mut Socket) -> Option<u16> {
     tokio::time::timeout(Duration::from_secs(2), async {
