@@ -6,6 +6,7 @@
 //!   user (a global context) and `greet` (a local context) among them.
 //! - [`channels`]: the WebSocket channels (the chat).
 //! - [`forms`]: the forms (contact, sign-up), each declared once for both sides.
+//! - `jobs` (server only): the background jobs (staff hear of contact messages).
 //! - [`components`]: pieces shared by pages (the layout with its nav bar, forms, the
 //!   access-denied view).
 //! - [`pages`]: one module per page.
@@ -19,6 +20,8 @@ pub mod api;
 pub mod channels;
 pub mod components;
 pub mod forms;
+#[cfg(feature = "ssr")]
+pub mod jobs;
 pub mod pages;
 
 pub use root::{App, shell};

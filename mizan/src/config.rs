@@ -33,6 +33,12 @@ const DEFAULT_CACHE_TIMEOUT_MS: u64 = 50;
 const DEFAULT_DATABASE_MAX_CONNECTIONS: u64 = 10;
 /// How long start-up waits for the database by default, in seconds.
 const DEFAULT_DATABASE_WAIT_SECS: u64 = 30;
+/// Background jobs run at once in the server process.
+const DEFAULT_JOB_WORKERS: usize = 4;
+/// How often idle workers look for due jobs (enqueuing wakes this process's at once).
+const DEFAULT_JOB_POLL_MS: u64 = 500;
+/// The first retry's wait.
+const DEFAULT_JOB_BACKOFF_MS: u64 = 1000;
 
 /// Name of the file, inside the data directory, that keeps the development secret key.
 const SECRET_KEY_FILE: &str = "secret_key";
@@ -127,6 +133,13 @@ pub struct Config {
     pub api_docs: bool,
     /// The OAuth providers people may sign in with.
     pub oauth: Vec<OAuthProvider>,
+    /// How many background jobs this process runs at once (`MIZAN_JOB_WORKERS`, 0: none;
+    /// `server worker` runs them instead).
+    pub job_workers: usize,
+    /// How often idle workers look for due jobs (`MIZAN_JOB_POLL_MS`).
+    pub job_poll: std::time::Duration,
+    /// The wait after a job's first failure, doubled per attempt (`MIZAN_JOB_BACKOFF_MS`).
+    pub job_backoff: std::time::Duration,
 }
 
 /// What an OAuth provider's answers look like.
@@ -326,6 +339,29 @@ impl Config {
             }
             None => None,
         };
+        let job_workers = match get("MIZAN_JOB_WORKERS") {
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= 256)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "MIZAN_JOB_WORKERS",
+                        format!("`{text}` is not a number of workers from 0 to 256"),
+                    )
+                })?,
+            None => DEFAULT_JOB_WORKERS,
+        };
+        let job_poll = std::time::Duration::from_millis(positive(
+            "MIZAN_JOB_POLL_MS",
+            DEFAULT_JOB_POLL_MS,
+            "milliseconds",
+        )?);
+        let job_backoff = std::time::Duration::from_millis(positive(
+            "MIZAN_JOB_BACKOFF_MS",
+            DEFAULT_JOB_BACKOFF_MS,
+            "milliseconds",
+        )?);
         let mail_from = get("MAIL_FROM").unwrap_or_else(|| "Mizan <no-reply@localhost>".to_owned());
         let oauth = oauth_providers(&get)?;
 
@@ -347,6 +383,9 @@ impl Config {
             require_verified_email,
             api_docs,
             oauth,
+            job_workers,
+            job_poll,
+            job_backoff,
         })
     }
 }

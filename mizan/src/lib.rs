@@ -12,6 +12,8 @@
 //! - [`channels`]: typed WebSocket channels: groups, authorization, the hub
 //!   (in-process or Redis), and the browser hook.
 //! - [`context`]: global and local contexts (`context = global | local`).
+//! - [`jobs`]: durable background jobs in the app's database, their workers and the
+//!   periodic ones (types shared; the queue and workers are ssr).
 //! - [`forms`]: `#[derive(mizan::Form)]`: schema, validation on both sides, endpoints,
 //!   the browser hook and `<MizanForm>`.
 //! - [`server`](macro@server): `#[mizan::server(auth = …)]`, a server function with a
@@ -37,6 +39,7 @@ pub mod channels;
 pub mod context;
 pub mod error;
 pub mod forms;
+pub mod jobs;
 pub mod response;
 pub mod routes;
 pub mod url;

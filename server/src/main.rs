@@ -1,7 +1,8 @@
 //! The server binary: settings → logs → build → serve until SIGINT/SIGTERM.
 //!
 //! `server` serves the site; `server createsuperuser […]` creates an administrator;
-//! `server cache key|purge …` looks at and clears the origin cache.
+//! `server cache key|purge …` looks at and clears the origin cache; `server worker` runs
+//! background jobs only; `server jobs …` looks at the job queue.
 
 use std::process::ExitCode;
 
@@ -33,8 +34,27 @@ async fn main() -> ExitCode {
     telemetry::init(config.environment);
     match command.as_deref() {
         None => serve(config).await,
+        Some("worker") => work(config).await,
         Some(name) => commands::run(name, config, args).await,
     }
+}
+
+/// `server worker`: the app's background jobs, no HTTP (it binds only a loopback port it
+/// never answers on).
+async fn work(mut config: Config) -> ExitCode {
+    let shutdown = shutdown::listen();
+    config.bind_addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let leptos = match mizan::runtime::leptos_options() {
+        Ok(leptos) => leptos,
+        Err(e) => return fail("cannot start", e),
+    };
+    let app = match startup::build(config, leptos).await {
+        Ok(app) => app,
+        Err(e) => return fail("cannot start", e),
+    };
+    tracing::info!("running background jobs");
+    app.work_until(shutdown).await;
+    ExitCode::SUCCESS
 }
 
 async fn serve(config: Config) -> ExitCode {

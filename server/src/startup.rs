@@ -22,6 +22,7 @@ pub async fn build(config: Config, leptos: LeptosOptions) -> Result<App, Startup
         .migrations(app_migrations())
         .channels(app::channels::routes())
         .api_info(app::api::INFO)
+        .job::<app::jobs::NotifyStaff>()
         .pages(app::App, app::shell)
         .build()
         .await

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod demo;
 pub mod greet;
+pub mod jobs;
 pub mod stats;
 
 /// What the API document (`/api/openapi.json`) says of this app.

@@ -82,13 +82,17 @@ mod handler {
     use sqlx::{AnyPool, Row};
 
     use super::{ContactForm, ContactMessage, ContactReceipt};
+    use crate::jobs::NotifyStaff;
 
     /// How many messages `/staff` shows.
     const LATEST: i64 = 50;
 
     impl FormHandler for ContactForm {
         async fn on_submit(self, submission: Submission) -> Result<ContactReceipt, AppError> {
+            let state = mizan::runtime::state()?;
             let id = new_id();
+            // The message and the job that tells staff of it are stored together.
+            let mut tx = state.db.begin().await.map_err(AppError::internal)?;
             sqlx::query(
                 "INSERT INTO contact_messages \
                  (id, name, email, subject, message, urgency, user_id, created_at) \
@@ -102,9 +106,15 @@ mod handler {
             .bind(self.urgency.map(i64::from))
             .bind(submission.user.as_ref().map(|user| user.id.as_str()))
             .bind(now())
-            .execute(&mizan::runtime::state()?.db)
+            .execute(&mut *tx)
             .await
             .map_err(AppError::internal)?;
+            let notify = NotifyStaff {
+                message_id: id.clone(),
+            };
+            mizan::jobs::enqueue(&mut *tx, &notify).await?;
+            tx.commit().await.map_err(AppError::internal)?;
+            state.jobs.wake();
             // The sender's cached count is out of date now. The message is stored: a cache
             // that cannot be purged (Redis down; the failure is logged) must not make the
             // sender think it was not, and the count expires within its minute anyway.

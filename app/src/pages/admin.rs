@@ -28,6 +28,9 @@ pub fn AdminPage() -> impl IntoView {
                             let u = a.user;
                             let label = if u.is_staff { "Remove staff" } else { "Make staff" };
                             let activity = if a.is_active { "Deactivate" } else { "Reactivate" };
+                            let staff_label = format!("{label}: {}", u.email);
+                            let activity_label = format!("{activity}: {}", u.email);
+                            let id = u.id.clone();
                             view! {
                                 <tr>
                                     <td>{u.name.clone()}</td>
@@ -37,15 +40,15 @@ pub fn AdminPage() -> impl IntoView {
                                         <ActionForm action=set_staff attr:class="inline">
                                             <input type="hidden" name="user_id" value=u.id.clone()/>
                                             <input type="hidden" name="is_staff" value=(!u.is_staff).to_string()/>
-                                            <button type="submit" aria-label=format!("{label}: {}", u.email)>{label}</button>
+                                            <button type="submit" aria-label=staff_label>{label}</button>
                                         </ActionForm>
                                     </td>
                                     <td>{if a.is_active { "yes" } else { "no" }}</td>
                                     <td>
                                         <ActionForm action=set_active attr:class="inline">
-                                            <input type="hidden" name="user_id" value=u.id.clone()/>
+                                            <input type="hidden" name="user_id" value=id/>
                                             <input type="hidden" name="is_active" value=(!a.is_active).to_string()/>
-                                            <button type="submit" aria-label=format!("{activity}: {}", u.email)>{activity}</button>
+                                            <button type="submit" aria-label=activity_label>{activity}</button>
                                         </ActionForm>
                                     </td>
                                 </tr>

@@ -14,6 +14,7 @@ use tower_sessions::Session;
 use super::tokens::{self, Purpose};
 use super::{CurrentUser, current_user, password, session, users};
 use crate::error::AppError;
+use crate::jobs::{self, Job, JobError};
 use crate::runtime::{AppState, state};
 use crate::server::mail::Email;
 
@@ -171,8 +172,10 @@ async fn mail_link(
     new_email: Option<&str>,
     mail: LinkMail,
 ) -> Result<(), AppError> {
-    let token = tokens::issue(&state.db, &state.tokens, &user.id, mail.purpose, new_email).await?;
-    state.mailer.dispatch(Email {
+    // The token and the mail that carries it are stored together, or neither is.
+    let mut tx = state.db.begin().await.map_err(AppError::internal)?;
+    let token = tokens::issue(&mut tx, &state.tokens, &user.id, mail.purpose, new_email).await?;
+    let email = Email {
         to: to.to_owned(),
         subject: mail.subject.into(),
         body: format!(
@@ -182,7 +185,10 @@ async fn mail_link(
             link(state, mail.path, &token),
             mail.after
         ),
-    });
+    };
+    jobs::enqueue(&mut *tx, &email).await?;
+    tx.commit().await.map_err(AppError::internal)?;
+    state.jobs.wake();
     Ok(())
 }
 
@@ -270,13 +276,30 @@ pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
         .reset_mails_per_email
         .check(&email.to_lowercase())
         .await?;
-    let email = email.to_owned();
-    tokio::spawn(async move {
-        if let Err(e) = mail_reset(&state, &email).await {
-            tracing::error!(error = %e, "cannot mail a password-reset link");
-        }
-    });
+    // Stored before the answer, looked up later: the answer takes as long whether the
+    // address has an account or not, and the link is mailed even if the server stops now.
+    state
+        .jobs
+        .enqueue(&ResetLink {
+            email: email.to_owned(),
+        })
+        .await?;
     Ok(())
+}
+
+/// The job behind a password-reset request: mails a link if the address has an account.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct ResetLink {
+    /// The address asked for.
+    pub email: String,
+}
+
+impl Job for ResetLink {
+    const KIND: &'static str = "mizan.reset_link";
+
+    async fn run(self, state: AppState) -> Result<(), JobError> {
+        Ok(mail_reset(&state, &self.email).await?)
+    }
 }
 
 async fn mail_reset(state: &AppState, email: &str) -> Result<(), AppError> {
@@ -413,7 +436,7 @@ pub async fn confirm_email_change(token: &str) -> Result<(), AppError> {
     super::forget_current_user().await;
     // The old address hears of it: if this was not its owner, they can act.
     if let Some(old) = old {
-        state.mailer.dispatch(Email {
+        let notice = Email {
             to: old.email,
             subject: "Your email address was changed".into(),
             body: format!(
@@ -421,7 +444,8 @@ pub async fn confirm_email_change(token: &str) -> Result<(), AppError> {
                  reset your password from the login page at once.\n",
                 old.name
             ),
-        });
+        };
+        state.jobs.enqueue(&notice).await?;
     }
     Ok(())
 }

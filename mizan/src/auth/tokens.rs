@@ -7,7 +7,7 @@
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, Row};
 
 use crate::error::AppError;
 use crate::server::db::{new_id, now};
@@ -96,12 +96,13 @@ fn mac_with(key: &[u8]) -> HmacSha256 {
     }
 }
 
-/// Issues a token for `user_id`, replacing any earlier one of the same purpose.
+/// Issues a token for `user_id`, replacing any earlier one of the same purpose, in the
+/// caller's transaction (the mail that carries it is enqueued in the same one).
 ///
 /// # Errors
 /// [`AppError::Internal`] when the database fails.
 pub async fn issue(
-    pool: &AnyPool,
+    tx: &mut AnyConnection,
     key: &TokenKey,
     user_id: &str,
     purpose: Purpose,
@@ -114,7 +115,6 @@ pub async fn issue(
             .finalize()
             .into_bytes(),
     );
-    let mut tx = pool.begin().await.map_err(AppError::internal)?;
     sqlx::query("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2")
         .bind(user_id)
         .bind(purpose.name())
@@ -134,7 +134,6 @@ pub async fn issue(
     .execute(&mut *tx)
     .await
     .map_err(AppError::internal)?;
-    tx.commit().await.map_err(AppError::internal)?;
     Ok(format!("{id}.{secret}"))
 }
 

@@ -21,6 +21,7 @@ use std::future::{Future, IntoFuture};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::IntoResponse;
@@ -40,12 +41,16 @@ use super::dispatch::{self, MAX_ARGUMENTS};
 use super::middleware::MiddlewareLayer;
 use super::{AppState, Services, health, metrics};
 use crate::api::{self, ApiInfo, ChannelDoc, Document};
+use crate::auth::accounts::ResetLink;
 use crate::auth::oauth;
 use crate::auth::signed_in_cache::SignedInCache;
 use crate::auth::tokens::TokenKey;
 use crate::cache::{Cache, KeyMaker, MEMORY_CAPACITY, RedisStore};
 use crate::channels::{ChannelRoutes, Hub, QUEUE};
 use crate::config::Config;
+use crate::jobs::housekeeping::{self, Housekeeping};
+use crate::jobs::{Every, Job, Jobs, Registry, WorkerSettings, Workers};
+use crate::server::mail::Email;
 use crate::server::mail::{self, Mailer, MailerError};
 use crate::server::rate_limit::{self, AccountLimits, LoginLimiter};
 use crate::server::reads::StoreReads;
@@ -98,6 +103,7 @@ pub struct AppBuilder {
     extensions: axum::http::Extensions,
     channels: Vec<ChannelDoc>,
     api_info: ApiInfo,
+    jobs: Registry,
 }
 
 impl AppBuilder {
@@ -118,6 +124,20 @@ impl AppBuilder {
         let (routes, docs) = channels.into_parts();
         self.routes = self.routes.merge(routes);
         self.channels.extend(docs);
+        self
+    }
+
+    /// Runs background jobs of kind `J` ([`crate::jobs::Job`]) in this app's workers.
+    pub fn job<J: Job>(mut self) -> Self {
+        self.jobs.register::<J>();
+        self
+    }
+
+    /// Enqueues `job` every `period`, once across every process of the app (and runs
+    /// its kind).
+    pub fn every<J: Job + Clone + Sync>(mut self, period: Duration, job: J) -> Self {
+        self.jobs.register::<J>();
+        self.jobs.schedule(Every::new(period, job));
         self
     }
 
@@ -186,6 +206,7 @@ impl AppBuilder {
             extensions,
             channels: channel_docs,
             api_info,
+            jobs: job_kinds,
         } = self;
         let pool = open_database(&config, migrations.as_ref()).await?;
         let redis = open_redis(&config).await?;
@@ -214,7 +235,6 @@ impl AppBuilder {
             redis.as_ref().map(|r| r.connection.clone()),
             reads.clone(),
         );
-        sessions.prune_expired().await;
         let tokens = TokenKey::new(config.secret_key.expose().as_bytes());
         // With Redis, every process counts the same attempts.
         let shared_limits = redis
@@ -229,12 +249,13 @@ impl AppBuilder {
         prune_limits_every_minute(&login_limiter, &account_limits);
         let state = AppState::new(Services {
             config: Arc::new(config),
-            db: pool,
             leptos,
             login_limiter,
             cache,
             channels,
             mailer,
+            jobs: Jobs::new(pool.clone()),
+            db: pool,
             tokens,
             account_limits,
             reads,
@@ -257,6 +278,7 @@ impl AppBuilder {
             router: router(state.clone(), routes, pages),
             sessions,
             state,
+            job_kinds,
         })
     }
 }
@@ -267,6 +289,7 @@ pub struct App {
     router: Router,
     sessions: Sessions,
     state: AppState,
+    job_kinds: Registry,
 }
 
 impl App {
@@ -281,7 +304,12 @@ impl App {
             extensions: axum::http::Extensions::new(),
             channels: Vec::new(),
             api_info: ApiInfo::default(),
+            jobs: Registry::default(),
         }
+        // The framework's own jobs: mail, password-reset links, and hourly housekeeping.
+        .job::<Email>()
+        .job::<ResetLink>()
+        .every(housekeeping::EVERY, Housekeeping)
     }
 
     /// The address the server listens on.
@@ -294,9 +322,36 @@ impl App {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then lets requests in flight finish, for at most
-    /// [`SHUTDOWN_GRACE`] (an open WebSocket or a stuck client would otherwise hold the
-    /// process forever).
+    /// Runs background jobs with `concurrency` workers (and the periodic jobs'
+    /// schedule) until [`Workers::stop`].
+    pub fn start_workers(&self, concurrency: usize) -> Workers {
+        let config = &self.state.config;
+        Workers::start(
+            self.state.clone(),
+            self.job_kinds.clone(),
+            WorkerSettings {
+                concurrency,
+                poll: config.job_poll,
+                backoff: config.job_backoff,
+                postgres: config.database_url.expose().starts_with("postgres"),
+            },
+        )
+    }
+
+    /// Runs background jobs only (`server worker`), with `MIZAN_JOB_WORKERS` workers (at
+    /// least one), until `shutdown` resolves; running jobs then finish or go back to the
+    /// queue. Serves nothing.
+    pub async fn work_until(self, shutdown: impl Future<Output = ()>) {
+        let workers = self.start_workers(self.state.config.job_workers.max(1));
+        drop(self.listener);
+        shutdown.await;
+        workers.stop().await;
+    }
+
+    /// Serves (and runs `MIZAN_JOB_WORKERS` background workers) until `shutdown`
+    /// resolves, then lets requests in flight finish, for at most [`SHUTDOWN_GRACE`] (an
+    /// open WebSocket or a stuck client would otherwise hold the process forever), and
+    /// running jobs as long again.
     ///
     /// # Errors
     /// An I/O error from the listener.
@@ -305,6 +360,10 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
         let production = self.state.config.environment.is_production();
+        let workers = match self.state.config.job_workers {
+            0 => None,
+            concurrency => Some(self.start_workers(concurrency)),
+        };
         // Outermost first. The framework's middleware runs before routing: a form posted
         // to a page must become a GET of that page before the router looks at its method.
         let service = ServiceBuilder::new()
@@ -335,7 +394,7 @@ impl App {
             }
             tokio::time::sleep(SHUTDOWN_GRACE).await;
         };
-        tokio::select! {
+        let served = tokio::select! {
             result = server => result,
             () = grace_over => {
                 tracing::warn!(
@@ -344,12 +403,17 @@ impl App {
                 );
                 Ok(())
             }
+        };
+        // After the last request: what it enqueued is either run or left queued.
+        if let Some(workers) = workers {
+            workers.stop().await;
         }
+        served
     }
 }
 
 /// How long a stopping server waits for requests and connections in flight.
-pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// The pages of `root`, listed once per process (Leptos would also mount every server
 /// function on its own handler: those are left to `dispatch`).
@@ -373,7 +437,7 @@ fn route_list<V: IntoView + 'static>(root: fn() -> V) -> Vec<AxumRouteListing> {
 fn prune_limits_every_minute(login: &Arc<LoginLimiter>, accounts: &Arc<AccountLimits>) {
     let (login, accounts) = (Arc::downgrade(login), Arc::downgrade(accounts));
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut every = tokio::time::interval(Duration::from_secs(60));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;

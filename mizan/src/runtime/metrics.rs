@@ -34,9 +34,10 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         format!(
-            "{}{}",
+            "{}{}{}",
             state.cache.metrics().prometheus(),
-            reads_prometheus(&state.reads)
+            reads_prometheus(&state.reads),
+            jobs_prometheus(&state).await
         ),
     )
         .into_response()
@@ -54,6 +55,26 @@ fn reads_prometheus(reads: &crate::server::reads::StoreReads) -> String {
         reads.session_reads(),
         reads.user_reads()
     )
+}
+
+/// The jobs in each state, in Prometheus' text format (nothing when the database does
+/// not answer: the other metrics still do).
+async fn jobs_prometheus(state: &AppState) -> String {
+    let Ok(counts) = crate::jobs::counts(&state.db).await else {
+        return String::new();
+    };
+    let mut text = String::from(
+        "# HELP mizan_jobs Background jobs in the queue, by state.\n# TYPE mizan_jobs gauge\n",
+    );
+    for (name, count) in [
+        ("queued", counts.queued),
+        ("running", counts.running),
+        ("done", counts.done),
+        ("dead", counts.dead),
+    ] {
+        text.push_str(&format!("mizan_jobs{{state=\"{name}\"}} {count}\n"));
+    }
+    text
 }
 
 /// Whether the request carries `Bearer <token>`, compared in constant time.

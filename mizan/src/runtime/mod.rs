@@ -10,6 +10,6 @@ pub mod metrics;
 pub mod middleware;
 mod state;
 
-pub use app::{App, AppBuilder, StartupError, leptos_options, open_database};
+pub use app::{App, AppBuilder, SHUTDOWN_GRACE, StartupError, leptos_options, open_database};
 pub use cache::{cached, purge, purge_all};
 pub use state::{AppState, Services, state};

@@ -14,6 +14,7 @@ use crate::cache::Cache;
 use crate::channels::Hub;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::jobs::Jobs;
 use crate::server::mail::Mailer;
 use crate::server::rate_limit::{AccountLimits, LoginLimiter};
 use crate::server::reads::StoreReads;
@@ -53,8 +54,11 @@ pub struct Services {
     pub cache: Cache,
     /// Channel groups and their members.
     pub channels: Hub,
-    /// Where mail goes.
+    /// Where mail goes (send it through [`Services::jobs`]: an [`crate::server::mail::Email`]
+    /// is a job).
     pub mailer: Mailer,
+    /// The background job queue.
+    pub jobs: Jobs,
     /// The key the mailed links' tokens are signed with.
     pub tokens: TokenKey,
     /// Limits of the account flows.

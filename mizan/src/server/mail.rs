@@ -1,6 +1,10 @@
 //! Mail: the messages of account flows (verification, password reset), sent by SMTP
 //! (`SMTP_URL`, with TLS) or, in development, written to the log and kept for the
 //! `/dev/mailbox` page so that their links can be followed locally.
+//!
+//! Every message is a background job ([`Email`] is a [`Job`]): it is stored before the
+//! request that asked for it answers, and sent by a worker, again and again while the
+//! SMTP server refuses it (a backoff that doubles up to an hour, for about a day).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -14,10 +18,11 @@ use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
-use crate::error::AppError;
+use crate::jobs::{Job, JobError};
+use crate::runtime::AppState;
 
-/// One message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One message, and the job that sends it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Email {
     /// The recipient's address.
     pub to: String,
@@ -86,18 +91,15 @@ impl Mailer {
         }
     }
 
-    /// Sends `email` without making the caller wait for an SMTP server (or fail with it):
-    /// a failure is logged. The development mailbox keeps it at once.
-    pub fn dispatch(&self, email: Email) {
+    /// Sends `email` now: hands it to the SMTP server, keeps it in the development
+    /// mailbox, or (production without `SMTP_URL`) logs that it is not sent.
+    ///
+    /// # Errors
+    /// [`SendError`] when the message cannot be made or the SMTP server cannot be
+    /// reached or refuses it.
+    pub async fn send(&self, email: Email) -> Result<(), SendError> {
         match self {
-            Self::Smtp { transport, from } => {
-                let (transport, from) = (transport.clone(), from.clone());
-                tokio::spawn(async move {
-                    if let Err(e) = smtp_send(&transport, from, email).await {
-                        tracing::error!(error = %e, "mail not sent");
-                    }
-                });
-            }
+            Self::Smtp { transport, from } => smtp_send(transport, from.clone(), email).await,
             Self::Mailbox(mailbox) => {
                 tracing::info!(
                     to = %email.to,
@@ -110,9 +112,11 @@ impl Mailer {
                 while mailbox.len() > MAILBOX_SIZE {
                     mailbox.pop_front();
                 }
+                Ok(())
             }
             Self::Disabled => {
                 tracing::warn!(subject = %email.subject, "mail not sent: set SMTP_URL");
+                Ok(())
             }
         }
     }
@@ -129,20 +133,43 @@ impl Mailer {
     }
 }
 
+impl Job for Email {
+    const KIND: &'static str = "mizan.mail";
+    /// With the backoff doubling up to an hour: tried for about a day.
+    const MAX_ATTEMPTS: u32 = 36;
+
+    async fn run(self, state: AppState) -> Result<(), JobError> {
+        Ok(state.mailer.send(self).await?)
+    }
+}
+
+/// Why a message was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The recipient is not an address.
+    #[error("the recipient is not an address: {0}")]
+    Address(#[from] lettre::address::AddressError),
+    /// The message could not be made.
+    #[error("the message cannot be made: {0}")]
+    Message(#[from] lettre::error::Error),
+    /// The SMTP server could not be reached, or refused the message.
+    #[error("SMTP: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+}
+
 /// Hands `email` to the SMTP server.
 async fn smtp_send(
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     email: Email,
-) -> Result<(), AppError> {
-    let to: Mailbox = email.to.parse().map_err(AppError::internal)?;
+) -> Result<(), SendError> {
+    let to: Mailbox = email.to.parse()?;
     let message = Message::builder()
         .from(from)
         .to(to)
         .subject(&email.subject)
-        .body(email.body)
-        .map_err(AppError::internal)?;
-    transport.send(message).await.map_err(AppError::internal)?;
+        .body(email.body)?;
+    transport.send(message).await?;
     tracing::info!(subject = %email.subject, "mail sent");
     Ok(())
 }
@@ -226,11 +253,12 @@ mod tests {
     async fn the_mailbox_keeps_the_newest_messages() {
         let mailer = Mailer::Mailbox(Arc::default());
         for n in 0..(MAILBOX_SIZE + 5) {
-            mailer.dispatch(Email {
+            let email = Email {
                 to: "a@example.com".into(),
                 subject: format!("#{n}"),
                 body: String::new(),
-            });
+            };
+            mailer.send(email).await.expect("the mailbox keeps it");
         }
         let messages = mailer.messages();
         assert_eq!(messages.len(), MAILBOX_SIZE);

@@ -3,6 +3,7 @@
 pub mod cache;
 pub mod check;
 pub mod createsuperuser;
+pub mod jobs;
 
 use std::fmt::Display;
 use std::process::ExitCode;
@@ -23,13 +24,19 @@ pub const USAGE: &str = "usage: server                 serve the site
                               purge one entry, or every entry of <fn>
        server check [--deploy]
                               check the settings; --deploy: every problem
-                              of a production configuration (exit 1 on errors)";
+                              of a production configuration (exit 1 on errors)
+       server worker          run background jobs only (serves nothing)
+       server jobs list [--state S] [--limit N]
+       server jobs retry ID | server jobs discard ID
+                              look at the job queue, run a dead job again,
+                              or delete one";
 
 /// Runs sub-command `name` with its `args`; prints what it did or why it could not.
 pub async fn run(name: &str, config: Config, args: impl Iterator<Item = String>) -> ExitCode {
     match name {
         "createsuperuser" => create_superuser(config, args).await,
         "cache" => cache_command(config, args).await,
+        "jobs" => jobs_command(config, args).await,
         other => fail("unknown command", format!("`{other}`\n{USAGE}")),
     }
 }
@@ -63,6 +70,24 @@ async fn cache_command(config: Config, args: impl Iterator<Item = String>) -> Ex
             ExitCode::SUCCESS
         }
         Err(e) => fail("cache", e),
+    }
+}
+
+async fn jobs_command(config: Config, args: impl Iterator<Item = String>) -> ExitCode {
+    let command = match jobs::Command::parse(args) {
+        Ok(command) => command,
+        Err(e) => return fail("jobs", format!("{e}\n{USAGE}")),
+    };
+    let pool = match open_database(&config, Some(&startup::app_migrations())).await {
+        Ok(pool) => pool,
+        Err(e) => return fail("cannot open the database", e),
+    };
+    match jobs::run(&pool, command).await {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail("jobs", e),
     }
 }
 

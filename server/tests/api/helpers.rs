@@ -290,6 +290,25 @@ fn uuid_like() -> String {
         })
 }
 
+/// Waits until no background job is queued or running (a retry waiting for its time
+/// counts as queued), for at most 30 s; answers the counts then.
+pub async fn jobs_settled(db: &sqlx::AnyPool) -> mizan::jobs::JobCounts {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let counts = mizan::jobs::counts(db)
+            .await
+            .expect("the queue is readable");
+        if counts.queued == 0 && counts.running == 0 {
+            return counts;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "jobs still waiting: {counts:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
 /// Leptos options as cargo-leptos would give them, with no built assets.
 pub fn test_leptos_options() -> LeptosOptions {
     LeptosOptions::builder()

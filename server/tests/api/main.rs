@@ -3,6 +3,7 @@
 mod chat_client;
 mod helpers;
 mod redis_server;
+mod smtp_server;
 
 mod account_flows;
 mod auth;
@@ -13,6 +14,7 @@ mod config;
 mod forms;
 mod guarded_pages;
 mod health;
+mod jobs;
 mod migrations;
 mod oauth;
 mod openapi;

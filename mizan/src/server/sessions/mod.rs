@@ -5,12 +5,11 @@ mod database;
 mod redis_store;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::AnyPool;
 use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
+use tower_sessions::session_store::{self, SessionStore};
 
 pub use database::DbSessionStore;
 pub use redis_store::RedisSessionStore;
@@ -20,9 +19,6 @@ use crate::server::reads::StoreReads;
 
 /// The name of the session cookie.
 pub const COOKIE: &str = "mizan_session";
-
-/// How often expired sessions are removed from the database.
-const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// The session store the server uses: one type, whichever backend, counting its reads.
 #[derive(Debug, Clone)]
@@ -51,28 +47,6 @@ impl Sessions {
             None => Backend::Database(DbSessionStore::new(pool)),
         };
         Self { backend, reads }
-    }
-
-    /// Removes expired sessions now, then every hour, for the database store (Redis
-    /// expires its keys by itself). The hourly pruning runs until the server stops.
-    pub async fn prune_expired(&self) {
-        let Backend::Database(store) = &self.backend else {
-            return;
-        };
-        if let Err(e) = store.delete_expired().await {
-            tracing::warn!(error = %e, "cannot remove expired sessions");
-        }
-        let store = store.clone();
-        tokio::spawn(async move {
-            let mut every =
-                tokio::time::interval_at(tokio::time::Instant::now() + PRUNE_EVERY, PRUNE_EVERY);
-            loop {
-                every.tick().await;
-                if let Err(e) = store.delete_expired().await {
-                    tracing::warn!(error = %e, "cannot remove expired sessions");
-                }
-            }
-        });
     }
 
     /// The session layer: cookie [`COOKIE`], `HttpOnly`, `SameSite=Lax`, `Secure` in
