@@ -404,7 +404,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Staff: every account. */
+        /** Staff: every account, deactivated ones included. */
         post: operations["list_users"];
         delete?: never;
         options?: never;
@@ -633,6 +633,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/set_active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Superuser: deactivates an account (signed out everywhere, its channels closed) or makes it active again. A superuser cannot deactivate their own account. */
+        post: operations["set_active"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/set_staff": {
         parameters: {
             query?: never;
@@ -752,6 +769,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/troubled_jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Staff: dead jobs, and those waiting for a retry after a failure, most recent first (`server jobs retry ID` runs a dead one again). */
+        post: operations["troubled_jobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user_detail": {
         parameters: {
             query?: never;
@@ -824,6 +858,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An account as staff see it in a list: the user and whether the account is active. */
+        Account: {
+            /** @description Email address, as the user typed it at sign-up. */
+            email: string;
+            /** @description Whether the owner proved the email is theirs (a link we mailed, or a provider). */
+            email_verified: boolean;
+            /** @description Stable id (UUIDv7 text). */
+            id: string;
+            /** @description Deactivated accounts cannot sign in, and their sessions no longer count. */
+            is_active: boolean;
+            /** @description May use staff pages and functions. */
+            is_staff: boolean;
+            /** @description May do everything, including granting staff rights. */
+            is_superuser: boolean;
+            /** @description Display name. */
+            name: string;
+        };
         /** @description What [`account_summary`] answers. */
         AccountInfo: {
             /** @description Email address. */
@@ -1060,6 +1111,42 @@ export interface components {
             /** @description The greeting to show. */
             message: string;
         };
+        /**
+         * @description One job as people see it (`server jobs list`, the staff page): no payload, which may
+         *     hold an address or a link.
+         */
+        JobRecord: {
+            /**
+             * Format: int64
+             * @description How many times a worker took it up.
+             */
+            attempts: number;
+            /**
+             * Format: int64
+             * @description When it was enqueued, Unix milliseconds.
+             */
+            created_at: number;
+            /** @description Its id (UUIDv7 text). */
+            id: string;
+            /** @description What kind of job it is ([`Job::KIND`]). */
+            kind: string;
+            /** @description What its last failure said. */
+            last_error?: string | null;
+            /**
+             * Format: int64
+             * @description How many times it may be taken up.
+             */
+            max_attempts: number;
+            /**
+             * Format: int64
+             * @description When it runs (next), Unix milliseconds.
+             */
+            run_at: number;
+            /** @description Where it is in its life. */
+            state: components["schemas"]["JobState"];
+        };
+        /** @description Where a job is in its life. */
+        JobState: "queued" | "running" | "done" | "dead";
         LoginForm: {
             /**
              * Email
@@ -1162,6 +1249,10 @@ export interface components {
             regex: string;
             /** @constant */
             rule: "pattern";
+        };
+        SetActiveArguments: {
+            is_active: boolean;
+            user_id: string;
         };
         SetStaffArguments: {
             is_staff: boolean;
@@ -1976,7 +2067,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CurrentUser"][];
+                    "application/json": components["schemas"]["Account"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2341,6 +2432,38 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    set_active: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetActiveArguments"];
+                "application/x-www-form-urlencoded": components["schemas"]["SetActiveArguments"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     set_staff: {
         parameters: {
             query?: never;
@@ -2526,6 +2649,32 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            413: components["responses"]["TooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    troubled_jobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRecord"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
