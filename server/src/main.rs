@@ -44,13 +44,9 @@ async fn main() -> ExitCode {
 async fn work(mut config: Config) -> ExitCode {
     let shutdown = shutdown::listen();
     config.bind_addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let leptos = match mizan::runtime::leptos_options() {
-        Ok(leptos) => leptos,
-        Err(e) => return fail("cannot start", e),
-    };
-    let app = match startup::build(config, leptos).await {
+    let app = match build(config).await {
         Ok(app) => app,
-        Err(e) => return fail("cannot start", e),
+        Err(code) => return code,
     };
     tracing::info!("running background jobs");
     app.work_until(shutdown).await;
@@ -60,17 +56,21 @@ async fn work(mut config: Config) -> ExitCode {
 async fn serve(config: Config) -> ExitCode {
     // Before anything starts: a signal during start-up stops the server once it serves.
     let shutdown = shutdown::listen();
-    let leptos = match mizan::runtime::leptos_options() {
-        Ok(leptos) => leptos,
-        Err(e) => return fail("cannot start", e),
-    };
-    let app = match startup::build(config, leptos).await {
+    let app = match build(config).await {
         Ok(app) => app,
-        Err(e) => return fail("cannot start", e),
+        Err(code) => return code,
     };
     tracing::info!(address = %app.local_addr(), "listening");
     match app.serve_until(shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail("server stopped", e),
     }
+}
+
+/// The app on `config`, or the exit code of a start-up that failed (said in one line).
+async fn build(config: Config) -> Result<mizan::runtime::App, ExitCode> {
+    let leptos = mizan::runtime::leptos_options().map_err(|e| fail("cannot start", e))?;
+    startup::build(config, leptos)
+        .await
+        .map_err(|e| fail("cannot start", e))
 }

@@ -82,7 +82,7 @@ mod handler {
     use sqlx::{AnyPool, Row};
 
     use super::{ContactForm, ContactMessage, ContactReceipt};
-    use crate::jobs::NotifyStaff;
+    use crate::jobs::{NOTIFY_STAFF_AFTER, NotifyStaff};
 
     /// How many messages `/staff` shows.
     const LATEST: i64 = 50;
@@ -109,10 +109,8 @@ mod handler {
             .execute(&mut *tx)
             .await
             .map_err(AppError::internal)?;
-            let notify = NotifyStaff {
-                message_id: id.clone(),
-            };
-            mizan::jobs::enqueue(&mut *tx, &notify).await?;
+            // Staff hear of it within a minute, with whatever else came meanwhile.
+            mizan::jobs::enqueue_once_after(&mut *tx, &NotifyStaff, NOTIFY_STAFF_AFTER).await?;
             tx.commit().await.map_err(AppError::internal)?;
             state.jobs.wake();
             // The sender's cached count is out of date now. The message is stored: a cache

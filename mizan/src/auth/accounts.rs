@@ -14,7 +14,7 @@ use tower_sessions::Session;
 use super::tokens::{self, Purpose};
 use super::{CurrentUser, current_user, password, session, users};
 use crate::error::AppError;
-use crate::jobs::{self, Job, JobError};
+use crate::jobs::{Job, JobError};
 use crate::runtime::{AppState, state};
 use crate::server::mail::Email;
 
@@ -154,54 +154,121 @@ fn link(state: &AppState, path: &str, token: &str) -> String {
     format!("{}{path}?token={token}", state.config.site_url)
 }
 
-/// A mail that carries a single-use link: what the token is for, the page it opens, and
-/// the words around the link.
-struct LinkMail {
-    purpose: Purpose,
+/// A mail that carries a single-use link: the page it opens, and the words around it.
+struct LinkWords {
     path: &'static str,
     subject: &'static str,
     before: &'static str,
     after: &'static str,
 }
 
-/// Issues a `mail.purpose` token for `user` and mails `to` the link that carries it.
+/// The words of the mail that carries a `purpose` link.
+fn link_words(purpose: Purpose) -> LinkWords {
+    match purpose {
+        Purpose::VerifyEmail => LinkWords {
+            path: "/verify-email",
+            subject: "Confirm your email address",
+            before: "Confirm that this address is yours by opening this link (it works once, \
+                     for 24 hours):",
+            after: "If you did not sign up, ignore this message.",
+        },
+        Purpose::ResetPassword => LinkWords {
+            path: "/reset-password",
+            subject: "Reset your password",
+            before: "Someone (we hope you) asked to reset the password of your account. \
+                     Choose a new one here (the link works once, for an hour):",
+            after: "Setting it signs you out everywhere. If you did not ask, ignore this \
+                    message: your password stays as it is.",
+        },
+        Purpose::ChangeEmail => LinkWords {
+            path: "/confirm-email",
+            subject: "Confirm your new email address",
+            before: "Open this link to use this address for your account from now on (it \
+                     works once, for 24 hours):",
+            after: "If you did not ask for it, ignore this message.",
+        },
+    }
+}
+
+/// The job that mails a single-use link. It carries no secret: the token is issued when
+/// the mail is sent (each attempt issues a new one, which voids the one before), so the
+/// queue never holds a working link.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct MailLink {
+    /// Whose account the link acts on.
+    pub user_id: String,
+    /// Where it goes (the account's address, or the new one of an email change).
+    pub to: String,
+    /// What the link does.
+    pub purpose: Purpose,
+    /// The address to move to, for an email change.
+    pub new_email: Option<String>,
+}
+
+impl Job for MailLink {
+    const KIND: &'static str = "mizan.mail_link";
+    /// Links expire within a day: so do their mails' attempts.
+    const MAX_ATTEMPTS: u32 = 16;
+
+    async fn run(self, state: AppState) -> Result<(), JobError> {
+        let Some(user) = users::find_active(&state.db, &self.user_id).await? else {
+            // The account is gone or deactivated: nothing to send.
+            return Ok(());
+        };
+        send_link(
+            &state,
+            &user,
+            &self.to,
+            self.purpose,
+            self.new_email.as_deref(),
+        )
+        .await
+    }
+}
+
+/// Issues a `purpose` token for `user` and sends `to` the mail that carries its link.
+async fn send_link(
+    state: &AppState,
+    user: &CurrentUser,
+    to: &str,
+    purpose: Purpose,
+    new_email: Option<&str>,
+) -> Result<(), JobError> {
+    let token = tokens::issue(&state.db, &state.tokens, &user.id, purpose, new_email).await?;
+    let words = link_words(purpose);
+    let email = Email {
+        to: to.to_owned(),
+        subject: words.subject.into(),
+        body: format!(
+            "Hello {},\n\n{}\n\n{}\n\n{}\n",
+            user.name,
+            words.before,
+            link(state, words.path, &token),
+            words.after
+        ),
+    };
+    crate::server::mail::send_now(state, email).await
+}
+
+/// Enqueues the mail of a `purpose` link for `user`, to `to`.
 async fn mail_link(
     state: &AppState,
     user: &CurrentUser,
     to: &str,
+    purpose: Purpose,
     new_email: Option<&str>,
-    mail: LinkMail,
 ) -> Result<(), AppError> {
-    // The token and the mail that carries it are stored together, or neither is.
-    let mut tx = state.db.begin().await.map_err(AppError::internal)?;
-    let token = tokens::issue(&mut tx, &state.tokens, &user.id, mail.purpose, new_email).await?;
-    let email = Email {
+    let job = MailLink {
+        user_id: user.id.clone(),
         to: to.to_owned(),
-        subject: mail.subject.into(),
-        body: format!(
-            "Hello {},\n\n{}\n\n{}\n\n{}\n",
-            user.name,
-            mail.before,
-            link(state, mail.path, &token),
-            mail.after
-        ),
+        purpose,
+        new_email: new_email.map(str::to_owned),
     };
-    jobs::enqueue(&mut *tx, &email).await?;
-    tx.commit().await.map_err(AppError::internal)?;
-    state.jobs.wake();
-    Ok(())
+    state.jobs.enqueue(&job).await.map(|_| ())
 }
 
 async fn mail_verification(state: &AppState, user: &CurrentUser) -> Result<(), AppError> {
-    let mail = LinkMail {
-        purpose: Purpose::VerifyEmail,
-        path: "/verify-email",
-        subject: "Confirm your email address",
-        before: "Confirm that this address is yours by opening this link (it works once, \
-                 for 24 hours):",
-        after: "If you did not sign up, ignore this message.",
-    };
-    mail_link(state, user, &user.email, None, mail).await
+    mail_link(state, user, &user.email, Purpose::VerifyEmail, None).await
 }
 
 /// Mails the signed-in user a new verification link (3 an hour).
@@ -298,24 +365,11 @@ impl Job for ResetLink {
     const KIND: &'static str = "mizan.reset_link";
 
     async fn run(self, state: AppState) -> Result<(), JobError> {
-        Ok(mail_reset(&state, &self.email).await?)
+        let Some(user) = users::find_by_email(&state.db, &self.email).await? else {
+            return Ok(());
+        };
+        send_link(&state, &user, &user.email, Purpose::ResetPassword, None).await
     }
-}
-
-async fn mail_reset(state: &AppState, email: &str) -> Result<(), AppError> {
-    let Some(user) = users::find_by_email(&state.db, email).await? else {
-        return Ok(());
-    };
-    let mail = LinkMail {
-        purpose: Purpose::ResetPassword,
-        path: "/reset-password",
-        subject: "Reset your password",
-        before: "Someone (we hope you) asked to reset the password of your account. Choose a \
-                 new one here (the link works once, for an hour):",
-        after: "Setting it signs you out everywhere. If you did not ask, ignore this message: \
-                your password stays as it is.",
-    };
-    mail_link(state, &user, &user.email, None, mail).await
 }
 
 /// Sets a new password with the token of a reset link. Every session of the account
@@ -412,15 +466,14 @@ pub async fn request_email_change(
             "an account with this email already exists",
         ));
     }
-    let mail = LinkMail {
-        purpose: Purpose::ChangeEmail,
-        path: "/confirm-email",
-        subject: "Confirm your new email address",
-        before: "Open this link to use this address for your account from now on (it works \
-                 once, for 24 hours):",
-        after: "If you did not ask for it, ignore this message.",
-    };
-    mail_link(&state, user, new_email, Some(new_email), mail).await
+    mail_link(
+        &state,
+        user,
+        new_email,
+        Purpose::ChangeEmail,
+        Some(new_email),
+    )
+    .await
 }
 
 /// Moves the account to the new address of an email-change link.

@@ -7,7 +7,7 @@
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyPool, Row};
 
 use crate::error::AppError;
 use crate::server::db::{new_id, now};
@@ -15,7 +15,8 @@ use crate::server::db::{new_id, now};
 type HmacSha256 = Hmac<Sha256>;
 
 /// What a token lets its holder do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Purpose {
     /// Confirm the account's email (24 hours).
     VerifyEmail,
@@ -96,13 +97,12 @@ fn mac_with(key: &[u8]) -> HmacSha256 {
     }
 }
 
-/// Issues a token for `user_id`, replacing any earlier one of the same purpose, in the
-/// caller's transaction (the mail that carries it is enqueued in the same one).
+/// Issues a token for `user_id`, replacing any earlier one of the same purpose.
 ///
 /// # Errors
 /// [`AppError::Internal`] when the database fails.
 pub async fn issue(
-    tx: &mut AnyConnection,
+    pool: &AnyPool,
     key: &TokenKey,
     user_id: &str,
     purpose: Purpose,
@@ -115,15 +115,12 @@ pub async fn issue(
             .finalize()
             .into_bytes(),
     );
-    sqlx::query("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2")
-        .bind(user_id)
-        .bind(purpose.name())
-        .execute(&mut *tx)
-        .await
-        .map_err(AppError::internal)?;
+    // One row per account and purpose (a unique index): a new token replaces the last.
     sqlx::query(
         "INSERT INTO account_tokens (id, user_id, purpose, mac, new_email, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (user_id, purpose) DO UPDATE SET id = excluded.id, mac = excluded.mac, \
+         new_email = excluded.new_email, expires_at = excluded.expires_at",
     )
     .bind(&id)
     .bind(user_id)
@@ -131,7 +128,7 @@ pub async fn issue(
     .bind(&mac)
     .bind(new_email)
     .bind(now() + purpose.lifetime())
-    .execute(&mut *tx)
+    .execute(pool)
     .await
     .map_err(AppError::internal)?;
     Ok(format!("{id}.{secret}"))

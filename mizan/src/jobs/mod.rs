@@ -29,11 +29,14 @@ mod schedule;
 mod worker;
 
 #[cfg(feature = "ssr")]
-pub use queue::{JobCounts, counts, discard, enqueue, enqueue_after, list, list_troubled, retry};
+pub use queue::{
+    JobCounts, counts, discard, enqueue, enqueue_after, enqueue_once_after, list, list_troubled,
+    retry,
+};
 #[cfg(feature = "ssr")]
 pub use schedule::Every;
 #[cfg(feature = "ssr")]
-pub use worker::{Job, JobError, Jobs, Registry, WorkerSettings, Workers};
+pub use worker::{Job, JobError, Jobs, Permanent, Registry, WorkerSettings, Workers};
 
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -61,6 +61,42 @@ where
     .await
 }
 
+/// Enqueues `job` to run once `delay` has passed, unless a job of its kind already waits
+/// to run: many events, one run (a digest of what happened meanwhile). Answers the new
+/// job's id, or `None` when one was waiting.
+///
+/// # Errors
+/// [`AppError::Internal`] when the job cannot be encoded or the database fails.
+pub async fn enqueue_once_after<'e, E, J>(
+    executor: E,
+    job: &J,
+    delay: Duration,
+) -> Result<Option<String>, AppError>
+where
+    E: Executor<'e, Database = Any>,
+    J: Job,
+{
+    let payload = serde_json::to_string(job).map_err(AppError::internal)?;
+    let id = new_id();
+    let now = now_ms();
+    let made = sqlx::query(
+        "INSERT INTO mizan_jobs \
+         (id, kind, payload, state, attempts, max_attempts, run_at, created_at, updated_at) \
+         SELECT $1, $2, $3, 'queued', 0, $4, $5, $6, $6 \
+         WHERE NOT EXISTS (SELECT 1 FROM mizan_jobs WHERE kind = $2 AND state = 'queued')",
+    )
+    .bind(&id)
+    .bind(J::KIND)
+    .bind(&payload)
+    .bind(i64::from(J::MAX_ATTEMPTS))
+    .bind(now.saturating_add(millis(delay)))
+    .bind(now)
+    .execute(executor)
+    .await
+    .map_err(AppError::internal)?;
+    Ok((made.rows_affected() > 0).then_some(id))
+}
+
 /// Stores a job of `kind` with its encoded `payload`.
 pub(crate) async fn insert<'e, E>(
     executor: E,
@@ -95,6 +131,9 @@ where
 #[derive(Debug)]
 pub(crate) struct Claimed {
     pub id: String,
+    /// This claim's own lock (`locked_by`): what a late answer of an earlier attempt
+    /// cannot match.
+    pub lock: String,
     pub kind: String,
     pub payload: String,
     /// This attempt's number (1 for the first).
@@ -102,39 +141,51 @@ pub(crate) struct Claimed {
     pub max_attempts: i64,
 }
 
-/// Takes the job due first for `worker`, until `lease` has passed: a queued job whose
-/// time has come, or a running one whose worker's lease ran out (it died). On
-/// PostgreSQL the row is locked with `SKIP LOCKED`, so workers never wait for each
-/// other; SQLite has one writer at a time.
+/// Takes the job due first, of one of the `kinds` this process runs, under a new lock of
+/// `worker`'s, until `lease` has passed: a queued job whose time has come, or a running one
+/// whose lease ran out (its worker died). On PostgreSQL the row is locked with `SKIP
+/// LOCKED`, so workers never wait for each other; SQLite has one writer at a time.
 pub(crate) async fn claim(
     pool: &AnyPool,
     worker: &str,
+    kinds: &[&str],
     lease: Duration,
     postgres: bool,
 ) -> Result<Option<Claimed>, sqlx::Error> {
+    if kinds.is_empty() {
+        return Ok(None);
+    }
     let skip_locked = if postgres {
         " FOR UPDATE SKIP LOCKED"
     } else {
         ""
     };
+    let kind_params: Vec<String> = (0..kinds.len()).map(|n| format!("${}", n + 4)).collect();
     let now = now_ms();
-    let row = sqlx::query(&format!(
+    let lock = format!("{worker}/{}", new_id());
+    let sql = format!(
         "UPDATE mizan_jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, \
          locked_until = $2, updated_at = $3 \
          WHERE id = (SELECT id FROM mizan_jobs \
-             WHERE (state = 'queued' AND run_at <= $3) \
-                OR (state = 'running' AND locked_until < $3) \
+             WHERE ((state = 'queued' AND run_at <= $3) \
+                 OR (state = 'running' AND locked_until < $3)) \
+               AND kind IN ({}) \
              ORDER BY run_at, id LIMIT 1{skip_locked}) \
-         RETURNING id, kind, payload, attempts, max_attempts"
-    ))
-    .bind(worker)
-    .bind(now.saturating_add(millis(lease)))
-    .bind(now)
-    .fetch_optional(pool)
-    .await?;
+         RETURNING id, kind, payload, attempts, max_attempts",
+        kind_params.join(", ")
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(&lock)
+        .bind(now.saturating_add(millis(lease)))
+        .bind(now);
+    for kind in kinds {
+        query = query.bind(*kind);
+    }
+    let row = query.fetch_optional(pool).await?;
     row.map(|row| {
         Ok(Claimed {
             id: row.try_get("id")?,
+            lock: lock.clone(),
             kind: row.try_get("kind")?,
             payload: row.try_get("payload")?,
             attempts: row.try_get("attempts")?,
@@ -144,25 +195,26 @@ pub(crate) async fn claim(
     .transpose()
 }
 
-/// Marks the job `worker` holds as done.
-pub(crate) async fn complete(pool: &AnyPool, id: &str, worker: &str) -> Result<(), sqlx::Error> {
+/// Marks the job held under `lock` as done; its payload goes (a finished job keeps no
+/// data).
+pub(crate) async fn complete(pool: &AnyPool, id: &str, lock: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE mizan_jobs SET state = 'done', locked_by = NULL, locked_until = NULL, \
-         updated_at = $1 WHERE id = $2 AND locked_by = $3",
+        "UPDATE mizan_jobs SET state = 'done', payload = '', locked_by = NULL, \
+         locked_until = NULL, updated_at = $1 WHERE id = $2 AND locked_by = $3",
     )
     .bind(now_ms())
     .bind(id)
-    .bind(worker)
+    .bind(lock)
     .execute(pool)
     .await
     .map(|_| ())
 }
 
-/// Records a failure of the job `worker` holds: queued again for `retry_at`, or dead.
+/// Records a failure of the job held under `lock`: queued again for `retry_at`, or dead.
 pub(crate) async fn fail(
     pool: &AnyPool,
     id: &str,
-    worker: &str,
+    lock: &str,
     error: &str,
     retry_at: Option<i64>,
 ) -> Result<(), sqlx::Error> {
@@ -180,7 +232,7 @@ pub(crate) async fn fail(
     .bind(error)
     .bind(now)
     .bind(id)
-    .bind(worker)
+    .bind(lock)
     .execute(pool)
     .await
     .map(|_| ())
@@ -188,7 +240,7 @@ pub(crate) async fn fail(
 
 /// Gives a job back unfinished (its worker is stopping): queued again at once, the
 /// attempt not counted.
-pub(crate) async fn release(pool: &AnyPool, id: &str, worker: &str) -> Result<(), sqlx::Error> {
+pub(crate) async fn release(pool: &AnyPool, id: &str, lock: &str) -> Result<(), sqlx::Error> {
     let now = now_ms();
     sqlx::query(
         "UPDATE mizan_jobs SET state = 'queued', attempts = attempts - 1, run_at = $1, \
@@ -197,7 +249,7 @@ pub(crate) async fn release(pool: &AnyPool, id: &str, worker: &str) -> Result<()
     )
     .bind(now)
     .bind(id)
-    .bind(worker)
+    .bind(lock)
     .execute(pool)
     .await
     .map(|_| ())
@@ -287,12 +339,8 @@ pub async fn retry(pool: &AnyPool, id: &str) -> Result<(), AppError> {
     .bind(now)
     .bind(id)
     .execute(pool)
-    .await
-    .map_err(AppError::internal)?;
-    match done.rows_affected() {
-        0 => Err(AppError::NotFound),
-        _ => Ok(()),
-    }
+    .await;
+    one_job(done)
 }
 
 /// Deletes a job that is not running.
@@ -303,9 +351,13 @@ pub async fn discard(pool: &AnyPool, id: &str) -> Result<(), AppError> {
     let done = sqlx::query("DELETE FROM mizan_jobs WHERE id = $1 AND state <> 'running'")
         .bind(id)
         .execute(pool)
-        .await
-        .map_err(AppError::internal)?;
-    match done.rows_affected() {
+        .await;
+    one_job(done)
+}
+
+/// Ok when the statement changed a job; [`AppError::NotFound`] when it changed none.
+fn one_job(result: Result<sqlx::any::AnyQueryResult, sqlx::Error>) -> Result<(), AppError> {
+    match result.map_err(AppError::internal)?.rows_affected() {
         0 => Err(AppError::NotFound),
         _ => Ok(()),
     }

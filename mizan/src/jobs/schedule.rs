@@ -34,11 +34,12 @@ impl std::fmt::Debug for Every {
 }
 
 impl Every {
-    /// `job`, enqueued every `period` (the first time once the server starts).
+    /// `job`, enqueued every `period` (a second at least; the first time once the first
+    /// server starts). The schedule is named after the job's kind: one per kind.
     pub fn new<J: Job + Clone + Sync>(period: Duration, job: J) -> Self {
         Self {
             kind: J::KIND,
-            period,
+            period: period.max(Duration::from_secs(1)),
             max_attempts: J::MAX_ATTEMPTS,
             encode: Arc::new(move || serde_json::to_string(&job)),
         }

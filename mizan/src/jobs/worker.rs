@@ -22,6 +22,23 @@ use crate::runtime::{AppState, SHUTDOWN_GRACE};
 /// What a failed job says; any error converts into it with `?`.
 pub type JobError = Box<dyn std::error::Error + Send + Sync>;
 
+/// A failure no retry can mend (a bad address, a payload this code cannot read): the job
+/// is dead at once. Return `Err(Box::new(Permanent(e.into())))`.
+#[derive(Debug)]
+pub struct Permanent(pub JobError);
+
+impl std::fmt::Display for Permanent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (not worth another attempt)", self.0)
+    }
+}
+
+impl std::error::Error for Permanent {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
 /// Work to do outside a request: a value stored as JSON, and what to do with it.
 ///
 /// ```ignore
@@ -178,10 +195,13 @@ pub struct Workers {
 struct Context {
     state: AppState,
     registry: Registry,
+    /// The kinds this process runs: it claims no other.
+    kinds: Vec<&'static str>,
     settings: WorkerSettings,
     worker: String,
     lease: Duration,
-    held: Mutex<HashSet<String>>,
+    /// The jobs running here: (id, lock).
+    held: Mutex<HashSet<(String, String)>>,
 }
 
 impl Workers {
@@ -190,6 +210,7 @@ impl Workers {
         let (stop, stopped) = watch::channel(false);
         let context = Arc::new(Context {
             lease: registry.lease(),
+            kinds: registry.kinds.keys().copied().collect(),
             worker: format!("{}:{}", std::process::id(), crate::server::db::new_id()),
             held: Mutex::new(HashSet::new()),
             state,
@@ -236,6 +257,7 @@ async fn claim_and_run(context: Arc<Context>, mut stopped: watch::Receiver<bool>
         let pause = match queue::claim(
             &context.state.db,
             &context.worker,
+            &context.kinds,
             context.lease,
             context.settings.postgres,
         )
@@ -269,14 +291,14 @@ async fn claim_and_run(context: Arc<Context>, mut stopped: watch::Receiver<bool>
     if finished.is_err() {
         running.abort_all();
         while running.join_next().await.is_some() {}
-        let unfinished: Vec<String> = context
+        let unfinished: Vec<(String, String)> = context
             .held
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .drain()
             .collect();
-        for id in unfinished {
-            if let Err(e) = queue::release(&context.state.db, &id, &context.worker).await {
+        for (id, lock) in unfinished {
+            if let Err(e) = queue::release(&context.state.db, &id, &lock).await {
                 tracing::warn!(error = %e, job = %id, "jobs: cannot give an unfinished job back");
             }
         }
@@ -288,18 +310,19 @@ enum Outcome {
     Done,
     /// Worth another attempt.
     Failed(String),
-    /// No attempt can succeed (the payload does not decode).
+    /// No attempt can succeed ([`Permanent`], or its worker kept dying).
     Hopeless(String),
 }
 
 /// Runs one claimed job and records how it went.
 async fn run_claimed(context: &Context, job: Claimed) {
+    let key = (job.id.clone(), job.lock.clone());
     let held = |add: bool| {
         let mut held = context.held.lock().unwrap_or_else(PoisonError::into_inner);
         if add {
-            held.insert(job.id.clone());
+            held.insert(key.clone());
         } else {
-            held.remove(&job.id);
+            held.remove(&key);
         }
     };
     held(true);
@@ -309,27 +332,44 @@ async fn run_claimed(context: &Context, job: Claimed) {
     } else {
         attempt(context, &job).await
     };
-    let (db, worker) = (&context.state.db, context.worker.as_str());
-    let recorded = match &outcome {
-        Outcome::Done => {
-            tracing::info!(kind = %job.kind, job = %job.id, attempt = job.attempts, "job done");
-            queue::complete(db, &job.id, worker).await
-        }
-        Outcome::Failed(error) if job.attempts < job.max_attempts => {
+    let retry_at = match &outcome {
+        Outcome::Failed(_) if job.attempts < job.max_attempts => {
             let wait = backoff(context.settings.backoff, job.attempts);
+            Some((wait, now_ms().saturating_add(millis(wait))))
+        }
+        _ => None,
+    };
+    match (&outcome, retry_at) {
+        (Outcome::Done, _) => {
+            tracing::info!(kind = %job.kind, job = %job.id, attempt = job.attempts, "job done");
+        }
+        (Outcome::Failed(error), Some((wait, _))) => {
             tracing::warn!(kind = %job.kind, job = %job.id, attempt = job.attempts, %error,
                 retry_in = ?wait, "job failed; it will be retried");
-            let retry_at = now_ms().saturating_add(millis(wait));
-            queue::fail(db, &job.id, worker, error, Some(retry_at)).await
         }
-        Outcome::Failed(error) | Outcome::Hopeless(error) => {
+        (Outcome::Failed(error) | Outcome::Hopeless(error), _) => {
             tracing::error!(kind = %job.kind, job = %job.id, attempt = job.attempts, %error,
                 "job dead: it will not be tried again (server jobs retry ID)");
-            queue::fail(db, &job.id, worker, error, None).await
         }
-    };
-    if let Err(e) = recorded {
-        tracing::warn!(error = %e, job = %job.id, "jobs: cannot record how a job went");
+    }
+    // A write that fails would leave the job to run again after its lease: try a few
+    // times before giving up on it.
+    let db = &context.state.db;
+    for pause_ms in [0, 100, 500, 2000] {
+        tokio::time::sleep(Duration::from_millis(pause_ms)).await;
+        let recorded = match &outcome {
+            Outcome::Done => queue::complete(db, &job.id, &job.lock).await,
+            Outcome::Failed(error) | Outcome::Hopeless(error) => {
+                let retry = retry_at.map(|(_, at)| at);
+                queue::fail(db, &job.id, &job.lock, error, retry).await
+            }
+        };
+        match recorded {
+            Ok(()) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, job = %job.id, "jobs: cannot record how a job went")
+            }
+        }
     }
     held(false);
 }
@@ -337,19 +377,30 @@ async fn run_claimed(context: &Context, job: Claimed) {
 /// One attempt, within the kind's timeout; a panic is a failure like any other.
 async fn attempt(context: &Context, job: &Claimed) -> Outcome {
     let Some(kind) = context.registry.kinds.get(job.kind.as_str()) else {
-        // Perhaps a newer version of the app knows it: leave it to be retried.
+        // Claims name the kinds this process runs: only a registry changed under it.
         return Outcome::Failed(format!("no worker here runs jobs of kind `{}`", job.kind));
     };
     let run = match (kind.start)(&job.payload, context.state.clone()) {
         Ok(run) => run,
-        Err(e) => return Outcome::Hopeless(format!("its payload does not decode: {e}")),
+        // Perhaps written by a newer version of the app: worth another attempt later.
+        Err(e) => return Outcome::Failed(format!("its payload does not decode: {e}")),
     };
     match tokio::time::timeout(kind.timeout, AssertUnwindSafe(run).catch_unwind()).await {
         Ok(Ok(Ok(()))) => Outcome::Done,
+        Ok(Ok(Err(e))) if e.is::<Permanent>() => Outcome::Hopeless(e.to_string()),
         Ok(Ok(Err(e))) => Outcome::Failed(e.to_string()),
-        Ok(Err(_)) => Outcome::Failed("it panicked".to_owned()),
+        Ok(Err(panic)) => Outcome::Failed(format!("it panicked: {}", panic_message(&*panic))),
         Err(_) => Outcome::Failed(format!("it took longer than {:?}", kind.timeout)),
     }
+}
+
+/// What a panic said, when it said it with text.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 /// The wait before the attempt after `attempts`: `base`, doubled per attempt, an hour

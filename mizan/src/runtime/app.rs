@@ -41,7 +41,7 @@ use super::dispatch::{self, MAX_ARGUMENTS};
 use super::middleware::MiddlewareLayer;
 use super::{AppState, Services, health, metrics};
 use crate::api::{self, ApiInfo, ChannelDoc, Document};
-use crate::auth::accounts::ResetLink;
+use crate::auth::accounts::{MailLink, ResetLink};
 use crate::auth::oauth;
 use crate::auth::signed_in_cache::SignedInCache;
 use crate::auth::tokens::TokenKey;
@@ -309,6 +309,7 @@ impl App {
         // The framework's own jobs: mail, password-reset links, and hourly housekeeping.
         .job::<Email>()
         .job::<ResetLink>()
+        .job::<MailLink>()
         .every(housekeeping::EVERY, Housekeeping)
     }
 
@@ -377,10 +378,12 @@ impl App {
                 production,
             ))
             .service(self.router);
-        let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+        // The signal starts both stops at once: connections drain while running jobs
+        // finish (or go back to the queue), each within SHUTDOWN_GRACE.
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
         let signal = async move {
             shutdown.await;
-            let _ = stopping.send(());
+            let _ = stopping.send(true);
         };
         let server = axum::serve(
             self.listener,
@@ -388,27 +391,36 @@ impl App {
         )
         .with_graceful_shutdown(signal)
         .into_future();
+        let mut grace_stopped = stopped.clone();
         let grace_over = async move {
-            if stopped.await.is_err() {
+            if grace_stopped.wait_for(|stop| *stop).await.is_err() {
                 return std::future::pending().await;
             }
             tokio::time::sleep(SHUTDOWN_GRACE).await;
         };
-        let served = tokio::select! {
-            result = server => result,
-            () = grace_over => {
-                tracing::warn!(
-                    grace = ?SHUTDOWN_GRACE,
-                    "stopping with connections still open after the grace period"
-                );
-                Ok(())
+        let served = async {
+            tokio::select! {
+                result = server => result,
+                () = grace_over => {
+                    tracing::warn!(
+                        grace = ?SHUTDOWN_GRACE,
+                        "stopping with connections still open after the grace period"
+                    );
+                    Ok(())
+                }
             }
         };
-        // After the last request: what it enqueued is either run or left queued.
-        if let Some(workers) = workers {
-            workers.stop().await;
-        }
-        served
+        let mut jobs_stopped = stopped;
+        let jobs = async move {
+            if let Some(workers) = workers {
+                let _ = jobs_stopped.wait_for(|stop| *stop).await;
+                workers.stop().await;
+            }
+        };
+        // When serving ends without a signal (an I/O error), the signal's sender is gone
+        // with it, and the workers stop too.
+        let (result, ()) = tokio::join!(served, jobs);
+        result
     }
 }
 

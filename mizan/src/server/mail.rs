@@ -18,7 +18,7 @@ use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
-use crate::jobs::{Job, JobError};
+use crate::jobs::{Job, JobError, Permanent};
 use crate::runtime::AppState;
 
 /// One message, and the job that sends it.
@@ -139,7 +139,20 @@ impl Job for Email {
     const MAX_ATTEMPTS: u32 = 36;
 
     async fn run(self, state: AppState) -> Result<(), JobError> {
-        Ok(state.mailer.send(self).await?)
+        send_now(&state, self).await
+    }
+}
+
+/// Sends `email` from a job: a refusal the SMTP server says is for good (5xx), or a
+/// message that cannot be made, is [`Permanent`] (no retry can mend it).
+///
+/// # Errors
+/// The [`SendError`], as a job error.
+pub async fn send_now(state: &AppState, email: Email) -> Result<(), JobError> {
+    match state.mailer.send(email).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_permanent() => Err(Box::new(Permanent(Box::new(e)))),
+        Err(e) => Err(Box::new(e)),
     }
 }
 
@@ -155,6 +168,17 @@ pub enum SendError {
     /// The SMTP server could not be reached, or refused the message.
     #[error("SMTP: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
+}
+
+impl SendError {
+    /// Whether trying again cannot help: a bad address or message, or a permanent (5xx)
+    /// refusal.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            Self::Address(_) | Self::Message(_) => true,
+            Self::Smtp(e) => e.is_permanent(),
+        }
+    }
 }
 
 /// Hands `email` to the SMTP server.

@@ -37,13 +37,16 @@ async fn a_mail_the_smtp_server_refuses_arrives_once_after_a_retry() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let failed = loop {
         let troubled = jobs::list_troubled(&app.state.db, 10).await.expect("list");
-        if let Some(mail) = troubled.into_iter().find(|job| job.kind == "mizan.mail") {
+        // (Between two attempts: a running one may be listed too.)
+        if let Some(mail) = troubled
+            .into_iter()
+            .find(|job| job.kind == "mizan.mail_link" && job.state == JobState::Queued)
+        {
             break mail;
         }
         assert!(Instant::now() < deadline, "no refused mail job");
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    assert_eq!(failed.state, JobState::Queued);
     assert!(
         failed
             .last_error
@@ -93,13 +96,13 @@ async fn a_mail_the_smtp_server_refuses_arrives_once_after_a_retry() {
 #[tokio::test]
 async fn a_job_that_keeps_failing_is_dead_then_retried_or_discarded_by_hand() {
     let app = spawn_app_with(&[("MIZAN_JOB_BACKOFF_MS", "10".into())]).await;
-    // A kind no worker of this app runs (as an older process would meet a newer job):
-    // each attempt fails, three attempts at most.
+    // A mail whose payload this code cannot read (as one written by a newer version
+    // might be): each attempt fails, three attempts at most.
     let id = "00000000-0000-7000-8000-000000000001";
     sqlx::query(
         "INSERT INTO mizan_jobs \
          (id, kind, payload, state, attempts, max_attempts, run_at, created_at, updated_at) \
-         VALUES ($1, 'test.unknown', '{}', 'queued', 0, 3, 0, 0, 0)",
+         VALUES ($1, 'mizan.mail', '{\"recipient\": 1}', 'queued', 0, 3, 0, 0, 0)",
     )
     .bind(id)
     .execute(&app.state.db)
@@ -122,7 +125,7 @@ async fn a_job_that_keeps_failing_is_dead_then_retried_or_discarded_by_hand() {
         dead.last_error
             .as_deref()
             .unwrap_or_default()
-            .contains("no worker here runs jobs of kind `test.unknown`"),
+            .contains("its payload does not decode"),
         "{dead:?}"
     );
     let troubled = jobs::list_troubled(&app.state.db, 10).await.expect("list");
@@ -387,4 +390,69 @@ fn jobs_now_ms() -> i64 {
             .as_millis(),
     )
     .expect("fits")
+}
+
+#[tokio::test]
+async fn staff_hear_of_many_contact_messages_in_one_notice() {
+    let app = spawn_app().await;
+    app.signed_up("staff@example.com").await;
+    app.sql("UPDATE users SET is_staff = TRUE WHERE email = 'staff@example.com'")
+        .await;
+    jobs_settled(&app.state.db).await;
+    let visitor = app.visitor();
+    for n in 1..=3 {
+        let subject = format!("Question {n}");
+        let (status, body) = app
+            .call_json(
+                &visitor,
+                "contact.submit",
+                &[
+                    ("name", "Vis"),
+                    ("email", "vis@example.com"),
+                    ("subject", &subject),
+                    ("message", "A question long enough to send."),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let waiting = || async {
+        jobs::list(&app.state.db, Some(JobState::Queued), 100)
+            .await
+            .expect("list")
+            .into_iter()
+            .filter(|job| job.kind == "app.notify_staff")
+            .count()
+    };
+    assert_eq!(
+        waiting().await,
+        1,
+        "one notice waits, whatever the messages"
+    );
+
+    // Its minute has passed.
+    app.sql("UPDATE mizan_jobs SET run_at = 0 WHERE kind = 'app.notify_staff'")
+        .await;
+    app.state.jobs.wake();
+    jobs_settled(&app.state.db).await;
+    let notices: Vec<_> = app
+        .state
+        .mailer
+        .messages()
+        .into_iter()
+        .filter(|mail| mail.to == "staff@example.com" && mail.subject.contains("contact"))
+        .collect();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].subject, "3 new contact message(s)");
+    assert!(
+        notices[0].body.contains("- Question 3"),
+        "{}",
+        notices[0].body
+    );
+    let untold: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM contact_messages WHERE notified_at IS NULL")
+            .fetch_one(&app.state.db)
+            .await
+            .expect("count");
+    assert_eq!(untold, 0);
 }

@@ -36,7 +36,7 @@ async fn fresh_database_gets_every_migration() {
         );
     }
     let expected = every_version();
-    assert_eq!(expected.len(), 6);
+    assert_eq!(expected.len(), 8);
     assert_eq!(applied_versions(&app).await, expected);
 
     // The tables they create are there and usable.
