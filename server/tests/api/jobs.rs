@@ -458,3 +458,91 @@ async fn staff_hear_of_many_contact_messages_in_one_notice() {
             .expect("count");
     assert_eq!(untold, 0);
 }
+
+#[tokio::test]
+async fn a_job_whose_worker_died_is_taken_up_once_its_lease_has_passed() {
+    let app = spawn_app().await;
+    let mail = Email {
+        to: "ada@example.com".into(),
+        subject: "Left behind".into(),
+        body: "Its worker died mid-attempt.".into(),
+    };
+    let payload = serde_json::to_string(&mail).expect("encodes");
+    // Running, held by a process that is gone; one lease still ahead, one already past.
+    let far = jobs_now_ms() + 3_600_000;
+    for (id, locked_until) in [("held", far), ("abandoned", 0)] {
+        sqlx::query(
+            "INSERT INTO mizan_jobs (id, kind, payload, state, attempts, max_attempts, \
+             run_at, locked_by, locked_until, created_at, updated_at) \
+             VALUES ($1, 'mizan.mail', $2, 'running', 1, 5, 0, 'gone:1/x', $3, 0, 0)",
+        )
+        .bind(id)
+        .bind(&payload)
+        .bind(locked_until)
+        .execute(&app.state.db)
+        .await
+        .expect("inserted");
+    }
+    app.state.jobs.wake();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !app
+        .state
+        .mailer
+        .messages()
+        .iter()
+        .any(|m| m.subject == "Left behind")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the abandoned job was not taken up"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let done = jobs::list(&app.state.db, Some(JobState::Done), 100)
+        .await
+        .expect("list");
+    let abandoned = done.iter().find(|job| job.id == "abandoned").expect("done");
+    assert_eq!(abandoned.attempts, 2, "the lost attempt counts");
+    let running = jobs::list(&app.state.db, Some(JobState::Running), 100)
+        .await
+        .expect("list");
+    assert!(
+        running.iter().any(|job| job.id == "held"),
+        "a job whose lease runs is left to its worker"
+    );
+    assert_eq!(app.state.mailer.messages().len(), 1, "sent once");
+}
+
+#[tokio::test]
+async fn a_stopping_server_lets_its_running_job_finish() {
+    let smtp = SmtpServer::start(true).await;
+    smtp.slow_down(Duration::from_millis(1500));
+    let app = spawn_app_with(&[("SMTP_URL", smtp.url())]).await;
+    let mail = Email {
+        to: "ada@example.com".into(),
+        subject: "Slow".into(),
+        body: "The SMTP server takes its time.".into(),
+    };
+    let id = app.state.jobs.enqueue(&mail).await.expect("enqueued");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let running = jobs::list(&app.state.db, Some(JobState::Running), 10)
+            .await
+            .expect("list");
+        if running.iter().any(|job| job.id == id) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the job never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Stopped mid-attempt: the attempt finishes within the grace period.
+    let settings = app.shutdown().await.expect("stops");
+    assert_eq!(smtp.received().len(), 1);
+    let db = mizan::server::db::connect(settings.config().database_url.expose(), 2)
+        .await
+        .expect("the database opens");
+    let done = jobs::list(&db, Some(JobState::Done), 10)
+        .await
+        .expect("list");
+    assert!(done.iter().any(|job| job.id == id), "recorded as done");
+}

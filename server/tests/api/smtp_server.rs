@@ -22,6 +22,8 @@ pub struct Received {
 #[derive(Default)]
 struct Shared {
     accepting: AtomicBool,
+    /// How long it waits before it answers a message's end (a slow server), in ms.
+    slow_ms: std::sync::atomic::AtomicU64,
     refused: AtomicUsize,
     received: Mutex<Vec<Received>>,
 }
@@ -57,6 +59,12 @@ impl SmtpServer {
     /// From now on, messages are accepted.
     pub fn accept(&self) {
         self.shared.accepting.store(true, Ordering::SeqCst);
+    }
+
+    /// From now on, each message's acceptance comes `delay` after its end.
+    pub fn slow_down(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.shared.slow_ms.store(ms, Ordering::SeqCst);
     }
 
     /// How many messages it refused.
@@ -151,6 +159,8 @@ async fn converse(stream: TcpStream, shared: Arc<Shared>) {
                         _ => return,
                     }
                 }
+                let slow = shared.slow_ms.load(Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(slow)).await;
                 shared
                     .received
                     .lock()
