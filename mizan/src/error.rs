@@ -77,6 +77,17 @@ impl AppError {
         }
     }
 
+    /// The seconds a client should wait before trying again (`Retry-After`), for the
+    /// errors that pass: rate limits and unavailable services.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after } | Self::Unavailable { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
+    }
+
     /// A validation error on one field.
     pub fn field(name: &str, message: impl Into<String>) -> Self {
         Self::Validation {

@@ -141,44 +141,57 @@ pub(crate) struct Claimed {
     pub max_attempts: i64,
 }
 
-/// Takes the job due first, of one of the `kinds` this process runs, under a new lock of
-/// `worker`'s, until `lease` has passed: a queued job whose time has come, or a running one
-/// whose lease ran out (its worker died). On PostgreSQL the row is locked with `SKIP
-/// LOCKED`, so workers never wait for each other; SQLite has one writer at a time.
+/// The claim statement of a process that runs `kinds` (made once, when its workers
+/// start): it takes the job due first, of one of those kinds: a queued job whose time has
+/// come, or a running one whose lease ran out (its worker died). On PostgreSQL the row is
+/// locked with `SKIP LOCKED`, so workers never wait for each other; SQLite has one writer
+/// at a time.
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimStatement {
+    sql: String,
+    kinds: Vec<&'static str>,
+}
+
+impl ClaimStatement {
+    pub(crate) fn new(kinds: Vec<&'static str>, postgres: bool) -> Self {
+        let skip_locked = if postgres {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let kind_params: Vec<String> = (0..kinds.len()).map(|n| format!("${}", n + 4)).collect();
+        let sql = format!(
+            "UPDATE mizan_jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, \
+             locked_until = $2, updated_at = $3 \
+             WHERE id = (SELECT id FROM mizan_jobs \
+                 WHERE ((state = 'queued' AND run_at <= $3) \
+                     OR (state = 'running' AND locked_until < $3)) \
+                   AND kind IN ({}) \
+                 ORDER BY run_at, id LIMIT 1{skip_locked}) \
+             RETURNING id, kind, payload, attempts, max_attempts",
+            kind_params.join(", ")
+        );
+        Self { sql, kinds }
+    }
+}
+
+/// Takes a job with `statement`, under a new lock of `worker`'s, until `lease` has passed.
 pub(crate) async fn claim(
     pool: &AnyPool,
+    statement: &ClaimStatement,
     worker: &str,
-    kinds: &[&str],
     lease: Duration,
-    postgres: bool,
 ) -> Result<Option<Claimed>, sqlx::Error> {
-    if kinds.is_empty() {
+    if statement.kinds.is_empty() {
         return Ok(None);
     }
-    let skip_locked = if postgres {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
-    let kind_params: Vec<String> = (0..kinds.len()).map(|n| format!("${}", n + 4)).collect();
     let now = now_ms();
     let lock = format!("{worker}/{}", new_id());
-    let sql = format!(
-        "UPDATE mizan_jobs SET state = 'running', attempts = attempts + 1, locked_by = $1, \
-         locked_until = $2, updated_at = $3 \
-         WHERE id = (SELECT id FROM mizan_jobs \
-             WHERE ((state = 'queued' AND run_at <= $3) \
-                 OR (state = 'running' AND locked_until < $3)) \
-               AND kind IN ({}) \
-             ORDER BY run_at, id LIMIT 1{skip_locked}) \
-         RETURNING id, kind, payload, attempts, max_attempts",
-        kind_params.join(", ")
-    );
-    let mut query = sqlx::query(&sql)
+    let mut query = sqlx::query(&statement.sql)
         .bind(&lock)
         .bind(now.saturating_add(millis(lease)))
         .bind(now);
-    for kind in kinds {
+    for kind in &statement.kinds {
         query = query.bind(*kind);
     }
     let row = query.fetch_optional(pool).await?;

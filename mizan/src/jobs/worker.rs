@@ -14,7 +14,7 @@ use sqlx::AnyPool;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
-use super::queue::{self, Claimed, millis, now_ms};
+use super::queue::{self, ClaimStatement, Claimed, millis, now_ms};
 use super::schedule::{self, Every};
 use crate::error::AppError;
 use crate::runtime::{AppState, SHUTDOWN_GRACE};
@@ -195,8 +195,8 @@ pub struct Workers {
 struct Context {
     state: AppState,
     registry: Registry,
-    /// The kinds this process runs: it claims no other.
-    kinds: Vec<&'static str>,
+    /// How it claims: only the kinds this process runs.
+    claim: ClaimStatement,
     settings: WorkerSettings,
     worker: String,
     lease: Duration,
@@ -210,7 +210,7 @@ impl Workers {
         let (stop, stopped) = watch::channel(false);
         let context = Arc::new(Context {
             lease: registry.lease(),
-            kinds: registry.kinds.keys().copied().collect(),
+            claim: ClaimStatement::new(registry.kinds.keys().copied().collect(), settings.postgres),
             worker: format!("{}:{}", std::process::id(), crate::server::db::new_id()),
             held: Mutex::new(HashSet::new()),
             state,
@@ -256,10 +256,9 @@ async fn claim_and_run(context: Arc<Context>, mut stopped: watch::Receiver<bool>
         while running.try_join_next().is_some() {}
         let pause = match queue::claim(
             &context.state.db,
+            &context.claim,
             &context.worker,
-            &context.kinds,
             context.lease,
-            context.settings.postgres,
         )
         .await
         {

@@ -309,10 +309,10 @@ pub fn error_response(error: &AppError) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let json = serde_json::to_vec(error).unwrap_or_default();
     let mut response = json_response(status, json);
-    if let AppError::RateLimited { retry_after } | AppError::Unavailable { retry_after } = error {
+    if let Some(seconds) = error.retry_after() {
         response
             .headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from(*retry_after));
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
 }

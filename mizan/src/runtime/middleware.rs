@@ -203,7 +203,7 @@ async fn as_page_get(request: Request, max_body: usize) -> Result<Request, Respo
 }
 
 /// Leptos answers every server-function error with 500; the body is our [`AppError`] as
-/// JSON, so the status it names is set from it (and `Retry-After` on a 429).
+/// JSON, so the status it names is set from it (and `Retry-After` on a 429 or 503).
 async fn with_error_status(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_ERROR_BODY).await else {
@@ -212,11 +212,10 @@ async fn with_error_status(response: Response) -> Response {
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status =
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let AppError::RateLimited { retry_after } | AppError::Unavailable { retry_after } = error
-        {
+        if let Some(seconds) = error.retry_after() {
             parts
                 .headers
-                .insert(RETRY_AFTER, HeaderValue::from(retry_after));
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
     }
     Response::from_parts(parts, Body::from(bytes))

@@ -141,7 +141,8 @@ impl Limit {
     }
 
     /// Keys this process remembers.
-    pub fn remembered(&self) -> usize {
+    #[cfg(test)]
+    fn remembered(&self) -> usize {
         self.local.len()
     }
 
@@ -244,12 +245,6 @@ impl AccountLimits {
         ] {
             limit.prune();
         }
-    }
-}
-
-impl Default for AccountLimits {
-    fn default() -> Self {
-        Self::new(None)
     }
 }
 

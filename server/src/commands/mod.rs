@@ -46,9 +46,9 @@ async fn create_superuser(config: Config, args: impl Iterator<Item = String>) ->
         Ok(options) => options,
         Err(e) => return fail("createsuperuser", format!("{e}\n{USAGE}")),
     };
-    let pool = match open_database(&config, Some(&startup::app_migrations())).await {
+    let pool = match open_app_database(&config).await {
         Ok(pool) => pool,
-        Err(e) => return fail("cannot open the database", e),
+        Err(code) => return code,
     };
     match createsuperuser::run(&pool, options).await {
         Ok(email) => {
@@ -64,13 +64,7 @@ async fn cache_command(config: Config, args: impl Iterator<Item = String>) -> Ex
         Ok(command) => command,
         Err(e) => return fail("cache", format!("{e}\n{USAGE}")),
     };
-    match cache::run(&config, command).await {
-        Ok(report) => {
-            println!("{report}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail("cache", e),
-    }
+    printed("cache", cache::run(&config, command).await)
 }
 
 async fn jobs_command(config: Config, args: impl Iterator<Item = String>) -> ExitCode {
@@ -78,16 +72,28 @@ async fn jobs_command(config: Config, args: impl Iterator<Item = String>) -> Exi
         Ok(command) => command,
         Err(e) => return fail("jobs", format!("{e}\n{USAGE}")),
     };
-    let pool = match open_database(&config, Some(&startup::app_migrations())).await {
+    let pool = match open_app_database(&config).await {
         Ok(pool) => pool,
-        Err(e) => return fail("cannot open the database", e),
+        Err(code) => return code,
     };
-    match jobs::run(&pool, command).await {
+    printed("jobs", jobs::run(&pool, command).await)
+}
+
+/// The app's database, migrated; or the exit code of a failure (said in one line).
+async fn open_app_database(config: &Config) -> Result<sqlx::AnyPool, ExitCode> {
+    open_database(config, Some(&startup::app_migrations()))
+        .await
+        .map_err(|e| fail("cannot open the database", e))
+}
+
+/// Prints what a command reports, or says why `what` failed.
+fn printed(what: &str, outcome: Result<String, impl Display>) -> ExitCode {
+    match outcome {
         Ok(report) => {
             println!("{report}");
             ExitCode::SUCCESS
         }
-        Err(e) => fail("jobs", e),
+        Err(e) => fail(what, e),
     }
 }
 

@@ -395,12 +395,7 @@ async fn a_client_that_resumes_after_its_last_message_gets_what_it_missed() {
 #[tokio::test]
 async fn a_member_whose_rights_change_leaves_the_rooms_they_may_no_longer_join() {
     let app = spawn_app().await;
-    let (root_client, _) = app.signed_up_as("root@example.com", "Root").await;
-    let (sam_client, sam) = app.signed_up_as("sam@example.com", "Sam").await;
-    app.sql(
-        "UPDATE users SET is_staff = TRUE, is_superuser = TRUE WHERE email = 'root@example.com'",
-    )
-    .await;
+    let (root_client, sam_client, sam) = root_and_sam(&app).await;
     app.sql("UPDATE users SET is_staff = TRUE WHERE email = 'sam@example.com'")
         .await;
     let sam_id = app.user_id("sam@example.com").await;
@@ -439,12 +434,7 @@ async fn a_member_whose_rights_change_leaves_the_rooms_they_may_no_longer_join()
 #[tokio::test]
 async fn a_deactivated_member_is_closed_out_and_stays_signed_out() {
     let app = spawn_app().await;
-    let (root_client, _) = app.signed_up_as("root@example.com", "Root").await;
-    let (sam_client, sam) = app.signed_up_as("sam@example.com", "Sam").await;
-    app.sql(
-        "UPDATE users SET is_staff = TRUE, is_superuser = TRUE WHERE email = 'root@example.com'",
-    )
-    .await;
+    let (root_client, sam_client, sam) = root_and_sam(&app).await;
     let (root_id, sam_id) = (
         app.user_id("root@example.com").await,
         app.user_id("sam@example.com").await,
@@ -479,6 +469,18 @@ async fn a_deactivated_member_is_closed_out_and_stays_signed_out() {
         .and_then(|users| users.iter().find(|u| u["email"] == "sam@example.com"))
         .expect("Sam is listed");
     assert_eq!(sam_listed["is_active"], true);
+}
+
+/// Root (a superuser) and Sam, each signed in: their clients, and Sam's cookie for
+/// WebSocket handshakes.
+async fn root_and_sam(app: &TestApp) -> (reqwest::Client, reqwest::Client, String) {
+    let (root_client, _) = app.signed_up_as("root@example.com", "Root").await;
+    let (sam_client, sam) = app.signed_up_as("sam@example.com", "Sam").await;
+    app.sql(
+        "UPDATE users SET is_staff = TRUE, is_superuser = TRUE WHERE email = 'root@example.com'",
+    )
+    .await;
+    (root_client, sam_client, sam)
 }
 
 /// Root deactivates (or activates) an account through the superuser function.

@@ -135,10 +135,7 @@ struct UserChange {
 /// # Errors
 /// [`AppError::Internal`] when the hub cannot publish (Redis down).
 pub async fn user_changed(hub: &Hub, user_id: &str, signed_out: bool) -> Result<(), AppError> {
-    let frame = encode(&UserChange { signed_out })?;
-    hub.publish(&user_group(user_id), frame)
-        .await
-        .map_err(AppError::internal)
+    publish(hub, &user_group(user_id), &UserChange { signed_out }).await
 }
 
 /// Sends `message` to every connection of `group` of channel `C`, on every server
@@ -153,6 +150,11 @@ pub async fn group_send<C: Channel>(
     group: &str,
     message: &C::Outgoing,
 ) -> Result<(), AppError> {
+    publish(hub, group, message).await
+}
+
+/// Sends `message`, as JSON, to every member of `group` on every server process.
+async fn publish<T: Serialize>(hub: &Hub, group: &str, message: &T) -> Result<(), AppError> {
     let frame = encode(message)?;
     hub.publish(group, frame).await.map_err(AppError::internal)
 }
