@@ -9,6 +9,16 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export PATH="$PWD/scripts/node_modules/.bin:$PATH"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+# Seconds since the script started, as `1m 05s`.
+elapsed() {
+  local seconds=$((SECONDS))
+  if [ "$seconds" -ge 60 ]; then
+    printf '%dm %02ds' $((seconds / 60)) $((seconds % 60))
+  else
+    printf '%ds' "$seconds"
+  fi
+}
 have() { command -v "$1" >/dev/null 2>&1; }
 
 # Runs a command as root: directly when we are root, through sudo otherwise.
@@ -118,11 +128,23 @@ ensure_api_docs_assets() {
 # The release build: the browser bundle split into a part per page (`--split`, loaded
 # when a page is first shown) and every static file also written brotli- and
 # gzip-compressed (`--precompress`), which the server sends as they are.
+#
+# It is built beside the current one (`target/site.next`, `target/release/hash.next.txt`)
+# and swapped in only when the whole build succeeded: a failed build leaves the site and
+# the hash file that worked. The development build (`./scripts/dev`) writes
+# `target/site-dev`, never this one.
 RELEASE_BUILD=(cargo leptos build --release --split --precompress)
 build_release() {
+  ensure_wasm_opt
   ensure_api_docs_assets
   step "Release build (${RELEASE_BUILD[*]})"
-  "${RELEASE_BUILD[@]}"
+  rm -rf target/site.next target/release/hash.next.txt
+  LEPTOS_SITE_ROOT=target/site.next LEPTOS_HASH_FILE_NAME=hash.next.txt "${RELEASE_BUILD[@]}"
+  rm -rf target/site.old
+  if [ -d target/site ]; then mv target/site target/site.old; fi
+  mv target/site.next target/site
+  if [ -f target/release/hash.next.txt ]; then mv target/release/hash.next.txt target/release/hash.txt; fi
+  rm -rf target/site.old
 }
 
 # Installs, in one apt-get run, the Debian packages whose command is missing. Each

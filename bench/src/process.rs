@@ -62,9 +62,14 @@ impl Server {
         self.child.id()
     }
 
-    /// CPU time used so far (user + system), in microseconds.
+    /// CPU time used so far (user + system), in microseconds, with its direct children's
+    /// (the edge worker's node process runs workerd as a child).
     pub fn cpu_micros(&self) -> u64 {
         cpu_micros(self.pid())
+            + children(self.pid())
+                .into_iter()
+                .map(cpu_micros)
+                .sum::<u64>()
     }
 
     /// Resident memory now, in KiB.
@@ -79,10 +84,38 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// SIGTERM first, so a server can stop what it started (miniflare's workerd), then
+    /// SIGKILL after a few seconds.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The direct children of `pid` (from every thread's list).
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|child| child.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
 }
 
 /// Whether `program` is on PATH.

@@ -5,6 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 /// One kind of request.
+#[derive(Debug, Clone)]
 pub struct Request {
     /// `GET` or `POST`.
     pub method: &'static str,

@@ -140,6 +140,9 @@ pub struct Config {
     pub job_poll: std::time::Duration,
     /// The wait after a job's first failure, doubled per attempt (`MIZAN_JOB_BACKOFF_MS`).
     pub job_backoff: std::time::Duration,
+    /// The public address the edge worker serves (`MIZAN_EDGE_URL`, e.g.
+    /// `https://example.com`): purges are sent there too. `None`: no edge.
+    pub edge_url: Option<String>,
 }
 
 /// What an OAuth provider's answers look like.
@@ -329,6 +332,18 @@ impl Config {
             Some(_) => flag("MIZAN_API_DOCS")?,
             None => !environment.is_production(),
         };
+        let edge_url = match get("MIZAN_EDGE_URL") {
+            Some(url) if has_scheme(&url, &["http", "https"]) => {
+                Some(url.trim_end_matches('/').to_owned())
+            }
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "MIZAN_EDGE_URL",
+                    "must start with http:// or https:// (the address the edge worker serves)",
+                ));
+            }
+            None => None,
+        };
         let smtp_url = match get("SMTP_URL") {
             Some(url) if has_scheme(&url, &["smtp", "smtps"]) => Some(Secret(url)),
             Some(_) => {
@@ -386,6 +401,7 @@ impl Config {
             job_workers,
             job_poll,
             job_backoff,
+            edge_url,
         })
     }
 }

@@ -16,6 +16,10 @@ pub const API_DOCS: &str = "/api/docs";
 /// Where the API page's script and styles are served from (copied from npm's
 /// `swagger-ui-dist` into the site at build time).
 pub const API_DOCS_ASSETS: &str = "/api-docs";
+/// What the edge worker may cache (`edge/`): functions, lifetimes, versions.
+pub const EDGE_MANIFEST: &str = "/_mizan/edge.json";
+/// Where the edge worker takes signed purges (on the worker, not on this server).
+pub const EDGE_PURGE: &str = "/_mizan/edge/purge";
 /// Where a sign-in with a provider starts (axum's path syntax).
 pub const OAUTH_START: &str = "/auth/{provider}/start";
 /// Where a provider sends the browser back (axum's path syntax).

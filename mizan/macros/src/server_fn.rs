@@ -112,6 +112,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         .unwrap_or_else(|| LitStr::new(&function.sig.ident.to_string(), function.sig.ident.span()));
     // `#[user] name: CurrentUser` is filled by the guard, not sent by the caller.
     let user_param = take_user_param(&mut function.sig)?;
+    let takes_user = user_param.is_some();
     let hooks = match context {
         Some(kind) => context::expand(kind, &function, &endpoint.value())?,
         None => TokenStream::new(),
@@ -329,6 +330,19 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         }
         _ => None,
     };
+    let cache_args = match (&cache_key, &stored_answer) {
+        (Some((_, spec)), Some(_)) => {
+            let at_edge = at_edge(
+                &sig,
+                is_public,
+                user_scoped,
+                takes_user,
+                api_arguments.is_some(),
+            )?;
+            Some(quote!(, #spec, #at_edge))
+        }
+        _ => None,
+    };
     let constructor = if stored_answer.is_some() {
         quote!(cached)
     } else {
@@ -341,7 +355,8 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             ::mizan::runtime::dispatch::inventory::submit! {
                 ::mizan::runtime::dispatch::Endpoint::#constructor::<#args_type>(
                     ::mizan::runtime::dispatch::Input::#input,
-                    #operation,
+                    #operation
+                    #cache_args
                 )
             }
 
@@ -442,6 +457,48 @@ fn operation(
             arguments_name: #arguments_name,
         }
     })
+}
+
+/// Whether the edge worker may cache a cached function's results
+/// (`::mizan::cache::edge::AtEdge`): only shared results of public functions, whose
+/// arguments are the request's own fields, each required (the worker reads them exactly
+/// as the origin does, or leaves the call to the origin).
+fn at_edge(
+    sig: &syn::Signature,
+    is_public: bool,
+    user_scoped: bool,
+    takes_user: bool,
+    described_by_hand: bool,
+) -> syn::Result<TokenStream> {
+    let never = |reason: &str| Ok(quote!(::mizan::cache::edge::AtEdge::Never(#reason)));
+    if !is_public {
+        return never("it needs a signed-in caller");
+    }
+    if user_scoped {
+        return never("its entries are per user");
+    }
+    if takes_user {
+        return never("it reads the caller");
+    }
+    if described_by_hand {
+        return never("its arguments are described by hand (api_arguments)");
+    }
+    let mut names = Vec::new();
+    for arg in &sig.inputs {
+        let FnArg::Typed(typed) = arg else { continue };
+        let Pat::Ident(name) = &*typed.pat else {
+            continue;
+        };
+        let options = server_arg_options(&typed.attrs)?;
+        let name = name.ident.to_string();
+        if options.flatten || options.default || options.rename.is_some() || is_option(&typed.ty) {
+            return never(&format!(
+                "argument `{name}` is optional, renamed or flattened"
+            ));
+        }
+        names.push(name);
+    }
+    Ok(quote!(::mizan::cache::edge::AtEdge::Args(&[#(#names),*])))
 }
 
 /// The function's doc comment, its lines joined.

@@ -7,6 +7,14 @@
 //!
 //! `canonical` is the params as JSON with object keys sorted by their UTF-8 bytes at every
 //! depth, no spaces, and non-ASCII text written as UTF-8. `{}` is a value like any other.
+//!
+//! The edge worker is given `k` itself (never `SECRET_KEY`), and checks the purges the
+//! origin sends it with a key derived from `k`:
+//!
+//! ```text
+//! purge key = HMAC-SHA256(k, "mizan-edge-purge-v1")
+//! signature = lowercase hex of HMAC-SHA256(purge key, body)
+//! ```
 
 use hmac::{Hmac, Mac};
 use serde_json::Value;
@@ -18,11 +26,16 @@ type HmacSha256 = Hmac<Sha256>;
 /// key format gets a new label, so old and new keys never meet.
 const KEY_LABEL: &[u8] = b"mizan-cache-v1";
 
+/// The label that derives the key of edge purge signatures from the cache's key.
+const PURGE_LABEL: &[u8] = b"mizan-edge-purge-v1";
+
 /// The secret the digests are made with, derived once from `SECRET_KEY`, and the HMAC
 /// state keyed with it (so a digest does not set up the key again).
 #[derive(Clone)]
 pub struct KeyMaker {
+    key: [u8; 32],
     keyed: HmacSha256,
+    purge: HmacSha256,
 }
 
 impl std::fmt::Debug for KeyMaker {
@@ -34,9 +47,26 @@ impl std::fmt::Debug for KeyMaker {
 impl KeyMaker {
     /// Derives the cache key from the site's secret.
     pub fn new(secret_key: &[u8]) -> Self {
+        let key = hmac(secret_key, KEY_LABEL);
         Self {
-            keyed: keyed(&hmac(secret_key, KEY_LABEL)),
+            key,
+            keyed: keyed(&key),
+            purge: keyed(&hmac(&key, PURGE_LABEL)),
         }
+    }
+
+    /// The cache's own key `k` as hex: what the edge worker is given
+    /// (`server cache edge-key`). It makes digests and signs purges; it reveals nothing
+    /// of `SECRET_KEY`.
+    pub fn edge_key_hex(&self) -> String {
+        hex::encode(self.key)
+    }
+
+    /// The signature of a purge request's `body`, as the edge worker checks it.
+    pub fn sign_purge(&self, body: &[u8]) -> String {
+        let mut mac = self.purge.clone();
+        mac.update(body);
+        hex::encode(mac.finalize().into_bytes())
     }
 
     /// The digest of a call to `name` with `params`, as lowercase hex.
@@ -141,11 +171,58 @@ mod tests {
     #[test]
     fn the_published_vectors_hold() {
         // Computed independently (Python's hmac and json.dumps with sort_keys,
-        // separators=(",", ":") and ensure_ascii=False); see docs/cache-keys.md.
+        // separators=(",", ":") and ensure_ascii=False); the edge worker's test reads
+        // the same table.
         let keys = KeyMaker::new(SECRET);
-        for (name, params, expected) in vectors() {
-            assert_eq!(keys.digest(name, &params), expected, "{name} {params}");
+        let vectors = published_vectors();
+        assert_eq!(vectors.len(), 3, "the table in docs/cache-keys.md");
+        for (name, params, canonical_text, expected) in vectors {
+            assert_eq!(canonical(&params), canonical_text, "{name} {params}");
+            assert_eq!(keys.digest(&name, &params), expected, "{name} {params}");
         }
+    }
+
+    #[test]
+    fn the_edge_key_and_purge_signature_are_the_published_ones() {
+        let keys = KeyMaker::new(SECRET);
+        assert_eq!(keys.edge_key_hex(), doc_value("edge key"));
+        assert_eq!(
+            keys.sign_purge(doc_value("purge body").as_bytes()),
+            doc_value("purge signature")
+        );
+    }
+
+    const DOC: &str = include_str!("../../../docs/cache-keys.md");
+
+    /// The rows of the test-vector table: name, params, canonical, digest.
+    fn published_vectors() -> Vec<(String, Value, String, String)> {
+        DOC.lines()
+            .filter(|line| line.starts_with("| `"))
+            .map(|line| {
+                let cells: Vec<&str> = line
+                    .trim_matches('|')
+                    .split(" | ")
+                    .map(|cell| cell.trim().trim_matches('`'))
+                    .collect();
+                let params = serde_json::from_str(cells[1]).expect("params are JSON");
+                (
+                    cells[0].to_owned(),
+                    params,
+                    cells[2].to_owned(),
+                    cells[3].to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// The value after `- <label>: ` in the edge section of the page.
+    fn doc_value(label: &str) -> String {
+        let prefix = format!("- {label}: `");
+        DOC.lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .and_then(|rest| rest.strip_suffix('`'))
+            .unwrap_or_else(|| panic!("docs/cache-keys.md has no `{prefix}`"))
+            .to_owned()
     }
 
     #[test]
@@ -173,20 +250,4 @@ mod tests {
             KeyMaker::new(b"another secret key, also 32 bytes!").digest("echo", &params)
         );
     }
-
-    fn vectors() -> Vec<(&'static str, Value, &'static str)> {
-        vec![
-            ("echo", json!({}), VECTOR_EMPTY),
-            ("echo", json!({"text": "hello"}), VECTOR_ECHO),
-            (
-                "search",
-                json!({"q": "café ü", "名前": "値", "filters": {"z": 1, "a": [true, null, 2.5]}}),
-                VECTOR_NESTED,
-            ),
-        ]
-    }
-
-    const VECTOR_EMPTY: &str = "469cae3aae6c37bfb88d03a43518b9f9bef7d22309cbaa9b012b57fd4915e4c2";
-    const VECTOR_ECHO: &str = "0ff19552d126d4abc82434988e2d2f9053b2dc6680a77e040d9d4e98ad0083e2";
-    const VECTOR_NESTED: &str = "e8f23f3c7e85edb5dc5949a152e5f42d5b892c3a5eb4c5614a764fcd16984627";
 }

@@ -12,6 +12,7 @@
 //!   or is slow the function is computed and served anyway: the cache never makes the
 //!   site fail. Errors are never cached.
 
+pub mod edge;
 mod key;
 mod metrics;
 mod store;
@@ -92,6 +93,11 @@ impl Cache {
     /// Hits, misses, errors and purges so far.
     pub fn metrics(&self) -> &CacheMetrics {
         &self.inner.metrics
+    }
+
+    /// The keys its digests are made with (and edge purges signed with).
+    pub fn keys(&self) -> &KeyMaker {
+        &self.inner.keys
     }
 
     /// The digest of a call ([`KeyMaker::digest`]).

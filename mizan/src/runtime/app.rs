@@ -45,6 +45,7 @@ use crate::auth::accounts::{MailLink, ResetLink};
 use crate::auth::oauth;
 use crate::auth::signed_in_cache::SignedInCache;
 use crate::auth::tokens::TokenKey;
+use crate::cache::edge::{self, EdgePurge};
 use crate::cache::{Cache, KeyMaker, MEMORY_CAPACITY, RedisStore};
 use crate::channels::{ChannelRoutes, Hub, QUEUE};
 use crate::config::Config;
@@ -272,7 +273,9 @@ impl AppBuilder {
             dispatch::endpoints(),
             &channel_docs,
         );
-        let routes = routes.merge(api::routes(document, state.config.api_docs));
+        let routes = routes
+            .merge(api::routes(document, state.config.api_docs))
+            .merge(edge::routes(edge::Manifest::build(dispatch::endpoints())));
         Ok(App {
             listener,
             router: router(state.clone(), routes, pages),
@@ -306,10 +309,12 @@ impl App {
             api_info: ApiInfo::default(),
             jobs: Registry::default(),
         }
-        // The framework's own jobs: mail, password-reset links, and hourly housekeeping.
+        // The framework's own jobs: mail, password-reset links, purges for the edge, and
+        // hourly housekeeping.
         .job::<Email>()
         .job::<ResetLink>()
         .job::<MailLink>()
+        .job::<EdgePurge>()
         .every(housekeeping::EVERY, Housekeeping)
     }
 

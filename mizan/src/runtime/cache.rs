@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::state;
-use crate::cache::{CacheSpec, Scope};
+use crate::cache::{CacheSpec, Scope, edge};
 use crate::error::AppError;
 
 /// What `#[mizan::server(cache = …)]` calls: [`Cache::get_or_compute`] on the server's
@@ -48,16 +48,19 @@ pub async fn lookup(
 }
 
 /// Removes every cached entry of function `name` on this server's cache (all params, all
-/// users): the next call computes again.
+/// users): the next call computes again. The edge worker, when there is one, is told
+/// (through the job queue).
 ///
 /// # Errors
 /// [`AppError::Internal`] when the store fails or outside a request.
 pub async fn purge_all(name: &str) -> Result<(), AppError> {
-    state()?
+    let state = state()?;
+    state
         .cache
         .purge_all(name)
         .await
-        .map_err(AppError::internal)
+        .map_err(AppError::internal)?;
+    edge::announce(&state, name, None).await
 }
 
 /// Removes the entry of one call of `name` with `params` (`json!({…})`, as the function
@@ -72,9 +75,15 @@ pub async fn purge(
     scope: Scope,
     user: Option<&str>,
 ) -> Result<bool, AppError> {
-    state()?
+    let state = state()?;
+    let removed = state
         .cache
         .purge(name, params, scope, user)
         .await
-        .map_err(AppError::internal)
+        .map_err(AppError::internal)?;
+    // Only shared entries are ever kept at the edge.
+    if scope == Scope::Shared {
+        edge::announce(&state, name, Some(state.cache.digest(name, params))).await?;
+    }
+    Ok(removed)
 }

@@ -34,6 +34,8 @@ use serde::de::DeserializeOwned;
 
 use super::AppState;
 use crate::api::{Operation, SchemaFn, schema_of};
+use crate::cache::CacheSpec;
+use crate::cache::edge::AtEdge;
 use crate::error::AppError;
 
 pub use inventory;
@@ -63,6 +65,8 @@ pub struct Endpoint {
     pub operation: Operation,
     /// The schema of its answer.
     pub output: SchemaFn,
+    /// How it is cached, and whether the edge may keep it; `None`: not cached.
+    pub cache: Option<(CacheSpec, AtEdge)>,
     handler: fn(AppState, Request) -> ResponseFuture,
 }
 
@@ -78,13 +82,20 @@ impl Endpoint {
             input,
             operation,
             output: schema_of::<F::Output>,
+            cache: None,
             handler: call::<F>,
         }
     }
 
-    /// The endpoint of cached server function `F`: a hit is answered with the stored JSON
-    /// as it is, without running (or decoding and encoding) anything.
-    pub const fn cached<F>(input: Input, operation: Operation) -> Self
+    /// The endpoint of cached server function `F` (as `spec` says, and at the edge as
+    /// `at_edge` says): a hit is answered with the stored JSON as it is, without running
+    /// (or decoding and encoding) anything.
+    pub const fn cached<F>(
+        input: Input,
+        operation: Operation,
+        spec: CacheSpec,
+        at_edge: AtEdge,
+    ) -> Self
     where
         F: ServerFn<Error = AppError> + StoredAnswer + DeserializeOwned + Sync + 'static,
         F::Output: Serialize + JsonSchema,
@@ -94,6 +105,7 @@ impl Endpoint {
             input,
             operation,
             output: schema_of::<F::Output>,
+            cache: Some((spec, at_edge)),
             handler: call_cached::<F>,
         }
     }

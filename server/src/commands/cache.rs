@@ -1,16 +1,22 @@
-//! `server cache key|purge`: look at and clear the origin cache from the command line.
+//! `server cache key|purge|edge-key`: look at and clear the origin cache from the command
+//! line.
 //!
 //! - `server cache key <fn> <params-json>`: the digest of a call and the name it is
 //!   stored under (for a shared entry), computed with this environment's `SECRET_KEY`.
 //! - `server cache purge <fn> [params-json] [--user ID]`: with params, the one entry
 //!   (`{}` is the entry of a call without arguments, not "everything"); without, every
 //!   entry of the function. Needs `REDIS_URL`: the in-process cache lives inside the
-//!   running server (use its staff purge, or restart it).
+//!   running server (use its staff purge, or restart it). With `MIZAN_EDGE_URL`, the
+//!   purge is queued for the edge worker too (the running server's workers send it).
+//! - `server cache edge-key`: the key the edge worker is given (`MIZAN_CACHE_KEY`),
+//!   derived from `SECRET_KEY`.
 
+use mizan::cache::edge::EdgePurge;
 use mizan::cache::{Cache, KeyMaker, RedisStore, Scope};
 use mizan::config::Config;
 use mizan::server::redis_client;
 use serde_json::Value;
+use sqlx::AnyPool;
 
 /// What the command line asked for.
 #[derive(Debug, PartialEq)]
@@ -31,6 +37,8 @@ pub enum Command {
         /// Whose entry, for functions cached per user.
         user: Option<String>,
     },
+    /// Print the key the edge worker is given.
+    EdgeKey,
 }
 
 impl Command {
@@ -40,7 +48,15 @@ impl Command {
     /// A message saying what is missing or wrong.
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
         let mut args = args.into_iter();
-        let action = args.next().ok_or("cache needs `key` or `purge`")?;
+        let action = args
+            .next()
+            .ok_or("cache needs `key`, `purge` or `edge-key`")?;
+        if action == "edge-key" {
+            return match args.next() {
+                None => Ok(Self::EdgeKey),
+                Some(arg) => Err(format!("unexpected argument `{arg}`")),
+            };
+        }
         let function = args.next().ok_or("name the function (its endpoint name)")?;
         let mut params = None;
         let mut user = None;
@@ -64,7 +80,7 @@ impl Command {
                 user,
             }),
             other => Err(format!(
-                "unknown cache action `{other}`: use `key` or `purge`"
+                "unknown cache action `{other}`: use `key`, `purge` or `edge-key`"
             )),
         }
     }
@@ -78,11 +94,16 @@ fn parse_params(text: &str) -> Result<Value, String> {
     }
 }
 
-/// Runs `command`, returning what to print.
+/// Runs `command`, returning what to print; a purge is queued for the edge worker in
+/// `edge_queue` (the app's database) when the site has one.
 ///
 /// # Errors
 /// A message for the person at the terminal.
-pub async fn run(config: &Config, command: Command) -> Result<String, String> {
+pub async fn run(
+    config: &Config,
+    command: Command,
+    edge_queue: Option<&AnyPool>,
+) -> Result<String, String> {
     let keys = KeyMaker::new(config.secret_key.expose().as_bytes());
     let cache = match &config.redis_url {
         Some(url) => {
@@ -97,6 +118,7 @@ pub async fn run(config: &Config, command: Command) -> Result<String, String> {
         None => None,
     };
     match command {
+        Command::EdgeKey => Ok(keys.edge_key_hex()),
         Command::Key { function, params } => {
             let digest = keys.digest(&function, &params);
             let version = match &cache {
@@ -117,13 +139,23 @@ pub async fn run(config: &Config, command: Command) -> Result<String, String> {
                 "REDIS_URL is not set: the in-process cache lives inside the running server \
                  (use the staff purge there, or restart it)",
             )?;
-            match params {
+            let edge = match &params {
+                None => EdgePurge {
+                    name: function.clone(),
+                    digest: None,
+                },
+                Some(params) => EdgePurge {
+                    name: function.clone(),
+                    digest: Some(keys.digest(&function, params)),
+                },
+            };
+            let report = match params {
                 None => {
                     cache
                         .purge_all(&function)
                         .await
                         .map_err(|e| e.to_string())?;
-                    Ok(format!("purged every entry of `{function}`"))
+                    format!("purged every entry of `{function}`")
                 }
                 Some(params) => {
                     let scope = if user.is_some() {
@@ -135,12 +167,22 @@ pub async fn run(config: &Config, command: Command) -> Result<String, String> {
                         .purge(&function, &params, scope, user.as_deref())
                         .await
                         .map_err(|e| e.to_string())?;
-                    Ok(if removed {
+                    if removed {
                         format!("purged the entry of `{function}` {params}")
                     } else {
                         format!("no entry of `{function}` {params} was cached")
-                    })
+                    }
                 }
+            };
+            // Per-user entries are never kept at the edge.
+            match edge_queue {
+                Some(pool) if user.is_none() => {
+                    mizan::jobs::enqueue(pool, &edge)
+                        .await
+                        .map_err(|e| format!("{report}, but the edge purge was not queued: {e}"))?;
+                    Ok(format!("{report}; queued for the edge"))
+                }
+                _ => Ok(report),
             }
         }
     }
@@ -182,6 +224,12 @@ mod tests {
                 user: Some("u1".into())
             })
         );
+    }
+
+    #[test]
+    fn edge_key_takes_no_arguments() {
+        assert_eq!(parse(&["edge-key"]), Ok(Command::EdgeKey));
+        assert!(parse(&["edge-key", "extra"]).is_err());
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub const USAGE: &str = "usage: server                 serve the site
                               the digest and stored key of a call
        server cache purge <fn> [params-json] [--user ID]
                               purge one entry, or every entry of <fn>
+                              (and at the edge, with MIZAN_EDGE_URL)
+       server cache edge-key  the key the edge worker is given
        server check [--deploy]
                               check the settings; --deploy: every problem
                               of a production configuration (exit 1 on errors)
@@ -64,7 +66,18 @@ async fn cache_command(config: Config, args: impl Iterator<Item = String>) -> Ex
         Ok(command) => command,
         Err(e) => return fail("cache", format!("{e}\n{USAGE}")),
     };
-    printed("cache", cache::run(&config, command).await)
+    // A purge is queued for the edge worker, in the app's database, when there is one.
+    let edge_queue = match (&command, &config.edge_url) {
+        (cache::Command::Purge { .. }, Some(_)) => match open_app_database(&config).await {
+            Ok(pool) => Some(pool),
+            Err(code) => return code,
+        },
+        _ => None,
+    };
+    printed(
+        "cache",
+        cache::run(&config, command, edge_queue.as_ref()).await,
+    )
 }
 
 async fn jobs_command(config: Config, args: impl Iterator<Item = String>) -> ExitCode {

@@ -567,6 +567,14 @@ async fn the_command_line_prints_keys_and_purges_redis() {
         "{out}"
     );
 
+    // The edge worker's key for this secret, as docs/cache-keys.md publishes it.
+    let (ok, out) = cache_command(&["edge-key"], &[]);
+    assert!(ok, "{out}");
+    assert_eq!(
+        out.trim(),
+        "5b110fa3f4deefa8554a7ab02461a145b6b06fbec4622be63163cf849a2870ba"
+    );
+
     let (ok, out) = cache_command(&["purge", "site_stats"], &[]);
     assert!(!ok && out.contains("REDIS_URL"), "{out}");
 
@@ -585,4 +593,61 @@ async fn the_command_line_prints_keys_and_purges_redis() {
     let (ok, out) = cache_command(&["purge", "site_stats"], &[("REDIS_URL", &url)]);
     assert!(ok, "{out}");
     assert_eq!(cache.version("site_stats").await.expect("version"), 1);
+}
+
+/// The manifest the edge worker reads: what it may cache and each function's version,
+/// which a purge of every entry moves on; with `MIZAN_EDGE_URL` set, purges are queued for
+/// the worker (no workers here: the queue keeps them).
+#[tokio::test]
+async fn the_edge_manifest_lists_shared_public_functions_and_purges_are_queued_for_the_edge() {
+    let app = spawn_app_with(&[
+        ("MIZAN_EDGE_URL", "http://127.0.0.1:9".into()),
+        ("MIZAN_JOB_WORKERS", "0".into()),
+    ])
+    .await;
+    let manifest = async || -> Value {
+        let response = app
+            .client
+            .get(app.url("/_mizan/edge.json"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("JSON")
+    };
+    let before = manifest().await;
+    let functions = before["functions"].as_object().expect("functions");
+    let mut names: Vec<&str> = functions.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["greet", "site_stats"]);
+    assert_eq!(
+        before["functions"]["greet"],
+        json!({"name": "greet", "path": "/api/greet", "method": "POST", "ttl_seconds": 60,
+               "args": [{"name": "name", "type": "string"}], "version": 0})
+    );
+    assert_eq!(
+        before["not_at_edge"]["my_message_count"],
+        "it needs a signed-in caller"
+    );
+
+    let staff = app.signed_up("staff@example.com").await;
+    app.sql("UPDATE users SET is_staff = TRUE WHERE email = 'staff@example.com'")
+        .await;
+    assert_eq!(
+        app.call(&staff, "refresh_site_stats", &[]).await.status(),
+        StatusCode::OK
+    );
+    let after = manifest().await;
+    assert_eq!(after["functions"]["site_stats"]["version"], 1);
+    assert_eq!(after["functions"]["greet"]["version"], 0);
+    let queued: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM mizan_jobs WHERE kind = 'mizan.edge_purge'")
+            .fetch_all(&app.state.db)
+            .await
+            .expect("jobs");
+    let queued: Vec<Value> = queued
+        .iter()
+        .map(|p| serde_json::from_str(p).expect("JSON"))
+        .collect();
+    assert_eq!(queued, [json!({"name": "site_stats", "digest": null})]);
 }

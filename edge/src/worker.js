@@ -1,0 +1,216 @@
+// The Mizan edge worker (Cloudflare Workers): answers calls to cacheable server functions
+// from the edge cache, under the same keys as the origin cache (docs/cache-keys.md), and
+// passes everything else to the origin untouched.
+//
+// - What it may cache comes from the origin's manifest (GET /_mizan/edge.json): public
+//   functions with shared entries, their lifetimes, argument types and current versions.
+// - A hit never reaches the origin; a miss goes there and a 200 is stored for the
+//   function's lifetime (without its cookies). Every answer leaves with
+//   `Cache-Control: no-store`: only this worker decides what the edge keeps.
+// - Signed purges from the origin (POST /_mizan/edge/purge) delete one entry, or read the
+//   manifest again (a purge of every entry moves the function's version on).
+//
+// Settings (wrangler.toml, `wrangler secret put`):
+//   MIZAN_CACHE_KEY        secret: what `server cache edge-key` prints
+//   ORIGIN                 optional: the origin's address, when it is not the worker's own
+//                          host (local tests: http://127.0.0.1:3000)
+//   MANIFEST_TTL_SECONDS   optional: how long a manifest is used before it is read again (5)
+
+import { Keys, fromHex } from "./keys.js";
+import { MAX_BODY, formParams } from "./params.js";
+
+const MANIFEST_PATH = "/_mizan/edge.json";
+const PURGE_PATH = "/_mizan/edge/purge";
+const ENTRY_PREFIX = "/_mizan/edge/entry/";
+const DEFAULT_MANIFEST_TTL_SECONDS = 5;
+/** How old a signed purge may be (seconds) before it is refused as a replay. */
+const PURGE_WINDOW_SECONDS = 300;
+const NAME = /^[A-Za-z0-9_]+$/;
+const DIGEST = /^[0-9a-f]{64}$/;
+
+/** What this isolate knows: its keys and the manifest it read last. */
+const isolate = { keys: null, keySource: null, manifest: null, readAt: 0, reading: null };
+
+export default {
+  async fetch(request, env, ctx) {
+    try {
+      return await answer(request, env, ctx);
+    } catch (error) {
+      console.error("edge worker:", error);
+      return plain(502, "the site cannot be reached");
+    }
+  },
+};
+
+/** Where a request goes: a purge, the edge cache, or the origin. */
+async function answer(request, env, ctx) {
+  const url = new URL(request.url);
+  if (url.pathname === PURGE_PATH) return purge(request, env, url);
+  if (url.pathname.startsWith(ENTRY_PREFIX)) return plain(404, "not found");
+  const manifest = await currentManifest(env, url.origin);
+  const fn = manifest?.byPath.get(url.pathname);
+  if (!fn || request.method !== fn.method || acceptsHtml(request)) {
+    return toOrigin(request, env);
+  }
+  return cached(request, env, ctx, url, fn);
+}
+
+/** A call of a function the edge may cache: from the cache, or from the origin. */
+async function cached(request, env, ctx, url, fn) {
+  let text;
+  let forward = request;
+  if (fn.method === "GET") {
+    text = url.search.slice(1);
+  } else {
+    const type = request.headers.get("content-type") ?? "";
+    const length = Number(request.headers.get("content-length") ?? "0");
+    if (!type.startsWith("application/x-www-form-urlencoded") || length > MAX_BODY) {
+      return toOrigin(request, env);
+    }
+    text = await request.text();
+    if (text.length > MAX_BODY) return toOrigin(new Request(request, { body: text }), env);
+    forward = new Request(request, { body: text });
+  }
+  const params = formParams(text, fn.args);
+  if (params === null) return toOrigin(forward, env);
+
+  const keys = await keysOf(env);
+  const entry = entryRequest(url, fn, await keys.digest(fn.name, params));
+  const cache = caches.default;
+  const hit = await cache.match(entry);
+  if (hit) return toBrowser(hit, "hit");
+
+  const answer = await toOrigin(forward, env);
+  const type = answer.headers.get("content-type") ?? "";
+  if (answer.status === 200 && type.startsWith("application/json")) {
+    const stored = new Response(answer.clone().body, answer);
+    stored.headers.delete("set-cookie");
+    stored.headers.set("cache-control", `public, max-age=${fn.ttl_seconds}`);
+    stored.headers.set("cache-tag", `mizan-${fn.name}`);
+    ctx.waitUntil(cache.put(entry, stored));
+  }
+  return toBrowser(answer, "miss");
+}
+
+/** What leaves the worker for a browser: never cacheable anywhere but here. */
+function toBrowser(response, outcome) {
+  const answer = new Response(response.body, response);
+  answer.headers.set("cache-control", "no-store");
+  answer.headers.delete("cache-tag");
+  answer.headers.set("mizan-edge", outcome);
+  return answer;
+}
+
+/** The name an entry is kept under in the edge cache. */
+function entryRequest(url, fn, digest) {
+  return new Request(`${url.origin}${ENTRY_PREFIX}${fn.name}/v${fn.version}/${digest}`);
+}
+
+/** The request as it is, sent to the origin (redirects passed back, not followed). */
+function toOrigin(request, env) {
+  if (!env.ORIGIN) return fetch(request, { redirect: "manual" });
+  const url = new URL(request.url);
+  const target = new URL(url.pathname + url.search, env.ORIGIN);
+  return fetch(new Request(target, request), { redirect: "manual" });
+}
+
+function acceptsHtml(request) {
+  return (request.headers.get("accept") ?? "").includes("text/html");
+}
+
+/** The keys made from MIZAN_CACHE_KEY, once per isolate. */
+async function keysOf(env) {
+  if (isolate.keys === null || isolate.keySource !== env.MIZAN_CACHE_KEY) {
+    if (typeof env.MIZAN_CACHE_KEY !== "string" || !DIGEST.test(env.MIZAN_CACHE_KEY)) {
+      throw new Error("MIZAN_CACHE_KEY is not set to what `server cache edge-key` prints");
+    }
+    isolate.keys = await Keys.fromCacheKey(fromHex(env.MIZAN_CACHE_KEY));
+    isolate.keySource = env.MIZAN_CACHE_KEY;
+  }
+  return isolate.keys;
+}
+
+/**
+ * The manifest this isolate uses: read again from the origin once it is older than
+ * MANIFEST_TTL_SECONDS (or when `fresh`). When the origin cannot give it, the last one
+ * read is kept; with none, every call goes to the origin.
+ */
+async function currentManifest(env, site, fresh = false) {
+  const ttl = Number(env.MANIFEST_TTL_SECONDS ?? DEFAULT_MANIFEST_TTL_SECONDS) * 1000;
+  if (!fresh && isolate.manifest && Date.now() - isolate.readAt < ttl) return isolate.manifest;
+  if (!fresh && isolate.reading) return isolate.reading;
+  const reading = readManifest(env.ORIGIN ?? site)
+    .then((manifest) => {
+      isolate.manifest = manifest;
+      isolate.readAt = Date.now();
+      return manifest;
+    })
+    .catch(() => {
+      // Try again at the next call, keeping what we had.
+      isolate.readAt = 0;
+      return isolate.manifest;
+    })
+    .finally(() => {
+      if (isolate.reading === reading) isolate.reading = null;
+    });
+  isolate.reading = reading;
+  return reading;
+}
+
+/** Reads the manifest from `origin` (on Cloudflare, a worker's request to its own site
+ * goes to the origin, not to the worker again). */
+async function readManifest(origin) {
+  const response = await fetch(new URL(MANIFEST_PATH, origin), {
+    headers: { accept: "application/json" },
+  });
+  if (response.status !== 200) throw new Error(`manifest: ${response.status}`);
+  const json = await response.json();
+  if (json.format !== 1) throw new Error(`manifest format ${json.format}`);
+  const byPath = new Map();
+  const byName = new Map();
+  for (const fn of Object.values(json.functions)) {
+    byPath.set(fn.path, fn);
+    byName.set(fn.name, fn);
+  }
+  return { byPath, byName };
+}
+
+/** A signed purge from the origin. */
+async function purge(request, env, url) {
+  if (request.method !== "POST") return plain(405, "POST a signed purge");
+  const body = await request.text();
+  if (body.length > 4096) return plain(400, "too large");
+  const keys = await keysOf(env);
+  if (!(await keys.verifyPurge(body, request.headers.get("mizan-signature")))) {
+    return plain(401, "bad signature");
+  }
+  let message;
+  try {
+    message = JSON.parse(body);
+  } catch {
+    return plain(400, "not JSON");
+  }
+  const { at, name, digest } = message;
+  if (
+    typeof name !== "string" || !NAME.test(name) ||
+    !(digest === null || (typeof digest === "string" && DIGEST.test(digest))) ||
+    typeof at !== "number" || Math.abs(Date.now() / 1000 - at) > PURGE_WINDOW_SECONDS
+  ) {
+    return plain(400, "not a purge, or too old");
+  }
+  // The origin has purged already: its manifest has the version after a purge of all.
+  const manifest = await currentManifest(env, url.origin, true);
+  const fn = manifest?.byName.get(name);
+  let deleted = false;
+  if (fn && digest !== null) deleted = await caches.default.delete(entryRequest(url, fn, digest));
+  return new Response(JSON.stringify({ deleted, version: fn?.version ?? null }), {
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  });
+}
+
+function plain(status, text) {
+  return new Response(text, {
+    status,
+    headers: { "content-type": "text/plain", "cache-control": "no-store" },
+  });
+}
