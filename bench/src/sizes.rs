@@ -175,6 +175,10 @@ pub fn dev_loop() -> Result<DevLoop, String> {
             crate::process::free_port().to_string(),
         )
         .env("MIZAN_DATA_DIR", &data)
+        // As ./scripts/dev builds: its own site, plain file names (the release build's
+        // site, which the rest of the bench measures, is left alone).
+        .env("LEPTOS_SITE_ROOT", "target/site-dev")
+        .env("LEPTOS_HASH_FILES", "false")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         // Its own process group, so that stopping it stops the server it started too.

@@ -76,20 +76,56 @@ async function cached(request, env, ctx, url, fn) {
 
   const keys = await keysOf(env);
   const entry = entryRequest(url, fn, await keys.digest(fn.name, params));
+  const recent = remembered(entry.url);
+  if (recent) return toBrowser(new Response(recent.body, recent), "hit");
   const cache = caches.default;
   const hit = await cache.match(entry);
-  if (hit) return toBrowser(hit, "hit");
+  if (hit) {
+    const body = await hit.arrayBuffer();
+    remember(entry.url, body, hit, fn, env);
+    return toBrowser(new Response(body, hit), "hit");
+  }
 
   const answer = await toOrigin(forward, env);
   const type = answer.headers.get("content-type") ?? "";
-  if (answer.status === 200 && type.startsWith("application/json")) {
-    const stored = new Response(answer.clone().body, answer);
-    stored.headers.delete("set-cookie");
-    stored.headers.set("cache-control", `public, max-age=${fn.ttl_seconds}`);
-    stored.headers.set("cache-tag", `mizan-${fn.name}`);
-    ctx.waitUntil(cache.put(entry, stored));
+  if (answer.status !== 200 || !type.startsWith("application/json")) {
+    return toBrowser(answer, "miss");
   }
-  return toBrowser(answer, "miss");
+  const body = await answer.arrayBuffer();
+  const stored = new Response(body, answer);
+  stored.headers.delete("set-cookie");
+  stored.headers.set("cache-control", `public, max-age=${fn.ttl_seconds}`);
+  stored.headers.set("cache-tag", `mizan-${fn.name}`);
+  remember(entry.url, body, stored, fn, env);
+  ctx.waitUntil(cache.put(entry, stored.clone()));
+  return toBrowser(new Response(body, answer), "miss");
+}
+
+/**
+ * The entries this isolate answered lately, in memory: a hit from here costs no Cache API
+ * lookup. Each is kept for at most MANIFEST_TTL_SECONDS (and its function's lifetime), so
+ * a purge that reached another isolate is seen here within that time too.
+ * @type {Map<string, {body: ArrayBuffer, status: number, headers: Headers, until: number}>}
+ */
+const memory = new Map();
+const MEMORY_ENTRIES = 1000;
+
+function remembered(key) {
+  const entry = memory.get(key);
+  if (!entry) return null;
+  if (entry.until > Date.now()) return entry;
+  memory.delete(key);
+  return null;
+}
+
+function remember(key, body, response, fn, env) {
+  const seconds = Math.min(manifestTtl(env) / 1000, fn.ttl_seconds);
+  const headers = new Headers(response.headers);
+  headers.delete("set-cookie");
+  memory.delete(key);
+  memory.set(key, { body, status: response.status, headers, until: Date.now() + seconds * 1000 });
+  // Oldest first: a Map keeps insertion order.
+  while (memory.size > MEMORY_ENTRIES) memory.delete(memory.keys().next().value);
 }
 
 /** What leaves the worker for a browser: never cacheable anywhere but here. */
@@ -130,13 +166,18 @@ async function keysOf(env) {
   return isolate.keys;
 }
 
+/** MANIFEST_TTL_SECONDS in milliseconds. */
+function manifestTtl(env) {
+  return Number(env.MANIFEST_TTL_SECONDS ?? DEFAULT_MANIFEST_TTL_SECONDS) * 1000;
+}
+
 /**
  * The manifest this isolate uses: read again from the origin once it is older than
  * MANIFEST_TTL_SECONDS (or when `fresh`). When the origin cannot give it, the last one
  * read is kept; with none, every call goes to the origin.
  */
 async function currentManifest(env, site, fresh = false) {
-  const ttl = Number(env.MANIFEST_TTL_SECONDS ?? DEFAULT_MANIFEST_TTL_SECONDS) * 1000;
+  const ttl = manifestTtl(env);
   if (!fresh && isolate.manifest && Date.now() - isolate.readAt < ttl) return isolate.manifest;
   if (!fresh && isolate.reading) return isolate.reading;
   const reading = readManifest(env.ORIGIN ?? site)
@@ -202,7 +243,11 @@ async function purge(request, env, url) {
   const manifest = await currentManifest(env, url.origin, true);
   const fn = manifest?.byName.get(name);
   let deleted = false;
-  if (fn && digest !== null) deleted = await caches.default.delete(entryRequest(url, fn, digest));
+  if (fn && digest !== null) {
+    const entry = entryRequest(url, fn, digest);
+    memory.delete(entry.url);
+    deleted = await caches.default.delete(entry);
+  }
   return new Response(JSON.stringify({ deleted, version: fn?.version ?? null }), {
     headers: { "content-type": "application/json", "cache-control": "no-store" },
   });
