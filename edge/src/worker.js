@@ -68,8 +68,8 @@ async function cached(request, env, ctx, url, fn) {
       return toOrigin(request, env);
     }
     text = await request.text();
-    if (text.length > MAX_BODY) return toOrigin(new Request(request, { body: text }), env);
     forward = new Request(request, { body: text });
+    if (text.length > MAX_BODY) return toOrigin(forward, env);
   }
   const params = formParams(text, fn.args);
   if (params === null) return toOrigin(forward, env);

@@ -364,6 +364,17 @@ async fn stats(app: &crate::helpers::TestApp, client: &reqwest::Client) -> Value
     response.json().await.expect("JSON")
 }
 
+/// A staff member signs up and purges the report (`refresh_site_stats`).
+async fn staff_refreshes_site_stats(app: &crate::helpers::TestApp) {
+    let staff = app.signed_up("staff@example.com").await;
+    app.sql("UPDATE users SET is_staff = TRUE WHERE email = 'staff@example.com'")
+        .await;
+    assert_eq!(
+        app.call(&staff, "refresh_site_stats", &[]).await.status(),
+        StatusCode::OK
+    );
+}
+
 /// The demo report over HTTP: computed once, then served; staff purge it.
 async fn report_is_cached_and_staff_purge_it(app: crate::helpers::TestApp) {
     let visitor = app.visitor();
@@ -382,13 +393,7 @@ async fn report_is_cached_and_staff_purge_it(app: crate::helpers::TestApp) {
         app.call(&user, "refresh_site_stats", &[]).await.status(),
         StatusCode::FORBIDDEN
     );
-    let staff = app.signed_up("staff@example.com").await;
-    app.sql("UPDATE users SET is_staff = TRUE WHERE email = 'staff@example.com'")
-        .await;
-    assert_eq!(
-        app.call(&staff, "refresh_site_stats", &[]).await.status(),
-        StatusCode::OK
-    );
+    staff_refreshes_site_stats(&app).await;
     let third = stats(&app, &visitor).await;
     assert_eq!(third["users"], 2, "recomputed after the purge: {third}");
 }
@@ -630,13 +635,7 @@ async fn the_edge_manifest_lists_shared_public_functions_and_purges_are_queued_f
         "it needs a signed-in caller"
     );
 
-    let staff = app.signed_up("staff@example.com").await;
-    app.sql("UPDATE users SET is_staff = TRUE WHERE email = 'staff@example.com'")
-        .await;
-    assert_eq!(
-        app.call(&staff, "refresh_site_stats", &[]).await.status(),
-        StatusCode::OK
-    );
+    staff_refreshes_site_stats(&app).await;
     let after = manifest().await;
     assert_eq!(after["functions"]["site_stats"]["version"], 1);
     assert_eq!(after["functions"]["greet"]["version"], 0);
