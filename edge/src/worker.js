@@ -29,7 +29,7 @@ const NAME = /^[A-Za-z0-9_]+$/;
 const DIGEST = /^[0-9a-f]{64}$/;
 
 /** What this isolate knows: its keys and the manifest it read last. */
-const isolate = { keys: null, keySource: null, manifest: null, readAt: 0, reading: null };
+const isolate = { keys: null, keySource: null, manifest: null, readAt: 0, reading: false };
 
 export default {
   async fetch(request, env, ctx) {
@@ -45,9 +45,9 @@ export default {
 /** Where a request goes: a purge, the edge cache, or the origin. */
 async function answer(request, env, ctx) {
   const url = new URL(request.url);
-  if (url.pathname === PURGE_PATH) return purge(request, env, url);
+  if (url.pathname === PURGE_PATH) return purge(request, env, ctx, url);
   if (url.pathname.startsWith(ENTRY_PREFIX)) return plain(404, "not found");
-  const manifest = await currentManifest(env, url.origin);
+  const manifest = await currentManifest(env, ctx, url.origin);
   const fn = manifest?.byPath.get(url.pathname);
   if (!fn || request.method !== fn.method || acceptsHtml(request)) {
     return toOrigin(request, env);
@@ -172,30 +172,33 @@ function manifestTtl(env) {
 }
 
 /**
- * The manifest this isolate uses: read again from the origin once it is older than
- * MANIFEST_TTL_SECONDS (or when `fresh`). When the origin cannot give it, the last one
- * read is kept; with none, every call goes to the origin.
+ * The manifest this isolate uses. Once it is older than MANIFEST_TTL_SECONDS, the call
+ * that notices goes on with it and reads it again in the background (one read at a time);
+ * with none yet, or `fresh` (a purge), the call reads it itself. A read that fails keeps
+ * what we had; with nothing, every call goes to the origin. (Calls never wait on another
+ * call's read: Workers refuse I/O continued from another request.)
  */
-async function currentManifest(env, site, fresh = false) {
-  const ttl = manifestTtl(env);
-  if (!fresh && isolate.manifest && Date.now() - isolate.readAt < ttl) return isolate.manifest;
-  if (!fresh && isolate.reading) return isolate.reading;
-  const reading = readManifest(env.ORIGIN ?? site)
-    .then((manifest) => {
-      isolate.manifest = manifest;
-      isolate.readAt = Date.now();
-      return manifest;
-    })
-    .catch(() => {
-      // Try again at the next call, keeping what we had.
-      isolate.readAt = 0;
-      return isolate.manifest;
-    })
-    .finally(() => {
-      if (isolate.reading === reading) isolate.reading = null;
-    });
-  isolate.reading = reading;
-  return reading;
+async function currentManifest(env, ctx, site, fresh = false) {
+  const stale = isolate.manifest === null || Date.now() - isolate.readAt >= manifestTtl(env);
+  if (!fresh && !stale) return isolate.manifest;
+  if (!fresh && isolate.manifest !== null) {
+    if (!isolate.reading) {
+      isolate.reading = true;
+      ctx.waitUntil(refreshManifest(env, site).finally(() => (isolate.reading = false)));
+    }
+    return isolate.manifest;
+  }
+  return refreshManifest(env, site);
+}
+
+async function refreshManifest(env, site) {
+  try {
+    isolate.manifest = await readManifest(env.ORIGIN ?? site);
+    isolate.readAt = Date.now();
+  } catch (error) {
+    console.error("edge worker: cannot read the manifest:", error);
+  }
+  return isolate.manifest;
 }
 
 /** Reads the manifest from `origin` (on Cloudflare, a worker's request to its own site
@@ -217,7 +220,7 @@ async function readManifest(origin) {
 }
 
 /** A signed purge from the origin. */
-async function purge(request, env, url) {
+async function purge(request, env, ctx, url) {
   if (request.method !== "POST") return plain(405, "POST a signed purge");
   const body = await request.text();
   if (body.length > 4096) return plain(400, "too large");
@@ -240,7 +243,7 @@ async function purge(request, env, url) {
     return plain(400, "not a purge, or too old");
   }
   // The origin has purged already: its manifest has the version after a purge of all.
-  const manifest = await currentManifest(env, url.origin, true);
+  const manifest = await currentManifest(env, ctx, url.origin, true);
   const fn = manifest?.byName.get(name);
   let deleted = false;
   if (fn && digest !== null) {
