@@ -187,11 +187,12 @@ ensure_test_services() {
   ensure_debian /usr/bin/chromium:chromium redis-server:redis-server pg_ctlcluster:postgresql
 }
 
-# A free TCP port on 127.0.0.1.
+# A free TCP port on 127.0.0.1, below Linux's ephemeral range (32768 and up), where
+# outgoing connections take their local ports and could take it before the server binds.
 free_port() {
   local port
   while :; do
-    port=$((20000 + RANDOM % 30000))
+    port=$((20000 + RANDOM % 12000))
     if ! (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return
