@@ -168,7 +168,7 @@ pub fn dev_loop() -> Result<DevLoop, String> {
     let port = crate::process::free_port();
     let data = std::env::temp_dir().join(format!("mizan-bench-watch-{}", std::process::id()));
     let mut watch = Command::new("cargo")
-        .args(["leptos", "watch"])
+        .args(["leptos", "watch", "--split"])
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env(
             "LEPTOS_RELOAD_PORT",
