@@ -38,6 +38,9 @@ impl Server {
             }
             _ => Command::new(program),
         };
+        // Its own process group, so that stopping it stops what it started too (the edge
+        // worker's node process runs workerd).
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         command
             .args(args)
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -84,12 +87,11 @@ impl Server {
 }
 
 impl Drop for Server {
-    /// SIGTERM first, so a server can stop what it started (miniflare's workerd), then
-    /// SIGKILL after a few seconds.
+    /// SIGTERM to its process group first, then SIGKILL to the group after a few seconds
+    /// (miniflare's workerd, a child of node, goes with it).
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status();
+        let group = format!("-{}", self.pid());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if matches!(self.child.try_wait(), Ok(Some(_))) {
@@ -97,7 +99,7 @@ impl Drop for Server {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = self.child.kill();
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.wait();
     }
 }

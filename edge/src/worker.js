@@ -5,8 +5,9 @@
 // - What it may cache comes from the origin's manifest (GET /_mizan/edge.json): public
 //   functions with shared entries, their lifetimes, argument types and current versions.
 // - A hit never reaches the origin; a miss goes there and a 200 is stored for the
-//   function's lifetime (without its cookies). Every answer leaves with
-//   `Cache-Control: no-store`: only this worker decides what the edge keeps.
+//   function's lifetime (without its cookies). Hits and misses leave with
+//   `Cache-Control: no-store`: only this worker decides what the edge keeps. Everything
+//   else keeps the origin's own headers (no-store on dynamic answers).
 // - Signed purges from the origin (POST /_mizan/edge/purge) delete one entry, or read the
 //   manifest again (a purge of every entry moves the function's version on).
 //
@@ -22,14 +23,25 @@ import { MAX_BODY, formParams } from "./params.js";
 const MANIFEST_PATH = "/_mizan/edge.json";
 const PURGE_PATH = "/_mizan/edge/purge";
 const ENTRY_PREFIX = "/_mizan/edge/entry/";
+/** Server functions live under this path: nothing else is looked up in the manifest. */
+const API_PREFIX = "/api/";
 const DEFAULT_MANIFEST_TTL_SECONDS = 5;
 /** How old a signed purge may be (seconds) before it is refused as a replay. */
 const PURGE_WINDOW_SECONDS = 300;
-const NAME = /^[A-Za-z0-9_]+$/;
 const DIGEST = /^[0-9a-f]{64}$/;
 
 /** What this isolate knows: its keys and the manifest it read last. */
-const isolate = { keys: null, keySource: null, manifest: null, readAt: 0, reading: false };
+const isolate = {
+  keys: null,
+  keySource: null,
+  manifest: null,
+  readAt: 0,
+  readingSince: 0,
+  reads: 0,
+  applied: 0,
+};
+/** How long a manifest read may take. */
+const READ_TIMEOUT_MS = 5000;
 
 export default {
   async fetch(request, env, ctx) {
@@ -47,6 +59,7 @@ async function answer(request, env, ctx) {
   const url = new URL(request.url);
   if (url.pathname === PURGE_PATH) return purge(request, env, ctx, url);
   if (url.pathname.startsWith(ENTRY_PREFIX)) return plain(404, "not found");
+  if (!url.pathname.startsWith(API_PREFIX)) return toOrigin(request, env);
   const manifest = await currentManifest(env, ctx, url.origin);
   const fn = manifest?.byPath.get(url.pathname);
   if (!fn || request.method !== fn.method || acceptsHtml(request)) {
@@ -54,6 +67,8 @@ async function answer(request, env, ctx) {
   }
   return cached(request, env, ctx, url, fn);
 }
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** A call of a function the edge may cache: from the cache, or from the origin. */
 async function cached(request, env, ctx, url, fn) {
@@ -67,15 +82,26 @@ async function cached(request, env, ctx, url, fn) {
     if (!type.startsWith("application/x-www-form-urlencoded") || length > MAX_BODY) {
       return toOrigin(request, env);
     }
-    text = await request.text();
-    forward = new Request(request, { body: text });
-    if (text.length > MAX_BODY) return toOrigin(forward, env);
+    const bytes = await request.arrayBuffer();
+    forward = new Request(request, { body: bytes });
+    if (bytes.byteLength > MAX_BODY) return toOrigin(forward, env);
+    try {
+      text = strictUtf8.decode(bytes);
+    } catch {
+      // The origin refuses a body that is not UTF-8; so it is left to say so.
+      return toOrigin(forward, env);
+    }
   }
   const params = formParams(text, fn.args);
   if (params === null) return toOrigin(forward, env);
 
-  const keys = await keysOf(env);
-  const entry = entryRequest(url, fn, await keys.digest(fn.name, params));
+  let entry;
+  try {
+    entry = entryRequest(url, fn, await (await keysOf(env)).digest(fn.name, params));
+  } catch (error) {
+    console.error("edge worker:", error.message);
+    return toOrigin(forward, env);
+  }
   const recent = remembered(entry.url);
   if (recent) return toBrowser(new Response(recent.body, recent), "hit");
   const cache = caches.default;
@@ -109,6 +135,8 @@ async function cached(request, env, ctx, url, fn) {
  */
 const memory = new Map();
 const MEMORY_ENTRIES = 1000;
+/** Larger answers are not kept in memory (an isolate has 128 MB in all). */
+const MEMORY_LARGEST = 64 * 1024;
 
 function remembered(key) {
   const entry = memory.get(key);
@@ -119,6 +147,7 @@ function remembered(key) {
 }
 
 function remember(key, body, response, fn, env) {
+  if (body.byteLength > MEMORY_LARGEST) return;
   const seconds = Math.min(manifestTtl(env) / 1000, fn.ttl_seconds);
   const headers = new Headers(response.headers);
   headers.delete("set-cookie");
@@ -139,7 +168,7 @@ function toBrowser(response, outcome) {
 
 /** The name an entry is kept under in the edge cache. */
 function entryRequest(url, fn, digest) {
-  return new Request(`${url.origin}${ENTRY_PREFIX}${fn.name}/v${fn.version}/${digest}`);
+  return new Request(`${url.origin}${ENTRY_PREFIX}${fn.name}/v${fn.epoch}.${fn.version}/${digest}`);
 }
 
 /** The request as it is, sent to the origin (redirects passed back, not followed). */
@@ -173,31 +202,39 @@ function manifestTtl(env) {
 
 /**
  * The manifest this isolate uses. Once it is older than MANIFEST_TTL_SECONDS, the call
- * that notices goes on with it and reads it again in the background (one read at a time);
- * with none yet, or `fresh` (a purge), the call reads it itself. A read that fails keeps
- * what we had; with nothing, every call goes to the origin. (Calls never wait on another
- * call's read: Workers refuse I/O continued from another request.)
+ * that notices goes on with it and reads it again in the background (one read at a time;
+ * a read not done after READ_TIMEOUT_MS is abandoned); with none yet, or `fresh` (a
+ * purge), the call reads it itself. A read that fails keeps what we had, and with nothing
+ * the calls go to the origin until MANIFEST_TTL_SECONDS later. (Calls never wait on
+ * another call's read: Workers refuse I/O continued from another request.)
  */
 async function currentManifest(env, ctx, site, fresh = false) {
-  const stale = isolate.manifest === null || Date.now() - isolate.readAt >= manifestTtl(env);
+  const now = Date.now();
+  const stale = now - isolate.readAt >= manifestTtl(env);
   if (!fresh && !stale) return isolate.manifest;
   if (!fresh && isolate.manifest !== null) {
-    if (!isolate.reading) {
-      isolate.reading = true;
-      ctx.waitUntil(refreshManifest(env, site).finally(() => (isolate.reading = false)));
+    if (now - isolate.readingSince > READ_TIMEOUT_MS) {
+      isolate.readingSince = now;
+      ctx.waitUntil(refreshManifest(env, site).finally(() => (isolate.readingSince = 0)));
     }
     return isolate.manifest;
   }
   return refreshManifest(env, site);
 }
 
+/** Reads the manifest; a read that started before the one applied last is dropped. */
 async function refreshManifest(env, site) {
+  const started = ++isolate.reads;
   try {
-    isolate.manifest = await readManifest(env.ORIGIN ?? site);
-    isolate.readAt = Date.now();
+    const manifest = await readManifest(env.ORIGIN ?? site);
+    if (started > isolate.applied) {
+      isolate.manifest = manifest;
+      isolate.applied = started;
+    }
   } catch (error) {
-    console.error("edge worker: cannot read the manifest:", error);
+    console.error("edge worker: cannot read the manifest:", error.message);
   }
+  isolate.readAt = Date.now();
   return isolate.manifest;
 }
 
@@ -206,6 +243,7 @@ async function refreshManifest(env, site) {
 async function readManifest(origin) {
   const response = await fetch(new URL(MANIFEST_PATH, origin), {
     headers: { accept: "application/json" },
+    signal: AbortSignal.timeout(READ_TIMEOUT_MS),
   });
   if (response.status !== 200) throw new Error(`manifest: ${response.status}`);
   const json = await response.json();
@@ -213,6 +251,7 @@ async function readManifest(origin) {
   const byPath = new Map();
   const byName = new Map();
   for (const fn of Object.values(json.functions)) {
+    fn.epoch = json.epoch ?? 0;
     byPath.set(fn.path, fn);
     byName.set(fn.name, fn);
   }
@@ -236,7 +275,7 @@ async function purge(request, env, ctx, url) {
   }
   const { at, name, digest } = message;
   if (
-    typeof name !== "string" || !NAME.test(name) ||
+    typeof name !== "string" || name.length > 200 ||
     !(digest === null || (typeof digest === "string" && DIGEST.test(digest))) ||
     typeof at !== "number" || Math.abs(Date.now() / 1000 - at) > PURGE_WINDOW_SECONDS
   ) {

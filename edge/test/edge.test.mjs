@@ -131,13 +131,16 @@ test("a per-user function is never cached at the edge, and cookies pass untouche
 test("a call the worker cannot read exactly as the origin does goes to the origin", async () => {
   const json = () => fetch(`${edge}/api/greet`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "json" }) });
   const repeated = () => call("/api/greet", "name=a&name=b");
+  // Not UTF-8: the origin refuses it (400); the worker must not read it as U+FFFD.
+  const notUtf8 = () => call("/api/greet", Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3d, 0xff]));
   const before = reached.get("POST /api/greet") ?? 0;
-  for (const send of [json, json, repeated, repeated]) {
+  for (const send of [json, json, repeated, repeated, notUtf8, notUtf8]) {
     const answer = await send();
     assert.equal(answer.headers.get("mizan-edge"), null);
     assert.match(answer.headers.get("cache-control"), /no-store/);
   }
-  assert.equal(reached.get("POST /api/greet"), before + 4);
+  assert.equal((await notUtf8()).status, 400);
+  assert.equal(reached.get("POST /api/greet"), before + 7);
 });
 
 test("a purge from the command line reaches the edge, with a non-ASCII params' key", async () => {

@@ -83,11 +83,6 @@ impl Manifest {
         manifest
     }
 
-    /// The names of the functions the edge may cache.
-    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.functions.iter().map(|f| f.name)
-    }
-
     /// The manifest as the worker reads it, with each function's current version.
     ///
     /// # Errors
@@ -111,6 +106,7 @@ impl Manifest {
             .collect();
         Ok(json!({
             "format": 1,
+            "epoch": cache.epoch(),
             "functions": functions,
             "not_at_edge": skipped,
         }))
@@ -139,15 +135,10 @@ fn edge_function(
         .iter()
         .map(|name| {
             let kind = schema
-                .pointer(&format!("/properties/{name}/type"))
-                .and_then(Value::as_str)
-                .and_then(|kind| {
-                    ["string", "integer", "boolean"]
-                        .into_iter()
-                        .find(|k| *k == kind)
-                })
+                .pointer(&format!("/properties/{name}"))
+                .and_then(plain_kind)
                 .ok_or_else(|| {
-                    format!("argument `{name}` is not a string, an integer or a boolean")
+                    format!("argument `{name}` is not a plain string, an integer or a boolean")
                 })?;
             Ok(EdgeArg { name, kind })
         })
@@ -182,6 +173,28 @@ pub fn routes(manifest: Manifest) -> Router<AppState> {
     )
 }
 
+/// The JSON type of an argument the worker reads exactly as the origin does: an integer,
+/// a boolean, or a string with no `format` (a UUID or a date is written back differently
+/// from how it was sent, so its digest would differ).
+fn plain_kind(schema: &Value) -> Option<&'static str> {
+    let kind = schema.get("type").and_then(Value::as_str)?;
+    match kind {
+        "integer" => Some("integer"),
+        "boolean" => Some("boolean"),
+        "string" if schema.get("format").is_none() => Some("string"),
+        _ => None,
+    }
+}
+
+/// Whether the edge may keep `name`'s results (a cached, shared, public function whose
+/// arguments qualify): only those purges are sent to the worker.
+pub fn is_at_edge(name: &str) -> bool {
+    dispatch::endpoints().any(|endpoint| {
+        matches!(endpoint.cache, Some((spec, AtEdge::Args(_)))
+            if spec.name == name && spec.scope == Scope::Shared)
+    })
+}
+
 /// Queues the purge of `name`'s entries at the edge (one entry by its `digest`, or all
 /// of them) when the site has an edge (`MIZAN_EDGE_URL`).
 ///
@@ -192,7 +205,7 @@ pub async fn announce(
     name: &str,
     digest: Option<String>,
 ) -> Result<(), AppError> {
-    if state.config.edge_url.is_none() {
+    if state.config.edge_url.is_none() || !is_at_edge(name) {
         return Ok(());
     }
     state

@@ -64,6 +64,7 @@ struct Inner {
     keys: KeyMaker,
     store: Store,
     metrics: CacheMetrics,
+    epoch: u64,
 }
 
 /// Most entries the in-process cache holds before it evicts the least useful.
@@ -72,22 +73,34 @@ pub const MEMORY_CAPACITY: u64 = 10_000;
 impl Cache {
     /// An in-process cache of at most `capacity` entries.
     pub fn in_memory(keys: KeyMaker, capacity: u64) -> Self {
-        Self::with_store(keys, Store::memory(capacity))
+        // Its versions start again at 0 with the process: a new epoch tells the edge.
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_millis().try_into().unwrap_or(u64::MAX));
+        Self::with_store(keys, Store::memory(capacity), started)
     }
 
     /// A cache kept in Redis, shared by every server process.
     pub fn redis(keys: KeyMaker, redis: RedisStore) -> Self {
-        Self::with_store(keys, Store::redis(redis))
+        Self::with_store(keys, Store::redis(redis), 0)
     }
 
-    fn with_store(keys: KeyMaker, store: Store) -> Self {
+    fn with_store(keys: KeyMaker, store: Store, epoch: u64) -> Self {
         Self {
             inner: Arc::new(Inner {
                 keys,
                 store,
                 metrics: CacheMetrics::default(),
+                epoch,
             }),
         }
+    }
+
+    /// What the versions count from: 0 in Redis (they last), the start of this process
+    /// (Unix milliseconds) in memory, whose versions start again at 0 with the process.
+    /// The edge names its entries with both.
+    pub fn epoch(&self) -> u64 {
+        self.inner.epoch
     }
 
     /// Hits, misses, errors and purges so far.

@@ -273,9 +273,11 @@ impl AppBuilder {
             dispatch::endpoints(),
             &channel_docs,
         );
-        let routes = routes
-            .merge(api::routes(document, state.config.api_docs))
-            .merge(edge::routes(edge::Manifest::build(dispatch::endpoints())));
+        let mut routes = routes.merge(api::routes(document, state.config.api_docs));
+        // The edge worker's manifest, when the site has one.
+        if state.config.edge_url.is_some() {
+            routes = routes.merge(edge::routes(edge::Manifest::build(dispatch::endpoints())));
+        }
         Ok(App {
             listener,
             router: router(state.clone(), routes, pages),

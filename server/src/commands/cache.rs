@@ -174,9 +174,9 @@ pub async fn run(
                     }
                 }
             };
-            // Per-user entries are never kept at the edge.
+            // Only shared entries of the functions the edge may keep are there.
             match edge_queue {
-                Some(pool) if user.is_none() => {
+                Some(pool) if user.is_none() && mizan::cache::edge::is_at_edge(&function) => {
                     mizan::jobs::enqueue(pool, &edge)
                         .await
                         .map_err(|e| format!("{report}, but the edge purge was not queued: {e}"))?;

@@ -649,4 +649,14 @@ async fn the_edge_manifest_lists_shared_public_functions_and_purges_are_queued_f
         .map(|p| serde_json::from_str(p).expect("JSON"))
         .collect();
     assert_eq!(queued, [json!({"name": "site_stats", "digest": null})]);
+
+    // Without an edge there is no manifest.
+    let without = spawn_app().await;
+    let response = without
+        .client
+        .get(without.url("/_mizan/edge.json"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
