@@ -187,6 +187,13 @@ ensure_test_services() {
   ensure_debian /usr/bin/chromium:chromium redis-server:redis-server pg_ctlcluster:postgresql
 }
 
+# `GET <path>` from <host>:<port> over bash's /dev/tcp (no curl on a fresh machine): the
+# whole answer, status line first; nothing when the server does not answer.
+http_get() {
+  (exec 3<>"/dev/tcp/$1/$2" && printf 'GET %s HTTP/1.0\r\nAccept: text/html\r\n\r\n' "$3" >&3 &&
+    cat <&3) 2>/dev/null || true
+}
+
 # A free TCP port on 127.0.0.1, below Linux's ephemeral range (32768 and up), where
 # outgoing connections take their local ports and could take it before the server binds.
 free_port() {

@@ -139,15 +139,9 @@ pub async fn run(
                 "REDIS_URL is not set: the in-process cache lives inside the running server \
                  (use the staff purge there, or restart it)",
             )?;
-            let edge = match &params {
-                None => EdgePurge {
-                    name: function.clone(),
-                    digest: None,
-                },
-                Some(params) => EdgePurge {
-                    name: function.clone(),
-                    digest: Some(keys.digest(&function, params)),
-                },
+            let edge = EdgePurge {
+                name: function.clone(),
+                digest: params.as_ref().map(|params| keys.digest(&function, params)),
             };
             let report = match params {
                 None => {

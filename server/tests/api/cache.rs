@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use mizan::AppError;
 use mizan::cache::{Cache, CacheSpec, KeyMaker, MEMORY_CAPACITY, Outcome, RedisStore, Scope};
+use mizan::routes::EDGE_MANIFEST;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -611,12 +612,7 @@ async fn the_edge_manifest_lists_shared_public_functions_and_purges_are_queued_f
     ])
     .await;
     let manifest = async || -> Value {
-        let response = app
-            .client
-            .get(app.url("/_mizan/edge.json"))
-            .send()
-            .await
-            .expect("request");
+        let response = app.get(EDGE_MANIFEST).await;
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.expect("JSON")
     };
@@ -652,11 +648,8 @@ async fn the_edge_manifest_lists_shared_public_functions_and_purges_are_queued_f
 
     // Without an edge there is no manifest.
     let without = spawn_app().await;
-    let response = without
-        .client
-        .get(without.url("/_mizan/edge.json"))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        without.get(EDGE_MANIFEST).await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
