@@ -171,12 +171,22 @@ function entryRequest(url, fn, digest) {
   return new Request(`${url.origin}${ENTRY_PREFIX}${fn.name}/v${fn.epoch}.${fn.version}/${digest}`);
 }
 
-/** The request as it is, sent to the origin (redirects passed back, not followed). */
+/**
+ * The request sent to the origin (redirects passed back, not followed), saying who the
+ * client is: `X-Forwarded-For` is the address Cloudflare saw (`CF-Connecting-IP`, which
+ * no client can set), never what the client sent. The origin believes it only from the
+ * edge's addresses (`MIZAN_TRUSTED_PROXIES`).
+ */
 function toOrigin(request, env) {
-  if (!env.ORIGIN) return fetch(request, { redirect: "manual" });
+  const headers = new Headers(request.headers);
+  const client = request.headers.get("cf-connecting-ip");
+  if (client) headers.set("x-forwarded-for", client);
+  else headers.delete("x-forwarded-for");
+  const forwarded = new Request(request, { headers });
+  if (!env.ORIGIN) return fetch(forwarded, { redirect: "manual" });
   const url = new URL(request.url);
   const target = new URL(url.pathname + url.search, env.ORIGIN);
-  return fetch(new Request(target, request), { redirect: "manual" });
+  return fetch(new Request(target, forwarded), { redirect: "manual" });
 }
 
 function acceptsHtml(request) {

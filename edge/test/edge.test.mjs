@@ -30,6 +30,7 @@ let worker; // miniflare
 let edge; // the worker's address
 let env; // the server's environment, for its commands
 const reached = new Map(); // "POST /api/greet" → requests that reached the origin
+const forwardedFor = []; // the X-Forwarded-For of each request that reached the origin
 
 before(async () => {
   const redis = process.env.EDGE_REDIS_URL;
@@ -57,6 +58,7 @@ before(async () => {
   proxy = http.createServer((req, res) => {
     const what = `${req.method} ${req.url.split("?")[0]}`;
     reached.set(what, (reached.get(what) ?? 0) + 1);
+    forwardedFor.push(req.headers["x-forwarded-for"] ?? null);
     const out = http.request({ host: "127.0.0.1", port: originPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode, answer.rawHeaders);
       answer.pipe(res);
@@ -104,6 +106,14 @@ test("a cacheable call is answered at the edge without reaching the origin", asy
   assert.equal(other.headers.get("mizan-edge"), "miss");
   assert.deepEqual(await other.json(), { message: "Hello, someone else!" });
   assert.equal(reached.get("POST /api/greet"), 2);
+});
+
+test("a client's own X-Forwarded-For never reaches the origin", async () => {
+  const before = forwardedFor.length;
+  const answer = await call("/api/greet", "name=forged+address", { "x-forwarded-for": "6.6.6.6" });
+  assert.equal(answer.status, 200);
+  assert.equal(forwardedFor.length, before + 1, "the call reached the origin");
+  assert.ok(!String(forwardedFor.at(-1)).includes("6.6.6.6"), `forwarded: ${forwardedFor.at(-1)}`);
 });
 
 test("what the edge may cache comes from the origin's manifest", async () => {

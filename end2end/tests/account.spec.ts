@@ -34,6 +34,9 @@ test("sign up, verify the email from the mailbox, reset the password, log in wit
   await page.goto("/login");
   await hydrated(page);
   await page.getByRole("link", { name: "Forgot your password?" }).click();
+  // The page is a lazy route: until it has loaded, the login page (with its own Email
+  // field) is still the one shown.
+  await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Mail me a link" }).click();
   await expect(page.getByRole("status")).toContainText("If an account uses this address");

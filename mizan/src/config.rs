@@ -13,7 +13,9 @@
 //! | `MIZAN_CACHE_TIMEOUT_MS` | `50`: how long the cache waits for Redis before computing without it |
 //! | `DATABASE_MAX_CONNECTIONS` | `10`: the size of the database pool |
 //! | `MIZAN_DB_WAIT_SECS` | `30`: how long start-up waits for the database to answer |
-//! | `MIZAN_BEHIND_PROXY` | `false`; `true` behind a reverse proxy: client addresses (login limits) come from `X-Forwarded-For` |
+//! | `MIZAN_BEHIND_PROXY` | `false`; `true` behind a reverse proxy on this machine or a private network (loopback and private ranges are trusted, as Rails does): client addresses (per-client limits) come from its `X-Forwarded-For` |
+//! | `MIZAN_TRUSTED_PROXIES` | unset; the proxies in front of the site, as networks or addresses (`173.245.48.0/20, 10.0.0.0/8`): only their `X-Forwarded-For` is believed (`mizan::server::client`) |
+//! | `MIZAN_SESSION_CHECK_MS` | `60000`: how often an open WebSocket checks that its session still exists (an expired one closes) |
 //! | `SMTP_URL`         | unset: in development mail goes to the log and `/dev/mailbox`; e.g. `smtps://user:pass@smtp.example.com` |
 //! | `MAIL_FROM`        | `Mizan <no-reply@localhost>`                |
 //! | `MIZAN_REQUIRE_VERIFIED_EMAIL` | `false`; `true`: accounts sign in only once their email is verified |
@@ -39,6 +41,9 @@ const DEFAULT_JOB_WORKERS: usize = 4;
 const DEFAULT_JOB_POLL_MS: u64 = 500;
 /// The first retry's wait.
 const DEFAULT_JOB_BACKOFF_MS: u64 = 1000;
+
+/// How often an open WebSocket checks its session, by default.
+const DEFAULT_SESSION_CHECK_MS: u64 = 60_000;
 
 /// Name of the file, inside the data directory, that keeps the development secret key.
 const SECRET_KEY_FILE: &str = "secret_key";
@@ -120,8 +125,10 @@ pub struct Config {
     pub database_max_connections: u32,
     /// How long start-up waits for the database to answer.
     pub database_wait: std::time::Duration,
-    /// Behind a reverse proxy: the client's address is the last of `X-Forwarded-For`.
-    pub behind_proxy: bool,
+    /// The proxies whose `X-Forwarded-For` says who the client is (none: the peer is).
+    pub trusted_proxies: crate::server::client::TrustedProxies,
+    /// How often an open WebSocket checks that its session still exists.
+    pub session_check: std::time::Duration,
     /// Where mail goes: an SMTP server, or (unset) the log and `/dev/mailbox`.
     pub smtp_url: Option<Secret>,
     /// The sender of our mail.
@@ -326,7 +333,17 @@ impl Config {
                 format!("`{other}` is not `true` or `false`"),
             )),
         };
-        let behind_proxy = flag("MIZAN_BEHIND_PROXY")?;
+        let trusted_proxies = match get("MIZAN_TRUSTED_PROXIES") {
+            Some(list) => crate::server::client::TrustedProxies::parse(&list)
+                .map_err(|problem| ConfigError::new("MIZAN_TRUSTED_PROXIES", problem))?,
+            None if flag("MIZAN_BEHIND_PROXY")? => crate::server::client::TrustedProxies::local(),
+            None => crate::server::client::TrustedProxies::none(),
+        };
+        let session_check = std::time::Duration::from_millis(positive(
+            "MIZAN_SESSION_CHECK_MS",
+            DEFAULT_SESSION_CHECK_MS,
+            "milliseconds",
+        )?);
         let require_verified_email = flag("MIZAN_REQUIRE_VERIFIED_EMAIL")?;
         let api_docs = match get("MIZAN_API_DOCS") {
             Some(_) => flag("MIZAN_API_DOCS")?,
@@ -392,7 +409,8 @@ impl Config {
             cache_timeout,
             database_max_connections,
             database_wait,
-            behind_proxy,
+            trusted_proxies,
+            session_check,
             smtp_url,
             mail_from,
             require_verified_email,
@@ -685,6 +703,8 @@ mod tests {
             ("DATABASE_MAX_CONNECTIONS", "-1"),
             ("MIZAN_DB_WAIT_SECS", "forever"),
             ("MIZAN_BEHIND_PROXY", "maybe"),
+            ("MIZAN_TRUSTED_PROXIES", "10.0.0.0/8, the proxy"),
+            ("MIZAN_SESSION_CHECK_MS", "0"),
             ("SMTP_URL", "mail.example.com"),
             ("MIZAN_REQUIRE_VERIFIED_EMAIL", "sometimes"),
             ("OAUTH_PROVIDERS", "github"),

@@ -98,11 +98,12 @@ pub fn check(lookup: impl Fn(&str) -> Option<String>) -> Vec<Finding> {
                 "`{url}` is not https: sessions and passwords would cross the network in clear"
             ),
         ),
-        Some(_) if !flag("MIZAN_BEHIND_PROXY") => error(
+        Some(_) if !flag("MIZAN_BEHIND_PROXY") && get("MIZAN_TRUSTED_PROXIES").is_none() => error(
             "MIZAN_BEHIND_PROXY",
             "unset, but the site is https and the server speaks plain HTTP, so a proxy is in \
-             front: set it to `true`, or every client shares the proxy's address in the \
-             sign-in and sign-up limits"
+             front: set `MIZAN_TRUSTED_PROXIES` to its networks (or `MIZAN_BEHIND_PROXY=true` \
+             for a proxy on this machine), or every client shares the proxy's address in \
+             the per-client limits"
                 .into(),
         ),
         Some(_) => {}

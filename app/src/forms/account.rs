@@ -52,9 +52,10 @@ pub struct VerifyEmailForm {
     pub token: String,
 }
 
-/// Moves an account to the new address of an email-change link.
+/// Moves the signed-in account to the new address of its email-change link (only the
+/// account that asked may confirm it).
 #[derive(Debug, Clone, mizan::Form)]
-#[form(name = "confirm_email", auth = public, output = ())]
+#[form(name = "confirm_email", auth = authenticated, output = ())]
 pub struct ConfirmEmailForm {
     /// From the link.
     #[field(widget = "hidden")]
@@ -116,8 +117,8 @@ mod handler {
     }
 
     impl FormHandler for ConfirmEmailForm {
-        async fn on_submit(self, _submission: Submission) -> Result<(), AppError> {
-            accounts::confirm_email_change(&self.token).await
+        async fn on_submit(self, submission: Submission<CurrentUser>) -> Result<(), AppError> {
+            accounts::confirm_email_change(&submission.user, &self.token).await
         }
     }
 

@@ -6,7 +6,13 @@ use serde::{Deserialize, Serialize};
 
 /// A message to the site's staff.
 #[derive(Debug, Clone, mizan::Form)]
-#[form(name = "contact", auth = public, output = ContactReceipt, check = subject_differs_from_message)]
+#[form(
+    name = "contact",
+    auth = public,
+    output = ContactReceipt,
+    check = subject_differs_from_message,
+    errors(rate_limited)
+)]
 pub struct ContactForm {
     /// Who writes.
     #[field(label = "Your name", length(max = 100))]
@@ -79,6 +85,7 @@ mod handler {
     use mizan::AppError;
     use mizan::forms::{FormHandler, Submission};
     use mizan::server::db::{new_id, now};
+    use mizan::server::rate_limit::{self, Rate};
     use sqlx::{AnyPool, Row};
 
     use super::{ContactForm, ContactMessage, ContactReceipt};
@@ -87,8 +94,13 @@ mod handler {
     /// How many messages `/staff` shows.
     const LATEST: i64 = 50;
 
+    /// Messages one client may send an hour: each is a row and, within a minute, mail to
+    /// staff.
+    const MESSAGES_PER_CLIENT: Rate = Rate::per_hour("contact-messages", 10);
+
     impl FormHandler for ContactForm {
         async fn on_submit(self, submission: Submission) -> Result<ContactReceipt, AppError> {
+            rate_limit::per_client(&MESSAGES_PER_CLIENT).await?;
             let state = mizan::runtime::state()?;
             let id = new_id();
             // The message and the job that tells staff of it are stored together.

@@ -1,10 +1,13 @@
-//! Sign-up: create an account and start signed in.
+//! Sign-up: create an account and start signed in (or, when accounts must verify their
+//! address first, wait for the link).
 
 use mizan::auth::CurrentUser;
 
-/// The sign-up form. The email must not be taken yet (checked on the server).
+/// The sign-up form. The email must not be taken yet (checked on the server, under a
+/// per-client limit). Answers the new account, signed in; `None` when accounts verify
+/// their address first (the same answer whether the address had an account or not).
 #[derive(Debug, Clone, mizan::Form)]
-#[form(name = "signup", auth = public, output = CurrentUser, errors(rate_limited))]
+#[form(name = "signup", auth = public, output = Option<CurrentUser>, errors(rate_limited))]
 pub struct SignupForm {
     /// Display name.
     #[field(label = "Name", length(max = 100))]
@@ -25,23 +28,17 @@ pub struct SignupForm {
 #[cfg(feature = "ssr")]
 mod handler {
     use mizan::AppError;
-    use mizan::auth::{CurrentUser, accounts, users};
+    use mizan::auth::{CurrentUser, accounts};
     use mizan::forms::{FormHandler, Submission};
 
     use super::SignupForm;
 
     impl FormHandler for SignupForm {
         async fn server_checks(&self, _submission: &Submission) -> Result<(), AppError> {
-            if users::email_taken(&mizan::runtime::state()?.db, &self.email).await? {
-                return Err(AppError::field(
-                    "email",
-                    "an account with this email already exists",
-                ));
-            }
-            Ok(())
+            accounts::check_sign_up_email(&self.email).await
         }
 
-        async fn on_submit(self, _submission: Submission) -> Result<CurrentUser, AppError> {
+        async fn on_submit(self, _submission: Submission) -> Result<Option<CurrentUser>, AppError> {
             accounts::sign_up(&self.email, self.password, &self.name).await
         }
     }

@@ -1,4 +1,4 @@
-//! `/signup`: create an account and start signed in.
+//! `/signup`: create an account and start signed in (or wait for the mailed link).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,7 +26,18 @@ pub fn SignupPage() -> impl IntoView {
             <h1>"Sign up"</h1>
             <MizanForm form=form submit_label="Create account"/>
             <Transition fallback=|| ()>
-                {move || form.succeeded().then(|| view! { <Redirect path="/account"/> })}
+                {move || match form.result() {
+                    Some(Ok(Some(_))) => Some(view! { <Redirect path="/account"/> }.into_any()),
+                    Some(Ok(None)) => Some(
+                        view! {
+                            <p role="status">
+                                "Check your mail: open the link we sent to finish signing up."
+                            </p>
+                        }
+                        .into_any(),
+                    ),
+                    _ => None,
+                }}
             </Transition>
             <p>"Already have an account? " <A href="/login">"Log in"</A></p>
         </section>

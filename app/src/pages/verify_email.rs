@@ -32,7 +32,8 @@ pub fn ConfirmEmailPage() -> impl IntoView {
         <TokenPage
             form=use_confirm_email_form()
             title="Confirm your new email address"
-            intro="Your account will use this address from now on: to sign in, and for our mail."
+            intro="Your account will use this address from now on: to sign in, and for our mail. \
+                   Sign in to the account that asked for it first."
             button="Use this address"
             done="Your account uses its new email address from now on."
         />

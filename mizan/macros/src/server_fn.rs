@@ -118,6 +118,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         None => TokenStream::new(),
     };
 
+    let sig_ident = function.sig.ident.clone();
     let ItemFn {
         attrs,
         vis,
@@ -139,8 +140,22 @@ pub fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     let input = input.map(|input| quote!(, input = #input));
 
     let is_public = matches!(&auth, Auth::Level(level) if level == "public");
-    // Public functions share one entry; the others keep one per user, unless told.
-    let default_scope = if is_public {
+    // Public functions share one entry; the others, and every function that takes its
+    // caller, keep one per user. A shared entry of a function that reads its caller would
+    // hand one caller's answer to everyone.
+    if takes_user
+        && cache.is_some()
+        && cache_scope
+            .as_ref()
+            .is_some_and(|scope| scope.to_string() == "Shared")
+    {
+        return Err(syn::Error::new_spanned(
+            &sig_ident,
+            "a cached function that takes its caller (`#[user]`) keeps one entry per user: \
+             remove `cache_scope = \"shared\"`, or the `#[user]` argument",
+        ));
+    }
+    let default_scope = if is_public && !takes_user {
         quote!(Shared)
     } else {
         quote!(User)

@@ -2,13 +2,13 @@
 //! sign-out; email verification; password reset and change; email change.
 //!
 //! Every link we mail carries a single-use token ([`super::tokens`]); every flow that
-//! mails is rate-limited. A password-reset request never says whether an email has an
-//! account; sign-up does say an email is taken (people need to know), limited per client.
+//! mails is rate-limited, per client address ([`crate::server::client`]) whatever the
+//! request's headers. A password-reset request never says whether an email has an
+//! account. Sign-up says an address is taken when it signs new accounts in at once
+//! (people need to know), and every answer that could say so counts toward a per-client
+//! limit; with `MIZAN_REQUIRE_VERIFIED_EMAIL` it answers alike for taken and new
+//! addresses and tells the address's owner instead.
 
-use std::net::{IpAddr, SocketAddr};
-
-use axum::extract::ConnectInfo;
-use axum::http::HeaderMap;
 use tower_sessions::Session;
 
 use super::tokens::{self, Purpose};
@@ -16,6 +16,7 @@ use super::{CurrentUser, current_user, password, session, users};
 use crate::error::AppError;
 use crate::jobs::{Job, JobError};
 use crate::runtime::{AppState, state};
+use crate::server::client;
 use crate::server::mail::Email;
 
 /// The one answer to a failed sign-in, whichever part was wrong (no account enumeration).
@@ -27,25 +28,57 @@ async fn request_session() -> Result<Session, AppError> {
     leptos_axum::extract().await.map_err(AppError::internal)
 }
 
-/// Creates an account from a valid sign-up form, signs it in, and mails it a link to
-/// verify its email.
+/// The answer to a sign-up with an address that has an account.
+fn email_taken() -> AppError {
+    AppError::field("email", "an account with this email already exists")
+}
+
+/// The sign-up form's server check of `email`: counted toward the per-client limit of
+/// sign-up checks (it may say an address has an account), then refused when taken, unless
+/// sign-ups wait for verification (`MIZAN_REQUIRE_VERIFIED_EMAIL`): then nothing is said.
 ///
 /// # Errors
-/// [`AppError::Validation`] for a taken email; [`AppError::Internal`].
-pub async fn sign_up(email: &str, password: String, name: &str) -> Result<CurrentUser, AppError> {
+/// [`AppError::RateLimited`]; [`AppError::Validation`] for a taken address;
+/// [`AppError::Internal`].
+pub async fn check_sign_up_email(email: &str) -> Result<(), AppError> {
     let state = state()?;
-    if let Some(client) = client_ip(state.config.behind_proxy).await {
-        state
-            .account_limits
-            .sign_ups_per_client
-            .check(&client.to_string())
-            .await?;
+    count_sign_up(&state).await?;
+    if !state.config.require_verified_email && users::email_taken(&state.db, email.trim()).await? {
+        return Err(email_taken());
     }
+    Ok(())
+}
+
+async fn count_sign_up(state: &AppState) -> Result<(), AppError> {
+    state
+        .account_limits
+        .sign_ups_per_client
+        .check(&client::current()?.to_string())
+        .await
+}
+
+/// Creates an account and mails it a link to verify its email. The new account is
+/// signed in and returned, unless accounts must verify first
+/// (`MIZAN_REQUIRE_VERIFIED_EMAIL`): then the answer is `None`, the same for an address
+/// that has an account, whose owner is mailed instead.
+///
+/// # Errors
+/// [`AppError::Validation`] for a taken email (when accounts need not verify first);
+/// [`AppError::RateLimited`]; [`AppError::Internal`].
+pub async fn sign_up(
+    email: &str,
+    password: String,
+    name: &str,
+) -> Result<Option<CurrentUser>, AppError> {
+    let state = state()?;
+    count_sign_up(&state).await?;
+    let email = email.trim();
+    // Hashed whatever follows: a taken address answers after the same work.
     let password_hash = password::hash(password).await?;
-    let user = users::create(
+    let created = users::create(
         &state.db,
         users::NewUser {
-            email: email.trim(),
+            email,
             name: name.trim(),
             password_hash: &password_hash,
             is_staff: false,
@@ -53,10 +86,52 @@ pub async fn sign_up(email: &str, password: String, name: &str) -> Result<Curren
             email_verified: false,
         },
     )
-    .await?;
-    session::log_in(&request_session().await?, &state, &user.id, 0).await?;
+    .await;
+    let verify_first = state.config.require_verified_email;
+    let user = match created {
+        Ok(user) => user,
+        Err(AppError::Validation { .. }) if verify_first => {
+            notify_address(&state, sign_up_attempt_notice(email)).await?;
+            return Ok(None);
+        }
+        Err(AppError::Validation { .. }) => return Err(email_taken()),
+        Err(other) => return Err(other),
+    };
     mail_verification(&state, &user).await?;
-    Ok(user)
+    if verify_first {
+        return Ok(None);
+    }
+    session::log_in(&request_session().await?, &state, &user.id, 0).await?;
+    Ok(Some(user))
+}
+
+/// Mails `notice` to an address that has an account, at most a few times an hour per
+/// address (past it, silently: the answer that led here must stay the same).
+async fn notify_address(state: &AppState, notice: Email) -> Result<(), AppError> {
+    let address = notice.to.to_lowercase();
+    if state
+        .account_limits
+        .notices_per_address
+        .check(&address)
+        .await
+        .is_ok()
+    {
+        state.jobs.enqueue(&notice).await?;
+    }
+    Ok(())
+}
+
+/// The mail to the owner of an address someone tried to sign up with.
+fn sign_up_attempt_notice(email: &str) -> Email {
+    Email {
+        to: email.to_owned(),
+        subject: "Someone tried to sign up with your address".into(),
+        body: "Hello,\n\nSomeone (we hope you) tried to sign up with this address, which \
+               already has an account. If it was you, log in instead; if you forgot your \
+               password, reset it from the login page. If it was not you, ignore this \
+               message: nothing changed.\n"
+            .into(),
+    }
 }
 
 /// Signs in with email and password, under a new session id.
@@ -70,8 +145,7 @@ pub async fn sign_up(email: &str, password: String, name: &str) -> Result<Curren
 /// email), or [`AppError::Internal`].
 pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppError> {
     let state = state()?;
-    let client = client_ip(state.config.behind_proxy).await;
-    state.login_limiter.check(client, email).await?;
+    state.login_limiter.check(client::current()?, email).await?;
 
     let record = users::find_for_login(&state.db, email.trim()).await?;
     // Accounts without a password (made through a provider) never match one.
@@ -85,9 +159,13 @@ pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppErr
         _ => return Err(wrong_credentials()),
     };
     if state.config.require_verified_email && !record.user.email_verified {
+        // No new link from here: whoever made the account knows its password, and must
+        // not be able to mail the address's owner links to click. The owner, having lost
+        // the link, resets the password: that proves the address too.
         return Err(AppError::field(
             "form",
-            "confirm your email address first: use the link we mailed you",
+            "confirm your email address first: use the link we mailed you, or reset your \
+             password (that confirms it too)",
         ));
     }
     users::touch_last_login(&state.db, &record.user.id).await?;
@@ -99,46 +177,6 @@ pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppErr
     )
     .await?;
     Ok(record.user)
-}
-
-/// The address of the client of this server-function call (see [`client_addr`]).
-async fn client_ip(behind_proxy: bool) -> Option<IpAddr> {
-    let headers = if behind_proxy {
-        leptos_axum::extract::<HeaderMap>().await.ok()?
-    } else {
-        HeaderMap::new()
-    };
-    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .ok()
-        .map(|ConnectInfo(addr)| addr);
-    client_addr(behind_proxy, &headers, peer)
-}
-
-/// The address of the client: the peer of the connection, or behind a proxy
-/// (`MIZAN_BEHIND_PROXY`), the address the proxy appended last to `X-Forwarded-For`.
-pub fn client_addr(
-    behind_proxy: bool,
-    headers: &HeaderMap,
-    peer: Option<SocketAddr>,
-) -> Option<IpAddr> {
-    if behind_proxy {
-        forwarded_for(headers)
-    } else {
-        peer.map(|addr| addr.ip())
-    }
-}
-
-/// The last address of `X-Forwarded-For`: the one our proxy saw (earlier ones are the
-/// client's to invent).
-fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
-    headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .next_back()
-        .and_then(|last| last.trim().parse().ok())
 }
 
 /// Signs out: the session is deleted and its cookie cleared.
@@ -193,6 +231,10 @@ fn link_words(purpose: Purpose) -> LinkWords {
 /// The job that mails a single-use link. It carries no secret: the token is issued when
 /// the mail is sent (each attempt issues a new one, which voids the one before), so the
 /// queue never holds a working link.
+///
+/// Links are voided when the account's password or address changes
+/// ([`users::set_password`], [`users::set_verified_email`]); the job carries both as they
+/// were when it was queued, and a job that outlived them sends nothing.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MailLink {
     /// Whose account the link acts on.
@@ -203,6 +245,30 @@ pub struct MailLink {
     pub purpose: Purpose,
     /// The address to move to, for an email change.
     pub new_email: Option<String>,
+    /// The account as it was when the mail was asked for (jobs queued before it was
+    /// carried have none, and send nothing).
+    #[serde(default)]
+    pub issued_for: Option<LinkIssuedFor>,
+}
+
+/// What an account's links are valid for: its session version and its address.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LinkIssuedFor {
+    /// The account's session version (it moves with every password change).
+    pub auth_version: i64,
+    /// The account's address.
+    pub email: String,
+}
+
+impl LinkIssuedFor {
+    /// What `user`'s links are valid for now.
+    async fn now(pool: &sqlx::AnyPool, user: &CurrentUser) -> Result<Self, AppError> {
+        let (_, auth_version) = users::credentials(pool, &user.id).await?;
+        Ok(Self {
+            auth_version,
+            email: user.email.clone(),
+        })
+    }
 }
 
 impl Job for MailLink {
@@ -215,26 +281,39 @@ impl Job for MailLink {
             // The account is gone or deactivated: nothing to send.
             return Ok(());
         };
-        send_link(
-            &state,
-            &user,
-            &self.to,
+        let Some(issued_for) = &self.issued_for else {
+            return Ok(());
+        };
+        if LinkIssuedFor::now(&state.db, &user).await? != *issued_for {
+            tracing::info!(purpose = ?self.purpose, "link voided while its mail waited: not sent");
+            return Ok(());
+        }
+        let token = tokens::issue(
+            &state.db,
+            &state.tokens,
+            &user.id,
             self.purpose,
             self.new_email.as_deref(),
         )
-        .await
+        .await?;
+        // Checked again now that the token exists: links voided meanwhile took it with
+        // them, or took nothing and are seen here.
+        if LinkIssuedFor::now(&state.db, &user).await? != *issued_for {
+            tokens::revoke(&state.db, &token).await?;
+            return Ok(());
+        }
+        send_link(&state, &user, &self.to, self.purpose, &token).await
     }
 }
 
-/// Issues a `purpose` token for `user` and sends `to` the mail that carries its link.
+/// Sends `to` the mail that carries the link of `token`, a `purpose` token of `user`.
 async fn send_link(
     state: &AppState,
     user: &CurrentUser,
     to: &str,
     purpose: Purpose,
-    new_email: Option<&str>,
+    token: &str,
 ) -> Result<(), JobError> {
-    let token = tokens::issue(&state.db, &state.tokens, &user.id, purpose, new_email).await?;
     let words = link_words(purpose);
     let email = Email {
         to: to.to_owned(),
@@ -243,7 +322,7 @@ async fn send_link(
             "Hello {},\n\n{}\n\n{}\n\n{}\n",
             user.name,
             words.before,
-            link(state, words.path, &token),
+            link(state, words.path, token),
             words.after
         ),
     };
@@ -263,6 +342,7 @@ async fn mail_link(
         to: to.to_owned(),
         purpose,
         new_email: new_email.map(str::to_owned),
+        issued_for: Some(LinkIssuedFor::now(&state.db, user).await?),
     };
     state.jobs.enqueue(&job).await.map(|_| ())
 }
@@ -297,10 +377,56 @@ pub async fn resend_verification(user: &CurrentUser) -> Result<(), AppError> {
 /// [`tokens::invalid`] (400) for a bad, used or expired token; [`AppError::Forbidden`]
 /// for another account's token while signed in; [`AppError::Internal`].
 pub async fn verify_email(token: &str) -> Result<(), AppError> {
-    let (state, redeemed, _) = redeem(token, Purpose::VerifyEmail).await?;
+    let (state, redeemed, me) = redeem(token, Purpose::VerifyEmail).await?;
     users::mark_email_verified(&state.db, &redeemed.user_id).await?;
     super::forget_current_user().await;
+    // Confirmed from a browser that is not signed in to the account: the address's owner
+    // may be confirming an account someone else made with it. They hear what it has.
+    if me.is_none()
+        && let Some(user) = users::find_active(&state.db, &redeemed.user_id).await?
+    {
+        let notice = confirmed_notice(&state, &user).await?;
+        state.jobs.enqueue(&notice).await?;
+    }
     Ok(())
+}
+
+/// The mail that tells an address's owner it now confirms `user`'s account, and what
+/// that account already has: whoever made it keeps what they set up until the owner
+/// acts.
+async fn confirmed_notice(state: &AppState, user: &CurrentUser) -> Result<Email, AppError> {
+    let (hash, _) = users::credentials(&state.db, &user.id).await?;
+    let providers = super::oauth::login_methods(state, user)
+        .await?
+        .providers
+        .into_iter()
+        .filter(|p| p.connected)
+        .map(|p| p.label)
+        .collect::<Vec<_>>();
+    let mut has = Vec::new();
+    if !hash.is_empty() {
+        has.push("has a password".to_owned());
+    }
+    if !providers.is_empty() {
+        has.push(format!("signs in with {}", providers.join(", ")));
+    }
+    let has = if has.is_empty() {
+        "has no way to sign in yet".to_owned()
+    } else {
+        has.join(" and ")
+    };
+    Ok(Email {
+        to: user.email.clone(),
+        subject: "Your email address was confirmed".into(),
+        body: format!(
+            "Hello {},\n\nThis address now confirms an account, which {has}.\n\n\
+             If you did not create this account, someone else did with your address: use \
+             \"Forgot your password?\" on the login page to set your own password, which \
+             signs everyone else out, then remove any sign-in provider you do not know on \
+             your account page.\n",
+            user.name
+        ),
+    })
 }
 
 /// Redeems `token` for `purpose` on behalf of whoever is signed in (if anyone: it must be
@@ -331,13 +457,11 @@ async fn redeem(
 pub async fn request_password_reset(email: &str) -> Result<(), AppError> {
     let state = state()?;
     let email = email.trim();
-    if let Some(client) = client_ip(state.config.behind_proxy).await {
-        state
-            .account_limits
-            .reset_requests_per_client
-            .check(&client.to_string())
-            .await?;
-    }
+    state
+        .account_limits
+        .reset_requests_per_client
+        .check(&client::current()?.to_string())
+        .await?;
     state
         .account_limits
         .reset_mails_per_email
@@ -368,7 +492,15 @@ impl Job for ResetLink {
         let Some(user) = users::find_by_email(&state.db, &self.email).await? else {
             return Ok(());
         };
-        send_link(&state, &user, &user.email, Purpose::ResetPassword, None).await
+        let token = tokens::issue(
+            &state.db,
+            &state.tokens,
+            &user.id,
+            Purpose::ResetPassword,
+            None,
+        )
+        .await?;
+        send_link(&state, &user, &user.email, Purpose::ResetPassword, &token).await
     }
 }
 
@@ -381,6 +513,9 @@ impl Job for ResetLink {
 pub async fn reset_password(token: &str, password: String) -> Result<(), AppError> {
     let (state, redeemed, me) = redeem(token, Purpose::ResetPassword).await?;
     let hash = password::hash(password).await?;
+    // The link proved the mailbox: whatever someone linked to the account before its
+    // address was proven goes, with their password and sessions.
+    super::oauth::unlink_unproven(&state.db, &redeemed.user_id).await?;
     users::set_password(&state.db, &redeemed.user_id, &hash).await?;
     sessions_ended(&state, &redeemed.user_id).await;
     users::mark_email_verified(&state.db, &redeemed.user_id).await?;
@@ -403,8 +538,10 @@ async fn confirm_password(
     if hash.is_empty() {
         return Ok(());
     }
-    let client = client_ip(state.config.behind_proxy).await;
-    state.login_limiter.check(client, &user.email).await?;
+    state
+        .login_limiter
+        .check(client::current()?, &user.email)
+        .await?;
     if password::verify(password.unwrap_or_default(), Some(hash)).await {
         Ok(())
     } else {
@@ -451,16 +588,21 @@ pub async fn request_email_change(
     password: Option<String>,
 ) -> Result<(), AppError> {
     let state = state()?;
-    // The limit comes first: it also bounds how often one may ask whether an address
-    // is taken.
+    // The limits come first: they also bound how often one may ask whether an address
+    // is taken (per account, and per client like sign-up's checks).
     state
         .account_limits
         .email_change_mails
         .check(&user.id)
         .await?;
+    count_sign_up(&state).await?;
     confirm_password(&state, user, password, "password").await?;
     let new_email = new_email.trim();
     if users::email_taken(&state.db, new_email).await? {
+        if state.config.require_verified_email {
+            // The same answer as for a free address; its owner hears of it.
+            return notify_address(&state, email_change_attempt_notice(new_email)).await;
+        }
         return Err(AppError::field(
             "new_email",
             "an account with this email already exists",
@@ -476,13 +618,37 @@ pub async fn request_email_change(
     .await
 }
 
-/// Moves the account to the new address of an email-change link.
+/// The mail to the owner of an address someone tried to move their account to.
+fn email_change_attempt_notice(email: &str) -> Email {
+    Email {
+        to: email.to_owned(),
+        subject: "Someone tried to use your address".into(),
+        body: "Hello,\n\nSomeone asked to move their account to this address, which already \
+               has an account: nothing changed. If it was you, sign in to that account \
+               instead.\n"
+            .into(),
+    }
+}
+
+/// Moves `user`'s account to the new address of its email-change link.
 ///
 /// # Errors
-/// [`tokens::invalid`] (400); [`AppError::Forbidden`] for another account's token while
-/// signed in; [`AppError::Validation`] if the address was taken since; [`AppError::Internal`].
-pub async fn confirm_email_change(token: &str) -> Result<(), AppError> {
-    let (state, redeemed, _) = redeem(token, Purpose::ChangeEmail).await?;
+/// [`tokens::invalid`] (400); [`AppError::Forbidden`] for another account's token;
+/// [`AppError::Validation`] if the address was taken since; [`AppError::Internal`].
+pub async fn confirm_email_change(user: &CurrentUser, token: &str) -> Result<(), AppError> {
+    // Only the account that asked confirms, signed in (`user`, from the form's guard):
+    // otherwise whoever owns the new address, clicking, would prove it for someone else's
+    // account, which would keep its password and providers, and take their provider
+    // sign-ins later.
+    let state = state()?;
+    let redeemed = tokens::redeem(
+        &state.db,
+        &state.tokens,
+        token,
+        Purpose::ChangeEmail,
+        Some(&user.id),
+    )
+    .await?;
     let new_email = redeemed.new_email.ok_or_else(tokens::invalid)?;
     let old = users::find_active(&state.db, &redeemed.user_id).await?;
     users::set_verified_email(&state.db, &redeemed.user_id, &new_email).await?;
@@ -501,26 +667,4 @@ pub async fn confirm_email_change(token: &str) -> Result<(), AppError> {
         state.jobs.enqueue(&notice).await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::http::HeaderValue;
-
-    use super::*;
-
-    #[test]
-    fn the_proxy_address_is_the_last_forwarded_one() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(forwarded_for(&headers), None);
-        headers.append(
-            "x-forwarded-for",
-            HeaderValue::from_static("6.6.6.6, 10.0.0.7"),
-        );
-        headers.append("x-forwarded-for", HeaderValue::from_static("203.0.113.9"));
-        assert_eq!(
-            forwarded_for(&headers),
-            Some(IpAddr::from([203, 0, 113, 9]))
-        );
-    }
 }

@@ -48,13 +48,18 @@ impl RequestUser {
 /// The request's session and user slot, from the Leptos context of a server function or
 /// a page render (no copy of the request).
 fn request_handles() -> Result<(Session, Option<RequestUser>), AppError> {
+    leptos_request_handles()
+        .ok_or_else(|| AppError::internal("no session in this request (is the session layer on?)"))
+}
+
+/// [`request_handles`], `None` outside a Leptos request (an axum handler).
+fn leptos_request_handles() -> Option<(Session, Option<RequestUser>)> {
     leptos::prelude::with_context::<Parts, _>(|parts| {
         let session = parts.extensions.get::<Session>().cloned();
         let slot = parts.extensions.get::<RequestUser>().cloned();
         session.map(|session| (session, slot))
     })
     .flatten()
-    .ok_or_else(|| AppError::internal("no session in this request (is the session layer on?)"))
 }
 
 /// The user signed in on this request's session, if any (inactive users count as
@@ -63,6 +68,7 @@ fn request_handles() -> Result<(Session, Option<RequestUser>), AppError> {
 /// # Errors
 /// [`AppError::Internal`] when the session or the database fails.
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+    crate::cache::reading_the_caller();
     let (session, slot) = request_handles()?;
     let state = state()?;
     match slot {
@@ -75,7 +81,8 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 /// read again: after it signs in or out (done for you), or changes the signed-in user's
 /// record (a name, a verified email).
 pub async fn forget_current_user() {
-    if let Ok((_, Some(slot))) = request_handles() {
+    // Outside a Leptos request (an axum handler signing someone in) there is no slot.
+    if let Some((_, Some(slot))) = leptos_request_handles() {
         slot.forget().await;
     }
 }
@@ -83,7 +90,9 @@ pub async fn forget_current_user() {
 /// The active user signed in on `session`, if any (for axum handlers outside Leptos too,
 /// such as WebSocket upgrades). Answered from the signed-in cache when it has the session
 /// ([`super::signed_in_cache`]), read from the store otherwise. Keeps a session alive
-/// while it is used (see [`session::refresh_if_due`]).
+/// while it is used (see [`session::refresh_if_due`]). With
+/// `MIZAN_REQUIRE_VERIFIED_EMAIL`, an account whose email is not verified is signed in on
+/// no session, however it got one.
 ///
 /// # Errors
 /// [`AppError::Internal`] when the session or the database fails.
@@ -91,6 +100,7 @@ pub async fn user_of_session(
     session: &Session,
     state: &AppState,
 ) -> Result<Option<CurrentUser>, AppError> {
+    crate::cache::reading_the_caller();
     let cache = state.signed_in.as_deref();
     if let (Some(cache), Some(id)) = (cache, session.id())
         && let Some(remembered) = cache.get(id)
@@ -105,7 +115,9 @@ pub async fn user_of_session(
     state.reads.count_user_read();
     let user =
         users::find_active_at(&state.db, &signed_in.user_id, Some(signed_in.auth_version)).await?;
-    let Some(user) = user else {
+    let Some(user) =
+        user.filter(|user| user.email_verified || !state.config.require_verified_email)
+    else {
         return Ok(None);
     };
     let refreshed_at = session::refresh_if_due(session, signed_in).await?;

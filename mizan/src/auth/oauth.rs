@@ -32,11 +32,20 @@ use super::{
 use crate::config::{OAuthProvider, ProviderKind};
 use crate::error::AppError;
 use crate::runtime::AppState;
+use crate::server::client::ClientKey;
 use crate::server::db::now;
 use crate::server::same_secret;
 
 /// The session key of a sign-in under way.
 const PENDING: &str = "mizan.oauth";
+
+/// Why a provider cannot be linked to, or sign in to, an account whose address nobody
+/// proved: whoever made it may not own the address.
+const UNPROVEN: &str =
+    "First confirm your email address with the link we mailed you, then connect a provider.";
+
+/// Why a sign-in found its account taken back by the address's owner as it ran.
+const TAKEN_BACK: &str = "This provider account no longer signs in here.";
 
 /// A sign-in under way, between start and callback.
 #[derive(Debug, Serialize, Deserialize)]
@@ -146,12 +155,9 @@ async fn start(
     Redirect::to(url.as_str()).into_response()
 }
 
-/// The key of the per-client limit: the client's address (behind a proxy, the one it
-/// forwarded).
+/// The key of the per-client limit ([`crate::server::client`]).
 fn client_key(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
-    super::accounts::client_addr(state.config.behind_proxy, headers, Some(peer))
-        .unwrap_or(peer.ip())
-        .to_string()
+    ClientKey::of(state.config.trusted_proxies.client_of(headers, peer.ip())).to_string()
 }
 
 async fn callback(
@@ -195,7 +201,8 @@ async fn callback(
     };
     let me = match pending.connect {
         true => match user_of_session(&session, &state).await {
-            Ok(Some(me)) => Some(me),
+            Ok(Some(me)) if me.email_verified => Some(me),
+            Ok(Some(_)) => return refused(StatusCode::FORBIDDEN, UNPROVEN),
             _ => {
                 return refused(
                     StatusCode::UNAUTHORIZED,
@@ -205,11 +212,12 @@ async fn callback(
         },
         false => None,
     };
-    match sign_in_with(&state.db, provider, &identity, me.as_ref()).await {
+    match sign_in_with(&state, provider, &identity, me.as_ref()).await {
         Ok(user) => {
             if me.is_none() {
-                let version = match users::credentials(&state.db, &user.id).await {
-                    Ok((_, version)) => version,
+                let version = match version_to_sign_in(&state, provider, &identity, &user).await {
+                    Ok(Some(version)) => version,
+                    Ok(None) => return refused(StatusCode::FORBIDDEN, TAKEN_BACK),
                     Err(_) => return refused(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed."),
                 };
                 if session::log_in(&session, &state, &user.id, version)
@@ -221,6 +229,10 @@ async fn callback(
             }
             Redirect::to(&pending.next).into_response()
         }
+        Err(AppError::Forbidden) => refused(
+            StatusCode::FORBIDDEN,
+            "This account cannot be signed in to or linked now.",
+        ),
         Err(AppError::Validation { fields }) => refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             &fields
@@ -232,6 +244,21 @@ async fn callback(
         ),
         Err(_) => refused(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed."),
     }
+}
+
+/// The session version to sign `user` in with, read before checking once more that the
+/// identity still opens the account: an account taken back meanwhile (its providers
+/// unlinked, then its version moved) gives this sign-in nothing, or a session that has
+/// already ended.
+async fn version_to_sign_in(
+    state: &AppState,
+    provider: &OAuthProvider,
+    identity: &Identity,
+    user: &CurrentUser,
+) -> Result<Option<i64>, AppError> {
+    let (_, version) = users::credentials(&state.db, &user.id).await?;
+    let linked = linked_user(&state.db, &provider.id, &identity.subject).await?;
+    Ok((linked.as_deref() == Some(user.id.as_str())).then_some(version))
 }
 
 /// The providers people may sign in with, in the order configured.
@@ -371,15 +398,23 @@ async fn fetch_identity(
 /// The account for `identity`: the one linked to it; with `connect_to`, that account
 /// (linked now); else the account with its verified email (linked now); else a new one.
 ///
+/// Only accounts whose address was proven take a provider: an account made with an
+/// address nobody proved may be a squatter's. When the address's owner signs in with a
+/// provider that verified it, they take such an account back: its password, sessions,
+/// pending links and every provider linked to it go, and its open connections close.
+///
 /// # Errors
-/// [`AppError::Validation`] when the identity is linked to another account, or has no
-/// verified email to match or make an account with; [`AppError::Internal`].
+/// [`AppError::Validation`] when the identity is linked to another account, has no
+/// verified email to match or make an account with, or opens an account that must
+/// verify its email first; [`AppError::Forbidden`] to link to an unproven account or sign
+/// in to a deactivated one; [`AppError::Internal`].
 pub async fn sign_in_with(
-    pool: &AnyPool,
+    state: &AppState,
     provider: &OAuthProvider,
     identity: &Identity,
     connect_to: Option<&CurrentUser>,
 ) -> Result<CurrentUser, AppError> {
+    let pool = &state.db;
     if identity.subject.is_empty() {
         return Err(AppError::field("form", "the provider gave no account id"));
     }
@@ -393,12 +428,24 @@ pub async fn sign_in_with(
                 ),
             )),
             Some(me) => Ok(me.clone()),
-            None => users::find_active(pool, &owner)
-                .await?
-                .ok_or(AppError::Forbidden),
+            None => {
+                let user = users::find_active(pool, &owner)
+                    .await?
+                    .ok_or(AppError::Forbidden)?;
+                if state.config.require_verified_email && !user.email_verified {
+                    return Err(AppError::field(
+                        "form",
+                        "confirm your email address first: use the link we mailed you",
+                    ));
+                }
+                Ok(user)
+            }
         };
     }
     if let Some(me) = connect_to {
+        if !me.email_verified {
+            return Err(AppError::Forbidden);
+        }
         link(pool, &provider.id, identity, &me.id).await?;
         return Ok(me.clone());
     }
@@ -418,10 +465,7 @@ pub async fn sign_in_with(
     let user = match users::find_by_email(pool, email).await? {
         Some(user) => {
             if !user.email_verified {
-                // Nobody proved this address before: whoever made the account may not own
-                // it (a squatter waiting for the owner). Its password goes and its
-                // sessions end; the owner, proven by the provider, takes it.
-                users::set_password(pool, &user.id, "").await?;
+                take_back(state, &user.id).await?;
             }
             users::mark_email_verified(pool, &user.id).await?;
             user
@@ -448,6 +492,44 @@ pub async fn sign_in_with(
     };
     link(pool, &provider.id, identity, &user.id).await?;
     Ok(user)
+}
+
+/// The proven owner of an address takes back the account someone made with it: every
+/// provider linked to it goes, then its password (which ends its sessions and voids its
+/// links), and its open connections close.
+async fn take_back(state: &AppState, user_id: &str) -> Result<(), AppError> {
+    unlink_all(&state.db, user_id).await?;
+    users::set_password(&state.db, user_id, "").await?;
+    if let Err(e) = crate::channels::user_changed(&state.channels, user_id, true).await {
+        tracing::warn!(error = %e, "cannot close the connections of a taken-back account");
+    }
+    Ok(())
+}
+
+async fn unlink_all(pool: &AnyPool, user_id: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM social_accounts WHERE user_id = $1")
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(())
+}
+
+/// Unlinks every provider of `user_id` if its address was never proven (a password reset
+/// proves it: what was linked before may be a squatter's).
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn unlink_unproven(pool: &AnyPool, user_id: &str) -> Result<(), AppError> {
+    sqlx::query(
+        "DELETE FROM social_accounts WHERE user_id = $1 AND EXISTS ( \
+             SELECT 1 FROM users WHERE id = $1 AND email_verified_at IS NULL)",
+    )
+    .bind(user_id)
+    .execute(pool)
+    .await
+    .map_err(AppError::internal)?;
+    Ok(())
 }
 
 async fn linked_user(

@@ -11,6 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
+use tower_sessions::session::Id;
 
 use crate::error::AppError;
 use crate::runtime::AppState;
@@ -51,8 +52,10 @@ pub async fn log_in(
     user_id: &str,
     auth_version: i64,
 ) -> Result<(), AppError> {
-    forget_remembered(session, state);
+    let before = session.id();
+    forget_remembered(before, state);
     session.cycle_id().await.map_err(store_error)?;
+    end_connections(before, state).await;
     session
         .insert(
             SIGNED_IN,
@@ -101,10 +104,23 @@ pub fn refresh_due(refreshed_at: i64) -> bool {
     now() - refreshed_at >= REFRESH_AFTER_SECONDS
 }
 
-/// Forgets `session` in this process's signed-in cache (it is about to change id or end).
-fn forget_remembered(session: &Session, state: &AppState) {
-    if let (Some(cache), Some(id)) = (&state.signed_in, session.id()) {
+/// Session `id` is about to end or change id: this process's signed-in cache forgets it
+/// for good (a request resolving it at this moment cannot put it back).
+fn forget_remembered(id: Option<Id>, state: &AppState) {
+    if let (Some(cache), Some(id)) = (&state.signed_in, id) {
         cache.forget_session(id);
+    }
+}
+
+/// Session `id` has ended (its record is gone from the store): its open connections close
+/// on every server. Called after the record is deleted, so that a connection joining at
+/// this moment, which looks at the store after it subscribes, sees one or the other. (A
+/// hub that cannot publish is logged: the sign-out stands, and each connection finds the
+/// session gone at its next check.)
+async fn end_connections(id: Option<Id>, state: &AppState) {
+    let Some(id) = id else { return };
+    if let Err(e) = crate::channels::session_ended(&state.channels, id).await {
+        tracing::warn!(error = %e, "cannot close the connections of an ended session");
     }
 }
 
@@ -113,8 +129,17 @@ fn forget_remembered(session: &Session, state: &AppState) {
 /// # Errors
 /// [`AppError::Internal`] when the session store fails.
 pub async fn log_out(session: &Session, state: &AppState) -> Result<(), AppError> {
-    forget_remembered(session, state);
+    // Only a session someone is signed in on has anything to end elsewhere (and a
+    // made-up cookie must cost no more than this look).
+    let was_signed_in = signed_in(session).await?.is_some();
+    let id = session.id();
+    if was_signed_in {
+        forget_remembered(id, state);
+    }
     session.flush().await.map_err(store_error)?;
+    if was_signed_in {
+        end_connections(id, state).await;
+    }
     super::guard::forget_current_user().await;
     Ok(())
 }

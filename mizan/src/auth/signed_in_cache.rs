@@ -7,7 +7,9 @@
 //!
 //! It is used only when sessions live in the database and there is no Redis, that is when
 //! this process makes every change to sessions and users that matters:
-//! - signing in or out forgets the session here ([`SignedInCache::forget_session`]);
+//! - signing in or out forgets the session here ([`SignedInCache::forget_session`]), and
+//!   a request that was resolving it at that moment cannot put it back: an ended id is
+//!   never remembered again (ids are not reused);
 //! - every change to a user through [`super::users`] (password, role, name, email) moves
 //!   a process-wide generation, and entries of an older generation are not used;
 //! - an entry lives [`TTL`] at most, which bounds anything else: a row changed by hand in
@@ -29,6 +31,10 @@ pub const TTL: Duration = Duration::from_secs(5);
 
 /// Most entries kept; past it, expired entries are dropped, then all if need be.
 const CAPACITY: usize = 10_000;
+
+/// How long an ended session is remembered as ended: longer than any lookup that began
+/// before it ended can take (requests time out well before).
+const ENDED_FOR: Duration = Duration::from_secs(120);
 
 /// Moves whenever a user changes through [`super::users`] (or [`users_changed`]).
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -54,7 +60,31 @@ pub struct Remembered {
 /// The sessions this process resolved lately, by session id.
 #[derive(Debug, Default)]
 pub struct SignedInCache {
-    entries: RwLock<HashMap<Id, Remembered>>,
+    entries: RwLock<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    signed_in: HashMap<Id, Remembered>,
+    /// Sessions that ended lately, and when.
+    ended: HashMap<Id, Instant>,
+    /// When `ended` was last swept.
+    swept: Option<Instant>,
+}
+
+impl Entries {
+    /// Drops the endings older than [`ENDED_FOR`], at most once a second (a sweep reads
+    /// them all).
+    fn forget_old_endings(&mut self) {
+        if self
+            .swept
+            .is_some_and(|at| at.elapsed() < Duration::from_secs(1))
+        {
+            return;
+        }
+        self.ended.retain(|_, at| at.elapsed() < ENDED_FOR);
+        self.swept = Some(Instant::now());
+    }
 }
 
 impl SignedInCache {
@@ -62,26 +92,36 @@ impl SignedInCache {
     /// user changed since.
     pub fn get(&self, id: Id) -> Option<Remembered> {
         let entries = self.entries.read().ok()?;
-        let entry = entries.get(&id)?;
+        let entry = entries.signed_in.get(&id)?;
         let fresh = entry.stored_at.elapsed() < TTL
             && entry.generation == GENERATION.load(Ordering::Acquire);
         fresh.then(|| entry.clone())
     }
 
-    /// Remembers that `user` is signed in on session `id`. `generation` is
-    /// [`SignedInCache::generation`] read before the user was looked up, so a change made
-    /// meanwhile is not hidden.
+    /// Remembers that `user` is signed in on session `id`, unless that session ended.
+    /// `generation` is [`SignedInCache::generation`] read before the user was looked up,
+    /// so a change made meanwhile is not hidden.
     pub fn insert(&self, id: Id, user: CurrentUser, refreshed_at: i64, generation: u64) {
         let Ok(mut entries) = self.entries.write() else {
             return;
         };
-        if entries.len() >= CAPACITY {
-            entries.retain(|_, entry| entry.stored_at.elapsed() < TTL);
-            if entries.len() >= CAPACITY {
-                entries.clear();
+        // An ended id is never remembered; while too many sessions ended lately to keep
+        // them all in mind, nothing is (every request reads the store).
+        if entries.ended.len() >= CAPACITY {
+            entries.forget_old_endings();
+        }
+        if entries.ended.contains_key(&id) || entries.ended.len() >= CAPACITY {
+            return;
+        }
+        if entries.signed_in.len() >= CAPACITY {
+            entries
+                .signed_in
+                .retain(|_, entry| entry.stored_at.elapsed() < TTL);
+            if entries.signed_in.len() >= CAPACITY {
+                entries.signed_in.clear();
             }
         }
-        entries.insert(
+        entries.signed_in.insert(
             id,
             Remembered {
                 user,
@@ -97,10 +137,19 @@ impl SignedInCache {
         GENERATION.load(Ordering::Acquire)
     }
 
-    /// Forgets session `id` (it signed in again under a new id, or out).
+    /// Forgets session `id` for good (it signed in again under a new id, or out).
     pub fn forget_session(&self, id: Id) {
         if let Ok(mut entries) = self.entries.write() {
-            entries.remove(&id);
+            entries.signed_in.remove(&id);
+            if entries.ended.len() >= CAPACITY {
+                entries.forget_old_endings();
+                if entries.ended.len() >= CAPACITY {
+                    // Still full: nothing is remembered until it drains (see `insert`).
+                    entries.signed_in.clear();
+                    return;
+                }
+            }
+            entries.ended.insert(id, Instant::now());
         }
     }
 }
@@ -144,5 +193,16 @@ mod tests {
             cache.get(Id(2)).is_none(),
             "a lookup that raced a change is not used"
         );
+    }
+
+    #[test]
+    fn a_session_that_ends_while_a_request_resolves_it_is_never_remembered() {
+        let cache = SignedInCache::default();
+        // A request starts resolving session 7; meanwhile the session signs out; then the
+        // request finishes and remembers what it read before the sign-out.
+        let generation = SignedInCache::generation();
+        cache.forget_session(Id(7));
+        cache.insert(Id(7), user(), 0, generation);
+        assert!(cache.get(Id(7)).is_none());
     }
 }

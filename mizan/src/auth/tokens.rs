@@ -134,6 +134,23 @@ pub async fn issue(
     Ok(format!("{id}.{secret}"))
 }
 
+/// Deletes `token` (issued by [`issue`]) if it is still there; a newer token of the same
+/// account and purpose stays.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn revoke(pool: &AnyPool, token: &str) -> Result<(), AppError> {
+    let Some((id, _)) = token.split_once('.') else {
+        return Ok(());
+    };
+    sqlx::query("DELETE FROM account_tokens WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(())
+}
+
 /// Redeems `token` for `purpose`: checks it, then deletes it. When someone is signed in
 /// (`signed_in_as`), the token must be theirs.
 ///

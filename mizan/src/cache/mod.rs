@@ -5,8 +5,11 @@
 //!   with test vectors in `docs/cache-keys.md`), so they reveal nothing and cannot be
 //!   forged without `SECRET_KEY`.
 //! - Stored under `mizan:cache:<name>:v<version>:<scope>:<digest>`: `<scope>` is `shared`
-//!   for public functions and `user:<id>` (or `anon`) for the others, so one user never
-//!   sees another's result; purging a whole function bumps its version.
+//!   for public functions and `user:<id>` (or `anon`) for the others and for every
+//!   function that takes its caller, so one user never sees another's result; purging a
+//!   whole function bumps its version. A shared entry computed by a body that read the
+//!   caller anyway ([`crate::auth::current_user`]) is refused: never stored, never served,
+//!   an error that names the function ([`reading_the_caller`]).
 //! - In-process ([`moka`], bounded) by default; Redis when `REDIS_URL` is set, shared by
 //!   every server process. Concurrent misses for one key compute once. When Redis fails
 //!   or is slow the function is computed and served anyway: the cache never makes the
@@ -31,6 +34,38 @@ pub use store::{RedisStore, StoreError};
 
 use crate::error::AppError;
 use store::Store;
+
+tokio::task_local! {
+    /// Set while a shared entry is computed: whether the computation read its caller.
+    static SHARED_COMPUTATION: std::cell::Cell<bool>;
+}
+
+/// Says that the code running now reads who its caller is ([`crate::auth::current_user`]
+/// calls it): a shared entry computed meanwhile is refused.
+pub fn reading_the_caller() {
+    let _ = SHARED_COMPUTATION.try_with(|read| read.set(true));
+}
+
+/// `compute`, run so that a body that reads its caller fails instead of being stored
+/// for everyone.
+async fn shared_computation<T>(
+    name: &str,
+    compute: impl Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    SHARED_COMPUTATION
+        .scope(std::cell::Cell::new(false), async {
+            let value = compute.await?;
+            if SHARED_COMPUTATION.with(std::cell::Cell::get) {
+                return Err(AppError::internal(format!(
+                    "`{name}` is cached for everyone but read its caller: take the caller as a \
+                     `#[user]` argument (its entries are then per user) or cache it with \
+                     `cache_scope = \"user\"`"
+                )));
+            }
+            Ok(value)
+        })
+        .await
+}
 
 /// Whose entry a cached result is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +188,10 @@ impl Cache {
             .inner
             .store
             .get_or_insert(spec.name, &suffix, spec.ttl, metrics, async {
-                let value = compute.await?;
+                let value = match spec.scope {
+                    Scope::Shared => shared_computation(spec.name, compute).await?,
+                    Scope::User => compute.await?,
+                };
                 serde_json::to_string(&value)
                     .map(Arc::<str>::from)
                     .map_err(AppError::internal)

@@ -32,7 +32,8 @@ pub use client::{ChannelHandle, ConnectionState, use_channel};
 
 #[cfg(feature = "ssr")]
 pub use server::{
-    ChannelHandler, ChannelRoutes, Hub, HubError, Joined, Limits, QUEUE, group_send, user_changed,
+    ChannelHandler, ChannelRoutes, Hub, HubError, Joined, Limits, QUEUE, Slot, group_send,
+    session_ended, user_changed,
 };
 
 /// A channel's name and types, known to both sides.

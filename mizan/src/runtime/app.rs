@@ -53,15 +53,16 @@ use crate::jobs::housekeeping::{self, Housekeeping};
 use crate::jobs::{Every, Job, Jobs, Registry, WorkerSettings, Workers};
 use crate::server::mail::Email;
 use crate::server::mail::{self, Mailer, MailerError};
-use crate::server::rate_limit::{self, AccountLimits, LoginLimiter};
+use crate::server::rate_limit::{self, AccountLimits, AppLimits, LoginLimiter};
 use crate::server::reads::StoreReads;
 use crate::server::redis_client::{self, Redis};
 use crate::server::sessions::Sessions;
 use crate::server::{db, security_headers, telemetry};
 
-/// Sign-in attempts allowed a minute from one client address, and on one account.
+/// Sign-in attempts allowed a minute from one client address, and from one client on
+/// one account.
 const LOGINS_PER_MINUTE_PER_CLIENT: u32 = 20;
-const LOGINS_PER_MINUTE_PER_ACCOUNT: u32 = 5;
+const LOGINS_PER_MINUTE_PER_CLIENT_AND_ACCOUNT: u32 = 5;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -243,11 +244,12 @@ impl AppBuilder {
             .map(|redis| rate_limit::Shared::new(redis.connection.clone(), config.cache_timeout));
         let login_limiter = Arc::new(LoginLimiter::per_minute(
             LOGINS_PER_MINUTE_PER_CLIENT,
-            LOGINS_PER_MINUTE_PER_ACCOUNT,
+            LOGINS_PER_MINUTE_PER_CLIENT_AND_ACCOUNT,
             shared_limits.clone(),
         ));
-        let account_limits = Arc::new(AccountLimits::new(shared_limits));
-        prune_limits_every_minute(&login_limiter, &account_limits);
+        let account_limits = Arc::new(AccountLimits::new(shared_limits.clone()));
+        let rate_limits = Arc::new(AppLimits::new(shared_limits));
+        prune_limits_every_minute(&login_limiter, &account_limits, &rate_limits);
         let state = AppState::new(Services {
             config: Arc::new(config),
             leptos,
@@ -259,6 +261,8 @@ impl AppBuilder {
             db: pool,
             tokens,
             account_limits,
+            rate_limits,
+            sessions: sessions.clone(),
             reads,
             // Sessions in the database, changed only through this process: remember who
             // is signed in for a few seconds. With Redis they are shared: look them up.
@@ -453,18 +457,29 @@ fn route_list<V: IntoView + 'static>(root: fn() -> V) -> Vec<AxumRouteListing> {
 
 /// Forgets, every minute, the in-process attempts whose window has passed (addresses and
 /// emails seen once would otherwise stay for the life of the process). Stops with the app.
-fn prune_limits_every_minute(login: &Arc<LoginLimiter>, accounts: &Arc<AccountLimits>) {
-    let (login, accounts) = (Arc::downgrade(login), Arc::downgrade(accounts));
+fn prune_limits_every_minute(
+    login: &Arc<LoginLimiter>,
+    accounts: &Arc<AccountLimits>,
+    app: &Arc<AppLimits>,
+) {
+    let (login, accounts, app) = (
+        Arc::downgrade(login),
+        Arc::downgrade(accounts),
+        Arc::downgrade(app),
+    );
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(60));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            let (Some(login), Some(accounts)) = (login.upgrade(), accounts.upgrade()) else {
+            let (Some(login), Some(accounts), Some(app)) =
+                (login.upgrade(), accounts.upgrade(), app.upgrade())
+            else {
                 return;
             };
             login.prune();
             accounts.prune();
+            app.prune();
         }
     });
 }

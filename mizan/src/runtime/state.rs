@@ -16,8 +16,9 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::jobs::Jobs;
 use crate::server::mail::Mailer;
-use crate::server::rate_limit::{AccountLimits, LoginLimiter};
+use crate::server::rate_limit::{AccountLimits, AppLimits, LoginLimiter};
 use crate::server::reads::StoreReads;
+use crate::server::sessions::Sessions;
 
 /// Everything a request may need: one `Arc`, so a clone is one reference count.
 /// Its fields are read through `Deref` (`state.db`).
@@ -63,6 +64,10 @@ pub struct Services {
     pub tokens: TokenKey,
     /// Limits of the account flows.
     pub account_limits: Arc<AccountLimits>,
+    /// The limits the app declares ([`crate::server::rate_limit::Rate`]).
+    pub rate_limits: Arc<AppLimits>,
+    /// Where sessions live (what an open connection checks its session against).
+    pub sessions: Sessions,
     /// Session and user reads so far.
     pub reads: Arc<StoreReads>,
     /// Who is signed in on recent sessions, when sessions live in the database

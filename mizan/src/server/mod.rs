@@ -1,6 +1,7 @@
 //! The infrastructure of a running server: database, Redis, sessions, mail, limits,
 //! health, metrics, logs. It knows nothing of the app; [`crate::runtime`] assembles it.
 
+pub mod client;
 pub mod csrf;
 pub mod db;
 pub mod headers;

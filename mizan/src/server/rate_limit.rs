@@ -7,7 +7,6 @@
 //! within its timeout, each process counts on its own (governor's keyed limiters), and
 //! forgets keys whose window has passed ([`Limit::prune`], every minute).
 
-use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +17,7 @@ use redis::aio::ConnectionManager;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
+use crate::server::client::ClientKey;
 
 /// Counts one attempt in the key's window; answers the count and the window's
 /// milliseconds left.
@@ -164,40 +164,154 @@ fn refusal(not_until: NotUntil<<DefaultClock as Clock>::Instant>) -> AppError {
     }
 }
 
-/// Two limits on signing in: one per client address, one per account (email,
-/// lower-cased).
+/// The limits on signing in (and on checking a password before a change), made to slow an
+/// attacker's client rather than lock the owner out: per client address, per client and
+/// account, and per account with a bound no single client can reach.
 #[derive(Debug)]
 pub struct LoginLimiter {
     per_client: Limit,
+    per_client_account: Limit,
     per_account: Limit,
 }
 
 impl LoginLimiter {
-    /// Allows `per_client` attempts a minute from one address and `per_account` a minute
-    /// on one account.
-    pub fn per_minute(per_client: u32, per_account: u32, shared: Option<Shared>) -> Self {
+    /// Allows `per_client` attempts a minute from one client, `per_client_account` a
+    /// minute from one client on one account, and on one account ten times what one client
+    /// may try on it in ten minutes (only many clients together reach it).
+    pub fn per_minute(per_client: u32, per_client_account: u32, shared: Option<Shared>) -> Self {
         Self {
             per_client: Limit::per_minute("login-client", per_client, shared.clone()),
-            per_account: Limit::per_minute("login-account", per_account, shared),
+            per_client_account: Limit::per_minute(
+                "login-client-account",
+                per_client_account,
+                shared.clone(),
+            ),
+            per_account: Limit::new(
+                "login-account",
+                per_client_account.saturating_mul(100),
+                Duration::from_secs(600),
+                shared,
+            ),
         }
     }
 
-    /// Counts one attempt.
+    /// Counts one attempt of `client` on `account`.
     ///
     /// # Errors
-    /// [`AppError::RateLimited`] with the seconds to wait, when either limit is reached.
-    pub async fn check(&self, client: Option<IpAddr>, account: &str) -> Result<(), AppError> {
-        if let Some(ip) = client {
-            self.per_client.check(&ip.to_string()).await?;
-        }
-        self.per_account.check(&account.trim().to_lowercase()).await
+    /// [`AppError::RateLimited`] with the seconds to wait, when a limit is reached.
+    pub async fn check(&self, client: ClientKey, account: &str) -> Result<(), AppError> {
+        let account = account.trim().to_lowercase();
+        let client = client.to_string();
+        self.per_client.check(&client).await?;
+        self.per_client_account
+            .check(&format!("{client} {account}"))
+            .await?;
+        self.per_account.check(&account).await
     }
 
     /// Forgets what no longer counts.
     pub fn prune(&self) {
         self.per_client.prune();
+        self.per_client_account.prune();
         self.per_account.prune();
     }
+}
+
+/// A limit an app declares once, by name, and checks wherever it applies:
+/// `const CONTACT: Rate = Rate::per_hour("contact", 10);` then
+/// [`per_client`]`(&CONTACT)` in the function it limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// Its name (in Redis keys): unique among the app's rates.
+    pub name: &'static str,
+    /// Attempts allowed per key in each window.
+    pub max: u32,
+    /// The window.
+    pub window: Duration,
+}
+
+impl Rate {
+    /// `max` attempts per key an hour.
+    pub const fn per_hour(name: &'static str, max: u32) -> Self {
+        Self {
+            name,
+            max,
+            window: Duration::from_secs(3600),
+        }
+    }
+
+    /// `max` attempts per key a minute.
+    pub const fn per_minute(name: &'static str, max: u32) -> Self {
+        Self {
+            name,
+            max,
+            window: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The app's [`Rate`]s, each made into a [`Limit`] on first use and shared by every
+/// request (and, with Redis, every process).
+#[derive(Debug)]
+pub struct AppLimits {
+    shared: Option<Shared>,
+    limits: std::sync::Mutex<std::collections::HashMap<&'static str, Arc<Limit>>>,
+}
+
+impl AppLimits {
+    /// No limit yet; those made later count in Redis when `shared` is given.
+    pub fn new(shared: Option<Shared>) -> Self {
+        Self {
+            shared,
+            limits: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Counts one attempt on `key` under `rate`.
+    ///
+    /// # Errors
+    /// [`AppError::RateLimited`] with the seconds to wait, when the limit is reached.
+    pub async fn check(&self, rate: &Rate, key: &str) -> Result<(), AppError> {
+        let limit = {
+            let mut limits = self.limits.lock().unwrap_or_else(|e| e.into_inner());
+            limits
+                .entry(rate.name)
+                .or_insert_with(|| {
+                    Arc::new(Limit::new(
+                        rate.name,
+                        rate.max,
+                        rate.window,
+                        self.shared.clone(),
+                    ))
+                })
+                .clone()
+        };
+        limit.check(key).await
+    }
+
+    /// Forgets what no longer counts.
+    pub fn prune(&self) {
+        let limits: Vec<Arc<Limit>> = self
+            .limits
+            .lock()
+            .map(|limits| limits.values().cloned().collect())
+            .unwrap_or_default();
+        for limit in limits {
+            limit.prune();
+        }
+    }
+}
+
+/// Counts one attempt of the current request's client under `rate` (from a server
+/// function or a form handler).
+///
+/// # Errors
+/// [`AppError::RateLimited`] when the limit is reached; [`AppError::Internal`] outside a
+/// request.
+pub async fn per_client(rate: &Rate) -> Result<(), AppError> {
+    let state = crate::runtime::state()?;
+    let client = crate::server::client::current()?;
+    state.rate_limits.check(rate, &client.to_string()).await
 }
 
 /// The limits of the account flows.
@@ -213,14 +327,19 @@ pub struct AccountLimits {
     pub email_change_mails: Limit,
     /// OAuth sign-ins started, per client address.
     pub oauth_per_client: Limit,
-    /// Accounts made, per client address.
+    /// Sign-up checks (every answer that could say an address has an account: sign-up,
+    /// its form's check, an email change), per client address.
     pub sign_ups_per_client: Limit,
+    /// Notices to an address that has an account (someone tried to sign up or move an
+    /// account to it), per address.
+    pub notices_per_address: Limit,
 }
 
 impl AccountLimits {
     /// 3 verification mails an hour per user, 3 reset mails per address and 20 reset
-    /// requests per client, 5 email changes per user, 60 OAuth sign-ins and 60 sign-ups
-    /// per client.
+    /// requests per client, 5 email changes per user, 60 OAuth sign-ins per client,
+    /// 120 sign-up checks per client (a sign-up from the form is two: its check and
+    /// the account made), and 3 notices per address.
     pub fn new(shared: Option<Shared>) -> Self {
         let hourly = |name, max| Limit::per_hour(name, max, shared.clone());
         Self {
@@ -229,7 +348,8 @@ impl AccountLimits {
             reset_requests_per_client: hourly("reset-requests", 20),
             email_change_mails: hourly("email-change-mails", 5),
             oauth_per_client: hourly("oauth-client", 60),
-            sign_ups_per_client: hourly("sign-ups-client", 60),
+            sign_ups_per_client: hourly("sign-ups-client", 120),
+            notices_per_address: hourly("address-notices", 3),
         }
     }
 
@@ -242,6 +362,7 @@ impl AccountLimits {
             &self.email_change_mails,
             &self.oauth_per_client,
             &self.sign_ups_per_client,
+            &self.notices_per_address,
         ] {
             limit.prune();
         }
@@ -252,10 +373,14 @@ impl AccountLimits {
 mod tests {
     use super::*;
 
+    fn client(ip: [u8; 4]) -> ClientKey {
+        ClientKey::of(std::net::IpAddr::from(ip))
+    }
+
     #[tokio::test]
     async fn an_account_is_limited_whatever_the_case_of_its_email() {
         let limiter = LoginLimiter::per_minute(100, 2, None);
-        let ip = Some(IpAddr::from([127, 0, 0, 1]));
+        let ip = client([127, 0, 0, 1]);
         assert!(limiter.check(ip, "a@example.com").await.is_ok());
         assert!(limiter.check(ip, "A@Example.com").await.is_ok());
         let Err(AppError::RateLimited { retry_after }) = limiter.check(ip, "a@example.com").await
@@ -266,6 +391,13 @@ mod tests {
         assert!(
             limiter.check(ip, "b@example.com").await.is_ok(),
             "other accounts are not affected"
+        );
+        assert!(
+            limiter
+                .check(client([192, 0, 2, 1]), "a@example.com")
+                .await
+                .is_ok(),
+            "nor the account's owner on another client"
         );
     }
 
@@ -284,13 +416,13 @@ mod tests {
     #[tokio::test]
     async fn a_client_is_limited_across_accounts() {
         let limiter = LoginLimiter::per_minute(2, 100, None);
-        let ip = Some(IpAddr::from([10, 0, 0, 1]));
+        let ip = client([10, 0, 0, 1]);
         assert!(limiter.check(ip, "a@example.com").await.is_ok());
         assert!(limiter.check(ip, "b@example.com").await.is_ok());
         assert!(limiter.check(ip, "c@example.com").await.is_err());
         assert!(
             limiter
-                .check(Some(IpAddr::from([10, 0, 0, 2])), "d@example.com")
+                .check(client([10, 0, 0, 2]), "d@example.com")
                 .await
                 .is_ok()
         );

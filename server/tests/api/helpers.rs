@@ -101,7 +101,12 @@ impl TestApp {
 
     /// How many accounts exist.
     pub async fn user_count(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        self.rows("users").await
+    }
+
+    /// How many rows `table` has.
+    pub async fn rows(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&self.state.db)
             .await
             .expect("count")

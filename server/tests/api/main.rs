@@ -21,5 +21,6 @@ mod openapi;
 mod pages;
 mod request_path;
 mod scaleout;
+mod security;
 mod security_headers;
 mod signals;

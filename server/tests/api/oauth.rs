@@ -138,6 +138,11 @@ async fn userinfo(State(fake): State<Shared>, headers: HeaderMap) -> Response {
 
 /// The fake provider, and an app configured to sign in with it as `fake`.
 async fn provider_and_app() -> (Shared, TestApp) {
+    provider_and_app_with(&[]).await
+}
+
+/// [`provider_and_app`] with `extra` settings.
+async fn provider_and_app_with(extra: &[(&'static str, String)]) -> (Shared, TestApp) {
     let fake: Shared = Arc::default();
     let router = Router::new()
         .route("/authorize", get(authorize))
@@ -150,7 +155,7 @@ async fn provider_and_app() -> (Shared, TestApp) {
     let addr: SocketAddr = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, router).await });
     let base = format!("http://{addr}");
-    let app = spawn_app_with(&[
+    let mut settings = vec![
         ("OAUTH_PROVIDERS", "fake".into()),
         ("OAUTH_FAKE_CLIENT_ID", CLIENT_ID.into()),
         ("OAUTH_FAKE_CLIENT_SECRET", CLIENT_SECRET.into()),
@@ -158,8 +163,9 @@ async fn provider_and_app() -> (Shared, TestApp) {
         ("OAUTH_FAKE_TOKEN_URL", format!("{base}/token")),
         ("OAUTH_FAKE_USERINFO_URL", format!("{base}/userinfo")),
         ("OAUTH_FAKE_LABEL", "Fake ID".into()),
-    ])
-    .await;
+    ];
+    settings.extend_from_slice(extra);
+    let app = spawn_app_with(&settings).await;
     (fake, app)
 }
 
@@ -331,6 +337,7 @@ async fn a_wrong_state_a_bad_code_or_a_refusal_signs_nobody_in() {
 async fn providers_connect_and_disconnect_but_never_the_last_way_in() {
     let (fake, app) = provider_and_app().await;
     let ada = app.signed_up("ada@example.com").await;
+    app.sql("UPDATE users SET email_verified_at = 1").await;
     person(&fake, "p-5", "someone-else@provider.example", false);
     let callback = to_callback(&app, &ada, "/auth/fake/start?connect=true&next=/account").await;
     assert_eq!(location(&follow(&ada, callback).await), "/account");
@@ -456,4 +463,116 @@ async fn the_login_page_offers_each_configured_provider() {
     );
     assert!(html.contains("Fake ID</a>"), "{html}");
     assert!(html.contains("Log in with "), "{html}");
+}
+
+/// Links provider account `subject` to the account of `email` as the connect flow did
+/// before it checked the account's address: the state a squatter could leave behind.
+async fn linked_by_hand(app: &TestApp, subject: &str, email: &str) {
+    let user_id = app.user_id(email).await;
+    sqlx::query(
+        "INSERT INTO social_accounts (provider, subject, user_id, email, created_at) \
+         VALUES ('fake', $1, $2, 'squatter@provider.example', 0)",
+    )
+    .bind(subject)
+    .bind(user_id)
+    .execute(&app.state.db)
+    .await
+    .expect("linked");
+}
+
+/// Signs in through the provider as whoever it says next: the browser.
+async fn provider_sign_in(app: &TestApp) -> (reqwest::Client, reqwest::Response) {
+    let browser = app.visitor();
+    let callback = to_callback(app, &browser, "/auth/fake/start").await;
+    let done = follow(&browser, callback).await;
+    (browser, done)
+}
+
+#[tokio::test]
+async fn a_provider_cannot_be_linked_to_an_account_whose_address_is_unproven() {
+    let (fake, app) = provider_and_app().await;
+    let squatter = app.signed_up("owner@example.com").await;
+    person(&fake, "p-evil", "squatter@provider.example", true);
+    let callback = to_callback(&app, &squatter, "/auth/fake/start?connect=true").await;
+    let refused = follow(&squatter, callback).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("body")
+            .contains("confirm your email address")
+    );
+    assert_eq!(app.rows("social_accounts").await, 0);
+}
+
+#[tokio::test]
+async fn the_owner_taking_an_account_back_removes_the_squatters_providers() {
+    let (fake, app) = provider_and_app().await;
+    let squatter = app.signed_up("owner@example.com").await;
+    linked_by_hand(&app, "p-evil", "owner@example.com").await;
+    person(&fake, "p-owner", "owner@example.com", true);
+    let (owner, _) = provider_sign_in(&app).await;
+    assert_eq!(who(&app, &owner).await["email"], "owner@example.com");
+    assert_eq!(
+        app.call(&squatter, "account_summary", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The squatter's provider no longer opens the owner's account.
+    person(&fake, "p-evil", "squatter@provider.example", true);
+    let (attacker, _) = provider_sign_in(&app).await;
+    assert_ne!(who(&app, &attacker).await["email"], "owner@example.com");
+}
+
+#[tokio::test]
+async fn a_password_reset_takes_an_unproven_account_back_from_its_providers() {
+    let (fake, app) = provider_and_app().await;
+    app.signed_up("owner@example.com").await;
+    linked_by_hand(&app, "p-evil", "owner@example.com").await;
+    let (status, _) = app
+        .call_json(
+            &app.visitor(),
+            "forgot_password.submit",
+            &[("email", "owner@example.com")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let token =
+        crate::account_flows::token_mailed(&app, "owner@example.com", "/reset-password").await;
+    let (status, body) = app
+        .call_json(
+            &app.visitor(),
+            "reset_password.submit",
+            &[("token", &token), ("password", "the owner's own password")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    person(&fake, "p-evil", "squatter@provider.example", true);
+    let (attacker, _) = provider_sign_in(&app).await;
+    assert_ne!(who(&app, &attacker).await["email"], "owner@example.com");
+}
+
+#[tokio::test]
+async fn when_verification_is_required_a_provider_does_not_open_an_unverified_account() {
+    let (fake, app) =
+        provider_and_app_with(&[("MIZAN_REQUIRE_VERIFIED_EMAIL", "true".into())]).await;
+    app.call_json(
+        &app.visitor(),
+        "signup.submit",
+        &[
+            ("email", "ada@example.com"),
+            ("password", TEST_PASSWORD),
+            ("name", "Ada"),
+        ],
+    )
+    .await;
+    linked_by_hand(&app, "p-ada", "ada@example.com").await;
+    person(&fake, "p-ada", "ada@provider.example", false);
+    let (browser, _) = provider_sign_in(&app).await;
+    assert_eq!(
+        app.call(&browser, "account_summary", &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }

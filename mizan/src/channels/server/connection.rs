@@ -1,6 +1,8 @@
 //! One connection, in one task: frames from the client go through the channel's
 //! `on_message` and out to the group; the group's frames go to the client; pings keep it
-//! alive; limits keep it honest.
+//! alive; limits keep it honest. A signed-in connection lasts as long as its session:
+//! it closes when the session signs out (told through the hub) or is found gone (expired)
+//! when it checks, every `MIZAN_SESSION_CHECK_MS`.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -12,7 +14,10 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, sleep_until, timeout};
 
-use super::hub::{Frame, Hub, Membership};
+use tower_sessions::SessionStore;
+use tower_sessions::session::Id;
+
+use super::hub::{Frame, Hub, Membership, Slot};
 use super::{ChannelHandler, Joined, Limits, UserChange, encode};
 use crate::auth::users;
 use crate::error::AppError;
@@ -20,14 +25,30 @@ use crate::error::AppError;
 /// The close code of a connection whose user may no longer be there (policy violation).
 const RIGHTS_CHANGED: u16 = 1008;
 
+/// An accepted connection, before its socket is open.
+pub(super) struct Connection<C: ChannelHandler> {
+    /// Who, with which params, in which group.
+    pub joined: Joined<C>,
+    /// Its place in the group.
+    pub membership: Membership,
+    /// The hub, for what it sends.
+    pub hub: Hub,
+    /// The session it was opened with, when signed in.
+    pub session_id: Option<Id>,
+    /// Its place among its user's connections, given back when it ends.
+    pub _slot: Slot,
+}
+
 /// Serves `socket` until the client leaves, goes silent, cannot keep up, or loses the
 /// right to be there.
-pub(super) async fn serve<C: ChannelHandler>(
-    socket: WebSocket,
-    mut joined: Joined<C>,
-    mut membership: Membership,
-    hub: Hub,
-) {
+pub(super) async fn serve<C: ChannelHandler>(socket: WebSocket, connection: Connection<C>) {
+    let Connection {
+        mut joined,
+        mut membership,
+        hub,
+        session_id,
+        _slot,
+    } = connection;
     let limits = C::LIMITS;
     let limiter = rate_limiter(&limits);
     let (mut sink, mut stream) = socket.split();
@@ -39,6 +60,17 @@ pub(super) async fn serve<C: ChannelHandler>(
         .user
         .as_ref()
         .map(|user| hub.join(&super::user_group(&user.id)));
+    // The end of its session, from any server process, and a look at the store now and
+    // then (an expired session ends without a word).
+    let mut session_end = session_id.map(|id| hub.join(&super::session_group(&id)));
+    let mut session_check = tokio::time::interval(joined.state.config.session_check);
+    session_check.reset();
+    // Subscribed first, then looked at: a sign-out between the handshake and now (whose
+    // message this connection missed) has deleted the session already.
+    if session_gone(&joined, session_id).await {
+        close(&mut sink, &limits, "your session ended").await;
+        return;
+    }
 
     // What the connection missed before it joined, to it alone.
     let backlog = match C::backlog(&joined).await {
@@ -60,16 +92,23 @@ pub(super) async fn serve<C: ChannelHandler>(
 
     loop {
         let outgoing = tokio::select! {
+            _ = next_change(&mut session_end) => {
+                close(&mut sink, &limits, "your session ended").await;
+                break;
+            }
+            _ = session_check.tick(), if session_id.is_some() => {
+                if session_gone(&joined, session_id).await {
+                    close(&mut sink, &limits, "your session ended").await;
+                    break;
+                }
+                None
+            }
             change = next_change(&mut changes) => {
                 if may_stay(&mut joined, &change).await {
                     None
                 } else {
                     tracing::debug!(group = %joined.group, "rights changed: connection closed");
-                    let close = CloseFrame {
-                        code: RIGHTS_CHANGED,
-                        reason: "your access to this channel changed".into(),
-                    };
-                    let _ = timeout(limits.write_timeout, sink.send(Message::Close(Some(close)))).await;
+                    close(&mut sink, &limits, "your access to this channel changed").await;
                     break;
                 }
             }
@@ -114,6 +153,26 @@ pub(super) async fn serve<C: ChannelHandler>(
         }
     }
     let _ = timeout(Duration::from_secs(1), sink.close()).await;
+}
+
+/// Sends the close frame of a connection whose user may no longer be there.
+async fn close(
+    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
+    limits: &Limits,
+    reason: &'static str,
+) {
+    let frame = CloseFrame {
+        code: RIGHTS_CHANGED,
+        reason: reason.into(),
+    };
+    let _ = timeout(limits.write_timeout, sink.send(Message::Close(Some(frame)))).await;
+}
+
+/// Whether the connection's session is gone from the store (expired or deleted). A store
+/// that cannot answer keeps the connection: the next check asks again.
+async fn session_gone<C: ChannelHandler>(joined: &Joined<C>, id: Option<Id>) -> bool {
+    let Some(id) = id else { return false };
+    matches!(joined.state.sessions.load(&id).await, Ok(None))
 }
 
 /// The next change to the user's rights (never, for an anonymous connection).

@@ -44,6 +44,8 @@ struct Inner {
     groups: Mutex<HashMap<String, broadcast::Sender<Frame>>>,
     queue: usize,
     redis: Option<ConnectionManager>,
+    /// Open connections of this process, per holder (a channel and a user or client).
+    holders: Mutex<HashMap<String, u32>>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -96,6 +98,7 @@ impl Hub {
                 groups: Mutex::new(HashMap::new()),
                 queue: queue.max(1),
                 redis,
+                holders: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -116,6 +119,25 @@ impl Hub {
             group: group.to_owned(),
             hub: Arc::downgrade(&self.inner),
         }
+    }
+
+    /// A place for one more connection of `holder`, if it holds fewer than `max` in this
+    /// process: given back when the [`Slot`] drops.
+    pub fn take_slot(&self, holder: String, max: u32) -> Option<Slot> {
+        let mut holders = self
+            .inner
+            .holders
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = holders.entry(holder.clone()).or_insert(0);
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(Slot {
+            holder,
+            hub: Arc::downgrade(&self.inner),
+        })
     }
 
     /// How many connections of this process are in `group`.
@@ -143,6 +165,26 @@ impl Hub {
                 command.arg(format!("{PREFIX}{group}")).arg(frame.as_str());
                 query::<()>(connection, &command).await?;
                 Ok(())
+            }
+        }
+    }
+}
+
+/// One open connection's place among its holder's ([`Hub::take_slot`]).
+pub struct Slot {
+    holder: String,
+    hub: Weak<Inner>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some(inner) = self.hub.upgrade()
+            && let Ok(mut holders) = inner.holders.lock()
+            && let Some(count) = holders.get_mut(&self.holder)
+        {
+            *count -= 1;
+            if *count == 0 {
+                holders.remove(&self.holder);
             }
         }
     }
@@ -231,6 +273,22 @@ mod tests {
             Err(broadcast::error::RecvError::Lagged(3))
         ));
         assert_eq!(slow.frames.recv().await.expect("newest").as_str(), "3");
+    }
+
+    #[test]
+    fn a_holder_has_at_most_its_slots_and_gets_them_back() {
+        let hub = Hub::in_process(8);
+        let first = hub.take_slot("ada".into(), 2).expect("first");
+        let second = hub.take_slot("ada".into(), 2).expect("second");
+        assert!(hub.take_slot("ada".into(), 2).is_none());
+        assert!(
+            hub.take_slot("bob".into(), 2).is_some(),
+            "others are not held back"
+        );
+        drop(first);
+        let third = hub.take_slot("ada".into(), 2).expect("a place came free");
+        drop((second, third));
+        assert!(hub.inner.holders.lock().expect("lock").is_empty());
     }
 
     #[test]

@@ -9,8 +9,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use serde::Serialize;
+use tower_sessions::session::Id;
 
-pub use hub::{Hub, HubError, QUEUE};
+pub use hub::{Hub, HubError, QUEUE, Slot};
 pub use route::ChannelRoutes;
 
 use super::Channel;
@@ -34,11 +35,14 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// A connection that takes longer than this to accept one frame is dropped.
     pub write_timeout: Duration,
+    /// Connections one user (or, anonymous, one client address) may hold open at once
+    /// on one server process; past it the handshake is refused with 429.
+    pub connections_per_user: u32,
 }
 
 impl Limits {
     /// 4 KiB messages, 10 per 10 seconds, ping every 25 s, closed after 60 s of silence,
-    /// dropped after 10 s stuck on a write.
+    /// dropped after 10 s stuck on a write, 20 connections per user.
     pub const DEFAULT: Self = Self {
         max_message_bytes: 4 * 1024,
         messages_per_window: 10,
@@ -46,6 +50,7 @@ impl Limits {
         ping_every: Duration::from_secs(25),
         idle_timeout: Duration::from_secs(60),
         write_timeout: Duration::from_secs(10),
+        connections_per_user: 20,
     };
 }
 
@@ -116,6 +121,24 @@ pub trait ChannelHandler: Channel {
 /// The hub group that tells a user's connections their rights changed.
 fn user_group(user_id: &str) -> String {
     format!("mizan:user:{user_id}")
+}
+
+/// The hub group that tells a session's connections the session ended. Named by a
+/// digest of its id: the id is as good as the session itself.
+fn session_group(id: &Id) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(id.to_string().as_bytes());
+    format!("mizan:session:{}", hex::encode(&digest[..16]))
+}
+
+/// Closes every open connection of session `id`, on every server process: it signed
+/// out, or signed in again under a new id. (`mizan::auth`'s sign-in and sign-out call
+/// it.)
+///
+/// # Errors
+/// [`AppError::Internal`] when the hub cannot publish (Redis down).
+pub async fn session_ended(hub: &Hub, id: Id) -> Result<(), AppError> {
+    publish(hub, &session_group(&id), &UserChange { signed_out: true }).await
 }
 
 /// What changed about a user, for their open connections.

@@ -4,7 +4,8 @@ use axum::Json;
 use axum::Router;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use schemars::JsonSchema;
@@ -15,6 +16,7 @@ use crate::api::{ChannelDoc, schema_of};
 use crate::auth::user_of_session;
 use crate::error::AppError;
 use crate::runtime::AppState;
+use crate::server::client::ClientKey;
 use crate::server::csrf;
 
 /// The read buffer of each connection. Small, so that idle connections cost little:
@@ -76,16 +78,15 @@ impl ChannelRoutes {
 async fn upgrade<C: ChannelHandler>(
     State(state): State<AppState>,
     session: Session,
-    headers: HeaderMap,
-    uri: Uri,
+    request: Parts,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     // The handshake carries the session cookie whatever page opened it (cross-site
     // WebSocket hijacking): only our own pages may connect.
-    if csrf::is_cross_site(&headers, &state.config.site_url) {
+    if csrf::is_cross_site(&request.headers, &state.config.site_url) {
         return refuse(AppError::Forbidden);
     }
-    let params = match Query::<C::Params>::try_from_uri(&uri) {
+    let params = match Query::<C::Params>::try_from_uri(&request.uri) {
         Ok(Query(params)) => params,
         Err(rejection) => {
             return refuse(AppError::BadRequest {
@@ -104,14 +105,37 @@ async fn upgrade<C: ChannelHandler>(
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
+    let holder = match &user {
+        Some(user) => format!("{} user {}", C::NAME, user.id),
+        None => format!(
+            "{} client {}",
+            C::NAME,
+            ClientKey::of_request(&state.config.trusted_proxies, &request)
+        ),
+    };
+    let Some(slot) = state
+        .channels
+        .take_slot(holder, C::LIMITS.connections_per_user)
+    else {
+        return refuse(AppError::RateLimited { retry_after: 10 });
+    };
     let group = C::group(&params);
     let membership = state.channels.join(&group);
     let hub = state.channels.clone();
+    // A signed-in connection lasts as long as its session.
+    let session_id = user.as_ref().and_then(|_| session.id());
     let joined = Joined::<C> {
         user,
         params,
         group,
         state,
+    };
+    let connection = connection::Connection {
+        joined,
+        membership,
+        hub,
+        session_id,
+        _slot: slot,
     };
     upgrade
         .read_buffer_size(READ_BUFFER)
@@ -119,7 +143,7 @@ async fn upgrade<C: ChannelHandler>(
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(C::LIMITS.max_message_bytes * 4)
         .max_frame_size(C::LIMITS.max_message_bytes * 4)
-        .on_upgrade(move |socket| connection::serve(socket, joined, membership, hub))
+        .on_upgrade(move |socket| connection::serve(socket, connection))
 }
 
 /// An error answered over HTTP, before any upgrade.
