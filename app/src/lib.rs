@@ -24,7 +24,7 @@ pub mod forms;
 pub mod jobs;
 pub mod pages;
 
-pub use root::{App, shell};
+pub use root::{ACCOUNT_PAGES, App, shell};
 
 /// Entry point of the browser bundle: attaches the app to the server-rendered HTML.
 #[cfg(feature = "hydrate")]

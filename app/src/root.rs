@@ -5,6 +5,7 @@ use leptos_meta::{Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, SsrMode, path};
 use mizan::assets::{AutoReload, HydrationScripts, Stylesheet};
+use mizan::auth::AccountPages;
 
 use crate::api::accounts::provide_current_user;
 use crate::components::Layout;
@@ -12,6 +13,16 @@ use crate::pages::{
     AccountRoute, AdminRoute, ChatRoute, ConfirmEmailRoute, ContactRoute, ForgotPasswordRoute,
     GreetRoute, HomeRoute, LoginRoute, NotFound, ResetPasswordRoute, SignupRoute, StaffRoute,
     VerifyEmailRoute,
+};
+
+/// Where the account pages of the route table below live, for the framework's mails and
+/// sign-ins (start-up checks each is a route).
+pub const ACCOUNT_PAGES: AccountPages = AccountPages {
+    login: "/login",
+    account: "/account",
+    verify_email: "/verify-email",
+    reset_password: "/reset-password",
+    confirm_email: "/confirm-email",
 };
 
 /// The whole HTML document, rendered on the server for every page.

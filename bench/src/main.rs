@@ -340,6 +340,8 @@ async fn mizan(
         ("LEPTOS_SITE_ROOT", build.site.display().to_string()),
         ("RUST_LOG", "warn".to_owned()),
         ("SECRET_KEY", BENCH_SECRET_KEY.to_owned()),
+        // The connection rows hold thousands of sockets as one bench user.
+        ("MIZAN_WS_CONNECTIONS_PER_USER", "1000000".to_owned()),
     ];
     env.extend(extra.iter().cloned());
     let server = Server::start(&build.server, &[], &env, addr, Some(SERVER_CORE))?;

@@ -16,6 +16,7 @@
 //! | `MIZAN_BEHIND_PROXY` | `false`; `true` behind a reverse proxy on this machine or a private network (loopback and private ranges are trusted, as Rails does): client addresses (per-client limits) come from its `X-Forwarded-For` |
 //! | `MIZAN_TRUSTED_PROXIES` | unset; the proxies in front of the site, as networks or addresses (`173.245.48.0/20, 10.0.0.0/8`): only their `X-Forwarded-For` is believed (`mizan::server::client`) |
 //! | `MIZAN_SESSION_CHECK_MS` | `60000`: how often an open WebSocket checks that its session still exists (an expired one closes) |
+//! | `MIZAN_WS_CONNECTIONS_PER_USER` | `20`: WebSocket connections one user may hold on one channel of one process (ten times as many per client address when not signed in); past it the handshake gets 429 |
 //! | `SMTP_URL`         | unset: in development mail goes to the log and `/dev/mailbox`; e.g. `smtps://user:pass@smtp.example.com` |
 //! | `MAIL_FROM`        | `Mizan <no-reply@localhost>`                |
 //! | `MIZAN_REQUIRE_VERIFIED_EMAIL` | `false`; `true`: accounts sign in only once their email is verified |
@@ -44,6 +45,8 @@ const DEFAULT_JOB_BACKOFF_MS: u64 = 1000;
 
 /// How often an open WebSocket checks its session, by default.
 const DEFAULT_SESSION_CHECK_MS: u64 = 60_000;
+/// WebSocket connections per user (per channel and process), by default.
+const DEFAULT_CONNECTIONS_PER_USER: u64 = 20;
 
 /// Name of the file, inside the data directory, that keeps the development secret key.
 const SECRET_KEY_FILE: &str = "secret_key";
@@ -129,6 +132,10 @@ pub struct Config {
     pub trusted_proxies: crate::server::client::TrustedProxies,
     /// How often an open WebSocket checks that its session still exists.
     pub session_check: std::time::Duration,
+    /// WebSocket connections one user may hold open on one channel of one process
+    /// (`MIZAN_WS_CONNECTIONS_PER_USER`); ten times as many per client address for
+    /// visitors who are not signed in.
+    pub connections_per_user: u32,
     /// Where mail goes: an SMTP server, or (unset) the log and `/dev/mailbox`.
     pub smtp_url: Option<Secret>,
     /// The sender of our mail.
@@ -344,6 +351,12 @@ impl Config {
             DEFAULT_SESSION_CHECK_MS,
             "milliseconds",
         )?);
+        let connections_per_user = u32::try_from(positive(
+            "MIZAN_WS_CONNECTIONS_PER_USER",
+            DEFAULT_CONNECTIONS_PER_USER,
+            "connections",
+        )?)
+        .map_err(|_| ConfigError::new("MIZAN_WS_CONNECTIONS_PER_USER", "too many connections"))?;
         let require_verified_email = flag("MIZAN_REQUIRE_VERIFIED_EMAIL")?;
         let api_docs = match get("MIZAN_API_DOCS") {
             Some(_) => flag("MIZAN_API_DOCS")?,
@@ -411,6 +424,7 @@ impl Config {
             database_wait,
             trusted_proxies,
             session_check,
+            connections_per_user,
             smtp_url,
             mail_from,
             require_verified_email,
@@ -705,6 +719,7 @@ mod tests {
             ("MIZAN_BEHIND_PROXY", "maybe"),
             ("MIZAN_TRUSTED_PROXIES", "10.0.0.0/8, the proxy"),
             ("MIZAN_SESSION_CHECK_MS", "0"),
+            ("MIZAN_WS_CONNECTIONS_PER_USER", "none"),
             ("SMTP_URL", "mail.example.com"),
             ("MIZAN_REQUIRE_VERIFIED_EMAIL", "sometimes"),
             ("OAUTH_PROVIDERS", "github"),

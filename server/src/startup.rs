@@ -20,6 +20,7 @@ pub fn app_migrations() -> Migrator {
 pub async fn build(config: Config, leptos: LeptosOptions) -> Result<App, StartupError> {
     App::builder(config, leptos)
         .migrations(app_migrations())
+        .account_pages(app::ACCOUNT_PAGES)
         .channels(app::channels::routes())
         .api_info(app::api::INFO)
         .job::<app::jobs::NotifyStaff>()

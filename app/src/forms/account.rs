@@ -33,14 +33,12 @@ pub struct ResetPasswordForm {
     /// From the link.
     #[field(widget = "hidden")]
     pub token: String,
-    /// The new password.
+    /// The new password (the framework's rule: [`NewPassword`]).
     #[field(
         label = "New password",
-        widget = "password",
-        length(min = 10, max = 256),
         help = "At least 10 characters. Setting it signs you out everywhere."
     )]
-    pub password: String,
+    pub password: NewPassword,
 }
 
 /// Confirms an account's email address with the token of a verification link.
@@ -69,14 +67,12 @@ pub struct ChangePasswordForm {
     /// The password now (accounts made through a provider have none: leave it empty).
     #[field(label = "Current password", widget = "password")]
     pub current_password: Option<String>,
-    /// The new password.
+    /// The new password (the framework's rule: [`NewPassword`]).
     #[field(
         label = "New password",
-        widget = "password",
-        length(min = 10, max = 256),
         help = "At least 10 characters. Your other sessions end."
     )]
-    pub new_password: String,
+    pub new_password: NewPassword,
 }
 
 /// Moves the signed-in account to a new email address, once confirmed from it.
@@ -91,7 +87,7 @@ pub struct ChangeEmailForm {
     pub password: Option<String>,
 }
 
-use mizan::auth::CurrentUser;
+use mizan::auth::{CurrentUser, NewPassword};
 
 #[cfg(feature = "ssr")]
 mod handler {

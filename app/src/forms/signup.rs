@@ -1,7 +1,7 @@
 //! Sign-up: create an account and start signed in (or, when accounts must verify their
 //! address first, wait for the link).
 
-use mizan::auth::CurrentUser;
+use mizan::auth::{CurrentUser, NewPassword};
 
 /// The sign-up form. The email must not be taken yet (checked on the server, under a
 /// per-client limit). Answers the new account, signed in; `None` when accounts verify
@@ -15,14 +15,9 @@ pub struct SignupForm {
     /// Email address, unique whatever its case.
     #[field(label = "Email", email)]
     pub email: String,
-    /// At least 10 characters; at most 256, as argon2's work grows with length.
-    #[field(
-        label = "Password",
-        widget = "password",
-        length(min = 10, max = 256),
-        help = "At least 10 characters."
-    )]
-    pub password: String,
+    /// The framework's rule ([`NewPassword`]): at least 10 characters, at most 256.
+    #[field(label = "Password")]
+    pub password: NewPassword,
 }
 
 #[cfg(feature = "ssr")]
@@ -64,7 +59,11 @@ mod tests {
             .expect("valid");
         assert_eq!(form.name, "Ada");
         assert_eq!(form.email, "ada@example.com");
-        assert_eq!(form.password, " pass word ", "passwords are never trimmed");
+        assert_eq!(
+            form.password.into_inner(),
+            " pass word ",
+            "passwords are never trimmed"
+        );
     }
 
     #[test]

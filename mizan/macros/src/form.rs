@@ -97,7 +97,9 @@ pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
             .unwrap_or_else(|| label(&field_name));
         let help = match field_args.help {
             Some(help) => quote!(::core::option::Option::Some(::std::borrow::Cow::Borrowed(#help))),
-            None => quote!(::core::option::Option::None),
+            None => quote! {
+                <#ty as ::mizan::forms::FieldType>::HELP.map(::std::borrow::Cow::Borrowed)
+            },
         };
         let kind = match field_args.widget.as_ref().map(LitStr::value).as_deref() {
             Some("textarea") => quote!(::mizan::forms::FieldKind::Textarea),
@@ -122,7 +124,11 @@ pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
                 label: ::std::borrow::Cow::Borrowed(#label),
                 help: #help,
                 required: <#ty as ::mizan::forms::FieldType>::REQUIRED,
-                rules: ::std::vec![#(#rules),*],
+                rules: {
+                    let mut rules = <#ty as ::mizan::forms::FieldType>::rules();
+                    rules.extend([#(#rules),*]);
+                    rules
+                },
             }
         });
         readers.push(quote! {

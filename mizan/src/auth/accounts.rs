@@ -12,7 +12,7 @@
 use tower_sessions::Session;
 
 use super::tokens::{self, Purpose};
-use super::{CurrentUser, current_user, password, session, users};
+use super::{CurrentUser, NewPassword, current_user, password, session, users};
 use crate::error::AppError;
 use crate::jobs::{Job, JobError};
 use crate::runtime::{AppState, state};
@@ -67,14 +67,14 @@ async fn count_sign_up(state: &AppState) -> Result<(), AppError> {
 /// [`AppError::RateLimited`]; [`AppError::Internal`].
 pub async fn sign_up(
     email: &str,
-    password: String,
+    password: NewPassword,
     name: &str,
 ) -> Result<Option<CurrentUser>, AppError> {
     let state = state()?;
     count_sign_up(&state).await?;
     let email = email.trim();
     // Hashed whatever follows: a taken address answers after the same work.
-    let password_hash = password::hash(password).await?;
+    let password_hash = password::hash(password.into_inner()).await?;
     let created = users::create(
         &state.db,
         users::NewUser {
@@ -187,14 +187,19 @@ pub async fn log_out() -> Result<(), AppError> {
     session::log_out(&request_session().await?, &state()?).await
 }
 
-/// A link to `path` on this site with `token`.
-fn link(state: &AppState, path: &str, token: &str) -> String {
-    format!("{}{path}?token={token}", state.config.site_url)
+/// The link of a `purpose` token: the app's page for it on this site.
+fn link(state: &AppState, purpose: Purpose, token: &str) -> Result<String, AppError> {
+    let pages = state.account_pages()?;
+    let path = match purpose {
+        Purpose::VerifyEmail => pages.verify_email,
+        Purpose::ResetPassword => pages.reset_password,
+        Purpose::ChangeEmail => pages.confirm_email,
+    };
+    Ok(format!("{}{path}?token={token}", state.config.site_url))
 }
 
 /// A mail that carries a single-use link: the page it opens, and the words around it.
 struct LinkWords {
-    path: &'static str,
     subject: &'static str,
     before: &'static str,
     after: &'static str,
@@ -204,14 +209,12 @@ struct LinkWords {
 fn link_words(purpose: Purpose) -> LinkWords {
     match purpose {
         Purpose::VerifyEmail => LinkWords {
-            path: "/verify-email",
             subject: "Confirm your email address",
             before: "Confirm that this address is yours by opening this link (it works once, \
                      for 24 hours):",
             after: "If you did not sign up, ignore this message.",
         },
         Purpose::ResetPassword => LinkWords {
-            path: "/reset-password",
             subject: "Reset your password",
             before: "Someone (we hope you) asked to reset the password of your account. \
                      Choose a new one here (the link works once, for an hour):",
@@ -219,7 +222,6 @@ fn link_words(purpose: Purpose) -> LinkWords {
                     message: your password stays as it is.",
         },
         Purpose::ChangeEmail => LinkWords {
-            path: "/confirm-email",
             subject: "Confirm your new email address",
             before: "Open this link to use this address for your account from now on (it \
                      works once, for 24 hours):",
@@ -261,13 +263,17 @@ pub struct LinkIssuedFor {
 }
 
 impl LinkIssuedFor {
-    /// What `user`'s links are valid for now.
-    async fn now(pool: &sqlx::AnyPool, user: &CurrentUser) -> Result<Self, AppError> {
-        let (_, auth_version) = users::credentials(pool, &user.id).await?;
-        Ok(Self {
+    /// What `user_id`'s links are valid for now, read from the database (`None`: the
+    /// account is gone or deactivated).
+    async fn now(pool: &sqlx::AnyPool, user_id: &str) -> Result<Option<Self>, AppError> {
+        let Some(user) = users::find_active(pool, user_id).await? else {
+            return Ok(None);
+        };
+        let (_, auth_version) = users::credentials(pool, user_id).await?;
+        Ok(Some(Self {
             auth_version,
-            email: user.email.clone(),
-        })
+            email: user.email,
+        }))
     }
 }
 
@@ -284,7 +290,7 @@ impl Job for MailLink {
         let Some(issued_for) = &self.issued_for else {
             return Ok(());
         };
-        if LinkIssuedFor::now(&state.db, &user).await? != *issued_for {
+        if LinkIssuedFor::now(&state.db, &user.id).await?.as_ref() != Some(issued_for) {
             tracing::info!(purpose = ?self.purpose, "link voided while its mail waited: not sent");
             return Ok(());
         }
@@ -298,7 +304,7 @@ impl Job for MailLink {
         .await?;
         // Checked again now that the token exists: links voided meanwhile took it with
         // them, or took nothing and are seen here.
-        if LinkIssuedFor::now(&state.db, &user).await? != *issued_for {
+        if LinkIssuedFor::now(&state.db, &user.id).await?.as_ref() != Some(issued_for) {
             tokens::revoke(&state.db, &token).await?;
             return Ok(());
         }
@@ -322,7 +328,7 @@ async fn send_link(
             "Hello {},\n\n{}\n\n{}\n\n{}\n",
             user.name,
             words.before,
-            link(state, words.path, token),
+            link(state, purpose, token)?,
             words.after
         ),
     };
@@ -342,7 +348,7 @@ async fn mail_link(
         to: to.to_owned(),
         purpose,
         new_email: new_email.map(str::to_owned),
-        issued_for: Some(LinkIssuedFor::now(&state.db, user).await?),
+        issued_for: LinkIssuedFor::now(&state.db, &user.id).await?,
     };
     state.jobs.enqueue(&job).await.map(|_| ())
 }
@@ -420,10 +426,9 @@ async fn confirmed_notice(state: &AppState, user: &CurrentUser) -> Result<Email,
         subject: "Your email address was confirmed".into(),
         body: format!(
             "Hello {},\n\nThis address now confirms an account, which {has}.\n\n\
-             If you did not create this account, someone else did with your address: use \
-             \"Forgot your password?\" on the login page to set your own password, which \
-             signs everyone else out, then remove any sign-in provider you do not know on \
-             your account page.\n",
+             If you did not create this account, someone else did with your address: reset \
+             its password from the login page to set your own, which signs everyone else \
+             out, then remove any sign-in provider you do not know on your account page.\n",
             user.name
         ),
     })
@@ -510,9 +515,9 @@ impl Job for ResetLink {
 /// # Errors
 /// [`tokens::invalid`] (400); [`AppError::Forbidden`] for another account's token while
 /// signed in; [`AppError::Internal`].
-pub async fn reset_password(token: &str, password: String) -> Result<(), AppError> {
+pub async fn reset_password(token: &str, password: NewPassword) -> Result<(), AppError> {
     let (state, redeemed, me) = redeem(token, Purpose::ResetPassword).await?;
-    let hash = password::hash(password).await?;
+    let hash = password::hash(password.into_inner()).await?;
     // The link proved the mailbox: whatever someone linked to the account before its
     // address was proven goes, with their password and sessions.
     super::oauth::unlink_unproven(&state.db, &redeemed.user_id).await?;
@@ -558,11 +563,11 @@ async fn confirm_password(
 pub async fn change_password(
     user: &CurrentUser,
     current: Option<String>,
-    new: String,
+    new: NewPassword,
 ) -> Result<(), AppError> {
     let state = state()?;
     confirm_password(&state, user, current, "current_password").await?;
-    let hash = password::hash(new).await?;
+    let hash = password::hash(new.into_inner()).await?;
     let version = users::set_password(&state.db, &user.id, &hash).await?;
     sessions_ended(&state, &user.id).await;
     session::log_in(&request_session().await?, &state, &user.id, version).await

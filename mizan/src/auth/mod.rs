@@ -12,8 +12,10 @@ use crate::error::AppError;
 pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod guard;
+pub mod new_password;
 #[cfg(feature = "ssr")]
 pub mod oauth;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
@@ -24,6 +26,9 @@ pub mod signed_in_cache;
 pub mod tokens;
 #[cfg(feature = "ssr")]
 pub mod users;
+
+pub use new_password::NewPassword;
+pub use pages::AccountPages;
 
 #[cfg(feature = "ssr")]
 pub use guard::{

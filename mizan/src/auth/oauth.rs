@@ -112,7 +112,11 @@ async fn start(
     Query(query): Query<StartQuery>,
 ) -> Response {
     let Some(provider) = provider(&state, &id) else {
-        return refused(StatusCode::NOT_FOUND, "There is no such sign-in provider.");
+        return refused(
+            &state,
+            StatusCode::NOT_FOUND,
+            "There is no such sign-in provider.",
+        );
     };
     let client_key = client_key(&state, &headers, peer);
     if state
@@ -123,6 +127,7 @@ async fn start(
         .is_err()
     {
         return refused(
+            &state,
             StatusCode::TOO_MANY_REQUESTS,
             "Too many sign-ins from here: try again later.",
         );
@@ -130,6 +135,7 @@ async fn start(
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let Ok(client) = client(&state, provider) else {
         return refused(
+            &state,
             StatusCode::INTERNAL_SERVER_ERROR,
             "This provider is misconfigured.",
         );
@@ -143,11 +149,15 @@ async fn start(
         provider: provider.id.clone(),
         state: csrf.secret().clone(),
         verifier: verifier.secret().clone(),
-        next: local_path(query.next.as_deref(), "/account"),
+        next: local_path(
+            query.next.as_deref(),
+            state.account_pages.map_or("/", |pages| pages.account),
+        ),
         connect: query.connect,
     };
     if session::put(&session, PENDING, &pending).await.is_err() {
         return refused(
+            &state,
             StatusCode::INTERNAL_SERVER_ERROR,
             "Sign-in could not start.",
         );
@@ -167,11 +177,16 @@ async fn callback(
     Query(query): Query<CallbackQuery>,
 ) -> Response {
     let Some(provider) = provider(&state, &id) else {
-        return refused(StatusCode::NOT_FOUND, "There is no such sign-in provider.");
+        return refused(
+            &state,
+            StatusCode::NOT_FOUND,
+            "There is no such sign-in provider.",
+        );
     };
     let pending: Option<Pending> = session::take(&session, PENDING).await.ok().flatten();
     let Some(pending) = pending.filter(|p| p.provider == provider.id) else {
         return refused(
+            &state,
             StatusCode::BAD_REQUEST,
             "This sign-in has expired or was not started here: start it again.",
         );
@@ -179,32 +194,36 @@ async fn callback(
     if let Some(error) = query.error {
         tracing::info!(provider = %provider.id, %error, "provider refused a sign-in");
         return refused(
+            &state,
             StatusCode::BAD_REQUEST,
             &format!("{} did not sign you in ({error}).", provider.label),
         );
     }
     let (Some(code), Some(returned_state)) = (query.code, query.state) else {
         return refused(
+            &state,
             StatusCode::BAD_REQUEST,
             "The provider's answer is incomplete.",
         );
     };
     if !same_secret(returned_state.as_bytes(), pending.state.as_bytes()) {
         return refused(
+            &state,
             StatusCode::BAD_REQUEST,
             "This sign-in answer is not the one we asked for: start again.",
         );
     }
     let identity = match identify(&state, provider, code, pending.verifier).await {
         Ok(identity) => identity,
-        Err(problem) => return refused(StatusCode::BAD_REQUEST, &problem),
+        Err(problem) => return refused(&state, StatusCode::BAD_REQUEST, &problem),
     };
     let me = match pending.connect {
         true => match user_of_session(&session, &state).await {
             Ok(Some(me)) if me.email_verified => Some(me),
-            Ok(Some(_)) => return refused(StatusCode::FORBIDDEN, UNPROVEN),
+            Ok(Some(_)) => return refused(&state, StatusCode::FORBIDDEN, UNPROVEN),
             _ => {
                 return refused(
+                    &state,
                     StatusCode::UNAUTHORIZED,
                     "Sign in first to connect a provider.",
                 );
@@ -217,23 +236,31 @@ async fn callback(
             if me.is_none() {
                 let version = match version_to_sign_in(&state, provider, &identity, &user).await {
                     Ok(Some(version)) => version,
-                    Ok(None) => return refused(StatusCode::FORBIDDEN, TAKEN_BACK),
-                    Err(_) => return refused(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed."),
+                    Ok(None) => return refused(&state, StatusCode::FORBIDDEN, TAKEN_BACK),
+                    Err(_) => {
+                        return refused(
+                            &state,
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "Sign-in failed.",
+                        );
+                    }
                 };
                 if session::log_in(&session, &state, &user.id, version)
                     .await
                     .is_err()
                 {
-                    return refused(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed.");
+                    return refused(&state, StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed.");
                 }
             }
             Redirect::to(&pending.next).into_response()
         }
         Err(AppError::Forbidden) => refused(
+            &state,
             StatusCode::FORBIDDEN,
             "This account cannot be signed in to or linked now.",
         ),
         Err(AppError::Validation { fields }) => refused(
+            &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             &fields
                 .values()
@@ -242,7 +269,7 @@ async fn callback(
                 .collect::<Vec<_>>()
                 .join(" "),
         ),
-        Err(_) => refused(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed."),
+        Err(_) => refused(&state, StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed."),
     }
 }
 
@@ -629,26 +656,35 @@ pub async fn disconnect(
     if linked {
         Err(AppError::field(
             "form",
-            "this is your only way to sign in: set a password (\"Forgot your password?\") or \
-             connect another provider first",
+            "this is your only way to sign in: set a password (reset it from the login page) \
+             or connect another provider first",
         ))
     } else {
         Err(AppError::NotFound)
     }
 }
 
-/// A refusal, as a small page a person can act on.
-fn refused(status: StatusCode, message: &str) -> Response {
-    let message = message
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+/// A refusal, as a small page a person can act on, with a link to the app's login page
+/// when it has one.
+fn refused(state: &AppState, status: StatusCode, message: &str) -> Response {
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let back = state.account_pages.map_or_else(String::new, |pages| {
+        format!(
+            "<p><a href=\"{}\">Back to the login page</a></p>",
+            escape(pages.login)
+        )
+    });
     (
         status,
         Html(format!(
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\"><title>Sign-in \
-             failed · Mizan</title></head><body><h1>Sign-in failed</h1><p>{message}</p>\
-             <p><a href=\"/login\">Back to the login page</a></p></body></html>"
+             failed</title></head><body><h1>Sign-in failed</h1><p>{}</p>{back}</body></html>",
+            escape(message)
         )),
     )
         .into_response()

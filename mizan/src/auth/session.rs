@@ -52,7 +52,12 @@ pub async fn log_in(
     user_id: &str,
     auth_version: i64,
 ) -> Result<(), AppError> {
-    let before = session.id();
+    // A session someone was signed in on ends here (it goes on under a new id): its
+    // sockets close. An anonymous one has nothing to end.
+    let before = match signed_in(session).await {
+        Ok(None) => None,
+        _ => session.id(),
+    };
     forget_remembered(before, state);
     session.cycle_id().await.map_err(store_error)?;
     end_connections(before, state).await;
@@ -131,7 +136,8 @@ async fn end_connections(id: Option<Id>, state: &AppState) {
 pub async fn log_out(session: &Session, state: &AppState) -> Result<(), AppError> {
     // Only a session someone is signed in on has anything to end elsewhere (and a
     // made-up cookie must cost no more than this look).
-    let was_signed_in = signed_in(session).await?.is_some();
+    // (A record that cannot be read counts as signed in: it is deleted all the same.)
+    let was_signed_in = !matches!(signed_in(session).await, Ok(None));
     let id = session.id();
     if was_signed_in {
         forget_remembered(id, state);

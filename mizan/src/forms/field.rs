@@ -1,6 +1,6 @@
 //! The Rust types a form field may have, and how each reads a posted string.
 
-use super::rules::NOT_A_NUMBER;
+use super::rules::{NOT_A_NUMBER, Rule};
 use super::schema::FieldKind;
 
 /// A type a form field can have. The derive uses it to describe the field (kind,
@@ -10,12 +10,20 @@ pub trait FieldType: Sized {
     const KIND: FieldKind;
     /// Whether an empty value is refused (`Option` and `bool` fields may stay empty).
     const REQUIRED: bool;
+    /// The help shown under the field, unless the field gives its own.
+    const HELP: Option<&'static str> = None;
 
     /// Reads the cleaned value (see [`FieldKind::clean`]); `None` when it was empty.
     ///
     /// # Errors
     /// What to tell the person when the text is not a value of this type.
     fn parse(value: Option<&str>) -> Result<Self, String>;
+
+    /// The rules every value of this type follows, before the field's own (described in
+    /// the schema, so the browser and the API document know them too).
+    fn rules() -> Vec<Rule> {
+        Vec::new()
+    }
 }
 
 /// The message for a required field left empty.
@@ -64,9 +72,14 @@ integer_field!(u8, u16, u32, u64, i8, i16, i32, i64);
 impl<T: FieldType> FieldType for Option<T> {
     const KIND: FieldKind = T::KIND;
     const REQUIRED: bool = false;
+    const HELP: Option<&'static str> = T::HELP;
 
     fn parse(value: Option<&str>) -> Result<Self, String> {
         value.map(|v| T::parse(Some(v))).transpose()
+    }
+
+    fn rules() -> Vec<Rule> {
+        T::rules()
     }
 }
 

@@ -8,6 +8,7 @@
 //! ```ignore
 //! let app = mizan::runtime::App::builder(config, leptos_options()?)
 //!     .migrations(sqlx::migrate!("../migrations"))
+//!     .account_pages(app::ACCOUNT_PAGES)
 //!     .channels(app::channels::routes())
 //!     .api_info(ApiInfo { title: "My app", version: "1.0.0", description: "" })
 //!     .pages(app::App, app::shell)
@@ -42,9 +43,9 @@ use super::middleware::MiddlewareLayer;
 use super::{AppState, Services, health, metrics};
 use crate::api::{self, ApiInfo, ChannelDoc, Document};
 use crate::auth::accounts::{MailLink, ResetLink};
-use crate::auth::oauth;
 use crate::auth::signed_in_cache::SignedInCache;
 use crate::auth::tokens::TokenKey;
+use crate::auth::{AccountPages, oauth};
 use crate::cache::edge::{self, EdgePurge};
 use crate::cache::{Cache, KeyMaker, MEMORY_CAPACITY, RedisStore};
 use crate::channels::{ChannelRoutes, Hub, QUEUE};
@@ -90,10 +91,16 @@ pub enum StartupError {
     /// Leptos' settings (`LEPTOS_*`, the `Cargo.toml` metadata) cannot be read.
     #[error("invalid Leptos configuration: {0}")]
     Leptos(String),
+    /// Account pages the app named are not among its routes.
+    #[error("the app's routes lack these account pages (AppBuilder::account_pages): {0}")]
+    AccountPages(String),
 }
 
 /// Makes the app's page routes, given the finished state.
 type Pages = Box<dyn FnOnce(&AppState) -> Router<AppState> + Send>;
+
+/// Lists the paths of the app's pages.
+type PagePaths = Box<dyn FnOnce() -> Vec<String> + Send>;
 
 /// What the app adds to the framework, before [`AppBuilder::build`].
 pub struct AppBuilder {
@@ -102,6 +109,8 @@ pub struct AppBuilder {
     migrations: Option<Migrator>,
     routes: Router<AppState>,
     pages: Option<Pages>,
+    page_paths: Option<PagePaths>,
+    account_pages: Option<AccountPages>,
     extensions: axum::http::Extensions,
     channels: Vec<ChannelDoc>,
     api_info: ApiInfo,
@@ -109,6 +118,13 @@ pub struct AppBuilder {
 }
 
 impl AppBuilder {
+    /// Where the app's account pages live: the framework's mails link to them, sign-ins
+    /// return to them. Start-up fails naming any path the app's pages lack.
+    pub fn account_pages(mut self, pages: AccountPages) -> Self {
+        self.account_pages = Some(pages);
+        self
+    }
+
     /// The app's own migrations (its `migrations/`), run after the framework's.
     pub fn migrations(mut self, migrations: Migrator) -> Self {
         self.migrations = Some(db::both_sets(migrations));
@@ -155,6 +171,12 @@ impl AppBuilder {
         V: IntoView + 'static,
         S: IntoView + 'static,
     {
+        self.page_paths = Some(Box::new(move || {
+            route_list(root)
+                .iter()
+                .map(|route| route.path().to_owned())
+                .collect()
+        }));
         self.pages = Some(Box::new(move |state: &AppState| {
             let pages = route_list(root);
             let leptos = state.leptos.clone();
@@ -205,11 +227,20 @@ impl AppBuilder {
             migrations,
             routes,
             pages,
+            page_paths,
+            account_pages,
             extensions,
             channels: channel_docs,
             api_info,
             jobs: job_kinds,
         } = self;
+        if let Some(account_pages) = &account_pages {
+            let paths = page_paths.map(|list| list()).unwrap_or_default();
+            let missing = account_pages.missing_from(paths.iter().map(String::as_str));
+            if !missing.is_empty() {
+                return Err(StartupError::AccountPages(missing.join(", ")));
+            }
+        }
         let pool = open_database(&config, migrations.as_ref()).await?;
         let redis = open_redis(&config).await?;
         let cache = open_cache(&config, redis.as_ref());
@@ -267,6 +298,7 @@ impl AppBuilder {
             // Sessions in the database, changed only through this process: remember who
             // is signed in for a few seconds. With Redis they are shared: look them up.
             signed_in: redis.is_none().then(|| Arc::new(SignedInCache::default())),
+            account_pages,
             extensions,
         });
         let pages = pages.map(|pages| pages(&state));
@@ -310,6 +342,8 @@ impl App {
             migrations: None,
             routes: Router::new(),
             pages: None,
+            page_paths: None,
+            account_pages: None,
             extensions: axum::http::Extensions::new(),
             channels: Vec::new(),
             api_info: ApiInfo::default(),

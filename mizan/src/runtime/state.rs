@@ -8,6 +8,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::AnyPool;
 
+use crate::auth::AccountPages;
 use crate::auth::signed_in_cache::SignedInCache;
 use crate::auth::tokens::TokenKey;
 use crate::cache::Cache;
@@ -73,11 +74,23 @@ pub struct Services {
     /// Who is signed in on recent sessions, when sessions live in the database
     /// ([`crate::auth::signed_in_cache`]); `None` with Redis.
     pub signed_in: Option<Arc<SignedInCache>>,
+    /// Where the app's account pages live ([`super::AppBuilder::account_pages`]).
+    pub account_pages: Option<AccountPages>,
     /// The app's own values, by type ([`super::AppBuilder::with`]).
     pub extensions: axum::http::Extensions,
 }
 
 impl Services {
+    /// Where the app's account pages live.
+    ///
+    /// # Errors
+    /// [`AppError::Internal`] when the app gave none (it serves no account pages).
+    pub fn account_pages(&self) -> Result<AccountPages, AppError> {
+        self.account_pages.ok_or_else(|| {
+            AppError::internal("the app gave no account pages (AppBuilder::account_pages)")
+        })
+    }
+
     /// The app's own value of type `T`, given to [`super::AppBuilder::with`].
     pub fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
         self.extensions.get::<T>()

@@ -286,7 +286,8 @@ impl AppLimits {
                 })
                 .clone()
         };
-        limit.check(key).await
+        // Counted apart from the framework's own limits, whatever the names.
+        limit.check(&format!("app:{key}")).await
     }
 
     /// Forgets what no longer counts.

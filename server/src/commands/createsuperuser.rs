@@ -6,10 +6,9 @@
 
 use std::io::{BufRead, Write};
 
-use app::forms::SignupForm;
 use mizan::AppError;
-use mizan::auth::{password, users};
-use mizan::forms::{FormValues, validate};
+use mizan::auth::{NewPassword, password, users};
+use mizan::forms::{REQUIRED, Rule};
 use sqlx::AnyPool;
 
 /// The environment variable that holds the password with `--no-input`.
@@ -120,15 +119,23 @@ pub async fn run(pool: &AnyPool, options: Options) -> Result<String, CommandErro
     } else {
         prompt_password()?
     };
-    // The very rules of the sign-up form.
-    let values = FormValues::from([
-        ("email".to_owned(), email.clone()),
-        ("name".to_owned(), name.clone()),
-        ("password".to_owned(), password.clone()),
-    ]);
-    validate::<SignupForm>(&values).map_err(|fields| describe(AppError::Validation { fields }))?;
+    // The framework's rules for an account: an address, a name, its password rule.
+    let mut problems = Vec::new();
+    if let Some(problem) = Rule::Email.check(email.trim()) {
+        problems.push(format!("email: {problem}"));
+    }
+    if name.trim().is_empty() {
+        problems.push(format!("name: {REQUIRED}"));
+    }
+    let password = NewPassword::parse(&password).map_err(|problem| {
+        problems.push(format!("password: {problem}"));
+    });
+    let password = match password {
+        Ok(password) if problems.is_empty() => password,
+        _ => return Err(CommandError::Input(problems.join(", "))),
+    };
 
-    let password_hash = password::hash(password).await?;
+    let password_hash = password::hash(password.into_inner()).await?;
     users::create(
         pool,
         users::NewUser {

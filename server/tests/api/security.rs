@@ -78,7 +78,7 @@ async fn confirming_an_address_by_its_link_tells_the_owner_what_the_account_has(
         .into_iter()
         .find(|mail| mail.to == "owner@example.com" && mail.subject.contains("confirmed"))
         .expect("a notice to the address's owner");
-    for words in ["has a password", "did not create", "Forgot your password"] {
+    for words in ["has a password", "did not create", "reset its password"] {
         assert!(notice.body.contains(words), "{words}: {}", notice.body);
     }
 }

@@ -35,14 +35,11 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// A connection that takes longer than this to accept one frame is dropped.
     pub write_timeout: Duration,
-    /// Connections one user (or, anonymous, one client address) may hold open at once
-    /// on one server process; past it the handshake is refused with 429.
-    pub connections_per_user: u32,
 }
 
 impl Limits {
     /// 4 KiB messages, 10 per 10 seconds, ping every 25 s, closed after 60 s of silence,
-    /// dropped after 10 s stuck on a write, 20 connections per user.
+    /// dropped after 10 s stuck on a write.
     pub const DEFAULT: Self = Self {
         max_message_bytes: 4 * 1024,
         messages_per_window: 10,
@@ -50,7 +47,6 @@ impl Limits {
         ping_every: Duration::from_secs(25),
         idle_timeout: Duration::from_secs(60),
         write_timeout: Duration::from_secs(10),
-        connections_per_user: 20,
     };
 }
 

@@ -24,6 +24,8 @@ use crate::server::csrf;
 const READ_BUFFER: usize = 4 * 1024;
 /// Frames waiting in a connection's write buffer before a write fails.
 const MAX_WRITE_BUFFER: usize = 256 * 1024;
+/// How many users' worth of connections one client address may hold while not signed in.
+const ANONYMOUS_PER_CLIENT: u32 = 10;
 
 /// The app's channels as routes: `ChannelRoutes::new().channel::<ChatChannel>()`.
 pub struct ChannelRoutes {
@@ -105,18 +107,21 @@ async fn upgrade<C: ChannelHandler>(
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
-    let holder = match &user {
-        Some(user) => format!("{} user {}", C::NAME, user.id),
-        None => format!(
-            "{} client {}",
-            C::NAME,
-            ClientKey::of_request(&state.config.trusted_proxies, &request)
+    // Per user; visitors who are not signed in, per client address, with room for the
+    // several people one address may stand for.
+    let per_user = state.config.connections_per_user;
+    let (holder, max) = match &user {
+        Some(user) => (format!("{} user {}", C::NAME, user.id), per_user),
+        None => (
+            format!(
+                "{} client {}",
+                C::NAME,
+                ClientKey::of_request(&state.config.trusted_proxies, &request)
+            ),
+            per_user.saturating_mul(ANONYMOUS_PER_CLIENT),
         ),
     };
-    let Some(slot) = state
-        .channels
-        .take_slot(holder, C::LIMITS.connections_per_user)
-    else {
+    let Some(slot) = state.channels.take_slot(holder, max) else {
         return refuse(AppError::RateLimited { retry_after: 10 });
     };
     let group = C::group(&params);
