@@ -7,9 +7,9 @@ use mizan::runtime::{App, StartupError};
 use sqlx::migrate::Migrator;
 
 /// The app's own migrations (`migrations/`), embedded in the binary; the framework's
-/// tables come with `mizan` and run first.
+/// tables come with `mizan`, run first and are tracked apart.
 pub fn app_migrations() -> Migrator {
-    mizan::server::db::both_sets(sqlx::migrate!("../migrations"))
+    sqlx::migrate!("../migrations")
 }
 
 /// The server of this app, built from its settings: database migrated, listener bound

@@ -125,9 +125,10 @@ impl AppBuilder {
         self
     }
 
-    /// The app's own migrations (its `migrations/`), run after the framework's.
+    /// The app's own migrations (its `migrations/`), run after the framework's, which are
+    /// tracked apart ([`crate::server::migrations`]).
     pub fn migrations(mut self, migrations: Migrator) -> Self {
-        self.migrations = Some(db::both_sets(migrations));
+        self.migrations = Some(migrations);
         self
     }
 

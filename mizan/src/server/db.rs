@@ -55,28 +55,14 @@ pub async fn connect_waiting(
     }
 }
 
-/// The framework's own tables (users, sessions, mailed tokens, linked provider
-/// accounts), from `mizan/migrations/`, embedded in the binary.
-pub fn framework_migrations() -> Migrator {
-    both_sets(sqlx::migrate!("./migrations"))
-}
-
-/// `migrator`, told that the other set's migrations in the shared `_sqlx_migrations`
-/// table are not missing ones.
-pub fn both_sets(mut migrator: Migrator) -> Migrator {
-    migrator.set_ignore_missing(true);
-    migrator
-}
-
-/// Applies what has not run yet: the framework's migrations first, then the app's
-/// (`app`, from its own `migrations/`, passed through [`both_sets`]). Both sets share one
-/// `_sqlx_migrations` table, so a database made when the framework's tables were among
-/// the app's migrations (same files, same versions) finds them applied.
+/// Applies what has not run yet: the framework's migrations first (tracked in their own
+/// table: [`super::migrations`]), then the app's (`app`, from its own `migrations/`, in
+/// `_sqlx_migrations`).
 ///
 /// # Errors
 /// The first migration that fails, or a database changed behind the migrator's back.
 pub async fn migrate(pool: &AnyPool, app: Option<&Migrator>) -> Result<(), MigrateError> {
-    framework_migrations().run(pool).await?;
+    super::migrations::run(pool).await?;
     match app {
         Some(app) => app.run(pool).await,
         None => Ok(()),

@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod db;
 pub mod headers;
 pub mod mail;
+pub mod migrations;
 pub mod rate_limit;
 pub mod reads;
 pub mod redis_client;
