@@ -45,7 +45,7 @@ test("the edge key and a purge's signature are the published ones", async () => 
   const k = await keys();
   assert.equal(await k.signPurge(docValue("purge body")), docValue("purge signature"));
   assert.equal(await k.verifyPurge(docValue("purge body"), docValue("purge signature")), true);
-  assert.equal(await k.verifyPurge(docValue("purge body").replace("site_stats", "greet"), docValue("purge signature")), false);
+  assert.equal(await k.verifyPurge(docValue("purge body").replace("report", "greet"), docValue("purge signature")), false);
   assert.equal(await k.verifyPurge(docValue("purge body"), "not hex"), false);
 });
 

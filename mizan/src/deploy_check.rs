@@ -137,7 +137,7 @@ pub fn check(lookup: impl Fn(&str) -> Option<String>) -> Vec<Finding> {
     if get("REDIS_URL").is_none() {
         warning(
             "REDIS_URL",
-            "unset: cache, chat groups and rate limits are per process; use Redis for more \
+            "unset: cache, channel groups and rate limits are per process; use Redis for more \
              than one server",
         );
     }

@@ -51,12 +51,12 @@ mod tests {
     #[test]
     fn provider_links_name_the_provider_and_encode_where_to_go_next() {
         assert_eq!(
-            oauth_start("github", "/chat/a b"),
-            "/auth/github/start?next=%2Fchat%2Fa%20b"
+            oauth_start("github", "/rooms/a b"),
+            "/auth/github/start?next=%2Frooms%2Fa%20b"
         );
         assert_eq!(
-            oauth_connect("google", "/account"),
-            "/auth/google/start?next=%2Faccount&connect=true"
+            oauth_connect("google", "/home"),
+            "/auth/google/start?next=%2Fhome&connect=true"
         );
         assert_eq!(oauth_callback("github"), "/auth/github/callback");
     }

@@ -1,7 +1,7 @@
 //! Pieces of URLs, built the same way in the browser and on the server.
 
 /// `value` percent-encoded for a query string: everything but the unreserved characters
-/// of RFC 3986 (`/chat/a?b` → `%2Fchat%2Fa%3Fb`).
+/// of RFC 3986 (`/rooms/a?b` → `%2Frooms%2Fa%3Fb`).
 pub fn encode_query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
@@ -21,8 +21,8 @@ mod tests {
     #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(
-            encode_query_value("/chat/a b?x=1&y"),
-            "%2Fchat%2Fa%20b%3Fx%3D1%26y"
+            encode_query_value("/rooms/a b?x=1&y"),
+            "%2Frooms%2Fa%20b%3Fx%3D1%26y"
         );
         assert_eq!(encode_query_value("é-._~"), "%C3%A9-._~");
     }

@@ -182,7 +182,7 @@ fn security_schemes() -> Value {
             "type": "apiKey",
             "in": "cookie",
             "name": crate::server::sessions::COOKIE,
-            "description": "The session cookie set by a sign-in (`POST /api/login.submit`).",
+            "description": "The session cookie a sign-in sets.",
         },
     })
 }

@@ -295,19 +295,19 @@ mod tests {
         // The vector in docs/cache-keys.md ("Edge"): the worker's test checks the same.
         let body = purge_body(
             &EdgePurge {
-                name: "site_stats".into(),
+                name: "report".into(),
                 digest: None,
             },
             1_796_000_000,
         );
         assert_eq!(
             String::from_utf8_lossy(&body),
-            r#"{"at":1796000000,"digest":null,"name":"site_stats"}"#
+            r#"{"at":1796000000,"digest":null,"name":"report"}"#
         );
         let keys = KeyMaker::new(b"test-secret-key-0123456789abcdef");
         assert_eq!(
             keys.sign_purge(&body),
-            "cb2efa4b42482e968d471f409b8b04dbc618ca2724c59c20aa76fc2795965644"
+            "1ddfea871b57c5abd4d851d64ac3542fefebc2b75c2019afd90ded39e230cd99"
         );
     }
 }

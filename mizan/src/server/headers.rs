@@ -109,7 +109,7 @@ mod tests {
     fn pages_functions_errors_and_missing_files_are_never_stored() {
         for (path, status) in [
             ("/", OK),
-            ("/account", StatusCode::FOUND),
+            ("/private", StatusCode::FOUND),
             ("/api/echo", OK),
             ("/api/contact.schema", OK),
             ("/healthz", OK),

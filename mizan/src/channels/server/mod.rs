@@ -19,7 +19,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::runtime::AppState;
 
-/// Limits of one connection. The defaults fit a chat.
+/// Limits of one connection. The defaults fit a conversation between people.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// The largest text frame handled; larger ones get an error frame back. Frames over
