@@ -48,30 +48,21 @@ mod tests {
     use super::*;
 
     const PAGES: AccountPages = AccountPages {
-        login: "/login",
-        account: "/account",
-        verify_email: "/verify-email",
-        reset_password: "/reset-password",
-        confirm_email: "/confirm-email",
+        login: "/sign-in",
+        account: "/me",
+        verify_email: "/verify",
+        reset_password: "/reset",
+        confirm_email: "/confirm",
     };
 
     #[test]
     fn the_pages_a_route_table_lacks_are_named() {
-        let routes = ["/", "/login", "/account", "/verify-email"];
+        let routes = ["/", "/sign-in", "/me", "/verify"];
         assert_eq!(
             PAGES.missing_from(routes.iter().copied()),
-            [
-                "reset_password (/reset-password)",
-                "confirm_email (/confirm-email)"
-            ]
+            ["reset_password (/reset)", "confirm_email (/confirm)"]
         );
-        let all = [
-            "/login",
-            "/account",
-            "/verify-email",
-            "/reset-password",
-            "/confirm-email",
-        ];
+        let all = ["/sign-in", "/me", "/verify", "/reset", "/confirm"];
         assert!(PAGES.missing_from(all.iter().copied()).is_empty());
     }
 }
