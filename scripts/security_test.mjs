@@ -309,8 +309,8 @@ try {
   // 5. Needs a function the showcase does not have: a cached public one that reads its
   // caller. The framework's fixture walks it.
   console.log(
-    "security: path 5: a cached public function that reads its caller: closed " +
-      "(walked on the framework's fixture by `cargo test -p mizan --test fixture cache_scope`)",
+    "security: path 5: a cached public function that reads its caller: not walked here " +
+      "(the showcase has none); `cargo test --workspace --test fixture` walks it",
   );
 
   // 6. A verification mail refused by SMTP, then every link voided: nothing minted.

@@ -266,13 +266,10 @@ impl LinkIssuedFor {
     /// What `user_id`'s links are valid for now, read from the database (`None`: the
     /// account is gone or deactivated).
     async fn now(pool: &sqlx::AnyPool, user_id: &str) -> Result<Option<Self>, AppError> {
-        let Some(user) = users::find_active(pool, user_id).await? else {
-            return Ok(None);
-        };
-        let (_, auth_version) = users::credentials(pool, user_id).await?;
-        Ok(Some(Self {
+        let state = users::link_state(pool, user_id).await?;
+        Ok(state.map(|(email, auth_version)| Self {
             auth_version,
-            email: user.email,
+            email,
         }))
     }
 }
@@ -575,7 +572,7 @@ pub async fn change_password(
 
 /// Every session of `user_id` ended: their open channel connections close too, on every
 /// server. (A hub that cannot publish is logged: the password change stands.)
-async fn sessions_ended(state: &AppState, user_id: &str) {
+pub(super) async fn sessions_ended(state: &AppState, user_id: &str) {
     if let Err(e) = crate::channels::user_changed(&state.channels, user_id, true).await {
         tracing::warn!(error = %e, "cannot close the channels of a signed-out user");
     }

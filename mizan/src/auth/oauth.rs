@@ -527,9 +527,7 @@ pub async fn sign_in_with(
 async fn take_back(state: &AppState, user_id: &str) -> Result<(), AppError> {
     unlink_all(&state.db, user_id).await?;
     users::set_password(&state.db, user_id, "").await?;
-    if let Err(e) = crate::channels::user_changed(&state.channels, user_id, true).await {
-        tracing::warn!(error = %e, "cannot close the connections of a taken-back account");
-    }
+    super::accounts::sessions_ended(state, user_id).await;
     Ok(())
 }
 

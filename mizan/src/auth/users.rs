@@ -216,6 +216,19 @@ pub async fn credentials(pool: &AnyPool, id: &str) -> Result<(String, i64), AppE
     ))
 }
 
+/// The address and session version of an active account: what its mailed links are
+/// valid for (`None`: gone or deactivated).
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn link_state(pool: &AnyPool, id: &str) -> Result<Option<(String, i64)>, AppError> {
+    sqlx::query_as("SELECT email, auth_version FROM users WHERE id = $1 AND is_active = TRUE")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(AppError::internal)
+}
+
 /// Sets a new password (empty: none) and moves the session version, which ends every
 /// session of the account; links mailed before stop working. Returns the new version, read
 /// in the same statement (a concurrent change cannot slip in between).
