@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
-# Mizan for Leptos: a release build in one stage, a small non-root runtime in the next.
-#   docker build -t mizan .
-#   docker run -p 3000:3000 -e SECRET_KEY=… -e DATABASE_URL=postgres://… mizan
+# A release build in one stage, a small non-root runtime in the next:
+#   docker build -t <image> .
+#   docker run -p 3000:3000 -e SECRET_KEY=… -e DATABASE_URL=postgres://… <image>
 # (Not built by our CI: its machines run no Docker engine. Kept simple to check by reading.)
 
 # ---- build ------------------------------------------------------------------------
@@ -36,7 +36,9 @@ RUN mkdir -p public/api-docs \
        public/api-docs/ \
  && cargo leptos build --release --split --precompress \
  && mkdir -p /out \
- && cp target/release/server target/release/hash.txt /out/ \
+ && bin=$(sed -n 's/^bin-target = "\(.*\)"$/\1/p' Cargo.toml) \
+ && cp "target/release/${bin:-server}" /out/server \
+ && cp target/release/hash.txt /out/ \
  && cp -r target/site /out/site
 
 # ---- run --------------------------------------------------------------------------
@@ -44,11 +46,11 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin mizan \
- && mkdir -p /app/data && chown mizan /app/data
+ && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin app \
+ && mkdir -p /app/data && chown app /app/data
 WORKDIR /app
 COPY --from=build /out/ /app/
-USER mizan
+USER app
 ENV MIZAN_ENV=production \
     MIZAN_DATA_DIR=/app/data \
     LEPTOS_SITE_ROOT=/app/site \
@@ -56,6 +58,6 @@ ENV MIZAN_ENV=production \
     LEPTOS_HASH_FILES=true \
     RUST_LOG=info
 EXPOSE 3000
-# createsuperuser and cache commands run the same binary: `docker run … mizan /app/server createsuperuser`.
+# createsuperuser and cache commands run the same binary: `docker run … <image> /app/server createsuperuser`.
 # The deploy check names every problem of the settings and refuses to start on an error.
 CMD ["/bin/sh", "-c", "/app/server check --deploy && exec /app/server"]

@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
+import { serverBinary } from "./server";
 import { superuser } from "./global-setup";
 
 /** The superuser, created in the shared database with the real `createsuperuser`. */
 export default function globalSetup() {
   execFileSync(
-    "../target/release/server",
+    serverBinary,
     ["createsuperuser", "--email", superuser.email, "--name", "Root", "--no-input"],
     {
       env: {

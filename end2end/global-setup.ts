@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
+import { serverBinary } from "./server";
 
 /** The superuser the role tests sign in as, created with the real `createsuperuser`. */
 export const superuser = { email: "root@example.com", password: "the superuser password" };
 
 export default function globalSetup() {
   execFileSync(
-    "../target/release/server",
+    serverBinary,
     ["createsuperuser", "--email", superuser.email, "--name", "Root", "--no-input"],
     {
       env: { ...process.env, MIZAN_DATA_DIR: ".data", MIZAN_SUPERUSER_PASSWORD: superuser.password },

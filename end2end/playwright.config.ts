@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
+import { serverBinary } from "./server";
 
 // Tests run against the release build (`cargo leptos build --release --split --precompress`), started here on
 // its own port with a fresh data directory, so a dev server on :3000 does not interfere.
@@ -46,7 +47,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: "rm -rf .data && exec ../target/release/server",
+    command: `rm -rf .data && exec ${serverBinary}`,
     url: `${baseURL}/readyz`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -1,5 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import base from "./playwright.config";
+import { serverBinary } from "./server";
 
 // The same release build, twice (ports 3101 and 3102), sharing one PostgreSQL database and
 // one Redis, as behind a load balancer. `./scripts/test` starts PostgreSQL and Redis and
@@ -21,7 +22,7 @@ export default defineConfig({
   globalSetup: "./global-setup-scaleout.ts",
   use: { ...base.use, baseURL: `http://127.0.0.1:${ports[0]}` },
   webServer: ports.map((port) => ({
-    command: "exec ../target/release/server",
+    command: `exec ${serverBinary}`,
     url: `http://127.0.0.1:${port}/readyz`,
     reuseExistingServer: false,
     timeout: 60_000,

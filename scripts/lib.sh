@@ -19,6 +19,11 @@ elapsed() {
     printf '%ds' "$seconds"
   fi
 }
+# The server binary's name: `bin-target` of the workspace's Leptos metadata (a generated
+# project names it after itself), or `server`.
+SERVER_BIN=$(sed -n 's/^bin-target = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+SERVER_BIN=${SERVER_BIN:-server}
+
 have() { command -v "$1" >/dev/null 2>&1; }
 
 # Runs a command as root: directly when we are root, through sudo otherwise.

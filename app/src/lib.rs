@@ -2,14 +2,16 @@
 //!
 //! # Layout
 //! - [`shell`] and [`App`]: the HTML document and the router.
+//! - [`project`]: the project's names (title, database file, session cookie).
 //! - [`api`]: the server functions (`/api/<name>`), each with its auth level; the current
-//!   user (a global context) and `greet` (a local context) among them.
-//! - [`channels`]: the WebSocket channels (the chat).
-//! - [`forms`]: the forms (contact, sign-up), each declared once for both sides.
-//! - `jobs` (server only): the background jobs (staff hear of contact messages).
+//!   user (a global context) among them.
+//! - [`forms`]: the account forms (sign-up, log-in, password, email), each declared once
+//!   for both sides.
 //! - [`components`]: pieces shared by pages (the layout with its nav bar, forms, the
 //!   access-denied view).
-//! - [`pages`]: one module per page.
+//! - [`pages`]: one module per page.{% if showcase %}
+//! - [`showcase`]: working examples of each feature (a local context, caching, a
+//!   channel, a form with a background job).{% endif %}
 //!
 //! The same crate is compiled twice: with `ssr` into the server, and with `hydrate` into
 //! the WebAssembly bundle that makes the server-rendered page interactive.
@@ -17,12 +19,11 @@
 mod root;
 
 pub mod api;
-pub mod channels;
 pub mod components;
 pub mod forms;
-#[cfg(feature = "ssr")]
-pub mod jobs;
 pub mod pages;
+pub mod project; // Its names: set them once, here.{% if showcase %}
+pub mod showcase; // Remove with the lines naming it to start without it.{% endif %}
 
 pub use root::{ACCOUNT_PAGES, App, shell};
 

@@ -10,10 +10,10 @@ use mizan::auth::AccountPages;
 use crate::api::accounts::provide_current_user;
 use crate::components::Layout;
 use crate::pages::{
-    AccountRoute, AdminRoute, ChatRoute, ConfirmEmailRoute, ContactRoute, ForgotPasswordRoute,
-    GreetRoute, HomeRoute, LoginRoute, NotFound, ResetPasswordRoute, SignupRoute, StaffRoute,
-    VerifyEmailRoute,
+    AccountRoute, AdminRoute, ConfirmEmailRoute, ForgotPasswordRoute, HomeRoute, LoginRoute,
+    NotFound, ResetPasswordRoute, SignupRoute, StaffRoute, VerifyEmailRoute,
 };
+use crate::project::{DESCRIPTION, TITLE};
 
 /// Where the account pages of the route table below live, for the framework's mails and
 /// sign-ins (start-up checks each is a route).
@@ -53,10 +53,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// that only JavaScript puts in place, and `PartiallyBlocked` is not implemented there.)
 const SSR: SsrMode = SsrMode::Async;
 
-/// What search engines show under the site's name: one line about the site.
-const DESCRIPTION: &str = "Mizan for Leptos: a full-stack Rust starter with typed server \
-    functions, auth levels, forms, realtime chat and caching.";
-
 /// The application: metadata, the layout and the route table.
 #[component]
 pub fn App() -> impl IntoView {
@@ -75,13 +71,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account") view={Lazy::<AccountRoute>::new()} ssr=SSR/>
                     <Route path=path!("staff") view={Lazy::<StaffRoute>::new()} ssr=SSR/>
                     <Route path=path!("admin") view={Lazy::<AdminRoute>::new()} ssr=SSR/>
-                    <Route path=path!("contact") view={Lazy::<ContactRoute>::new()} ssr=SSR/>
-                    <Route path=path!("greet") view={Lazy::<GreetRoute>::new()} ssr=SSR/>
-                    <Route path=path!("chat/:room") view={Lazy::<ChatRoute>::new()} ssr=SSR/>
                     <Route path=path!("forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SSR/>
                     <Route path=path!("reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SSR/>
                     <Route path=path!("verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SSR/>
                     <Route path=path!("confirm-email") view={Lazy::<ConfirmEmailRoute>::new()} ssr=SSR/>
+                    // Add a page: its module in `pages`, its route here.{% if showcase %}
+                    <Route path=path!("contact") view={Lazy::<crate::showcase::ContactRoute>::new()} ssr=SSR/>
+                    <Route path=path!("greet") view={Lazy::<crate::showcase::GreetRoute>::new()} ssr=SSR/>
+                    <Route path=path!("chat/:room") view={Lazy::<crate::showcase::ChatRoute>::new()} ssr=SSR/> // The showcase's pages.{% endif %}
                 </Routes>
             </Layout>
         </Router>
@@ -91,26 +88,27 @@ pub fn App() -> impl IntoView {
 /// The browser tab's title for a page: the page's own title first, then the site's name.
 fn page_title(page: String) -> String {
     if page.is_empty() {
-        "Mizan".to_owned()
+        TITLE.to_owned()
     } else {
-        format!("{page} · Mizan")
+        format!("{page} · {TITLE}")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::page_title;
+    use crate::project::TITLE;
 
     #[test]
     fn home_page_title_is_the_site_name() {
-        assert_eq!(page_title(String::new()), "Mizan");
+        assert_eq!(page_title(String::new()), TITLE);
     }
 
     #[test]
     fn other_pages_put_their_own_title_first() {
         assert_eq!(
             page_title("Page not found".into()),
-            "Page not found · Mizan"
+            format!("Page not found · {TITLE}")
         );
     }
 }

@@ -154,7 +154,7 @@ fn compressed(tool: &str, args: &[&str], path: &Path) -> Result<u64, String> {
 }
 
 /// The page edited to time a rebuild, the text changed, and its replacement.
-const PAGE: &str = "app/src/pages/home.rs";
+const PAGE: &str = "app/src/project.rs";
 const BEFORE: &str = "in one language on both sides.";
 const AFTER: &str = "in one language on both sides (edited).";
 
@@ -187,7 +187,7 @@ pub fn dev_loop() -> Result<DevLoop, String> {
         .map_err(|e| format!("cannot run cargo leptos watch: {e}"))?;
     let page = |marker: &str, limit: Duration| wait_for_page(port, marker, limit);
     let result = (|| {
-        page("Mizan for Leptos", Duration::from_secs(1800))?;
+        page("<h1>Mizan</h1>", Duration::from_secs(1800))?;
         std::fs::write(PAGE, original.replace(BEFORE, AFTER)).map_err(|e| e.to_string())?;
         let started = Instant::now();
         page(AFTER, Duration::from_secs(1800))?;

@@ -147,9 +147,9 @@ test.describe("without JavaScript", () => {
       form: { name: "No Script", email: uniqueEmail(), password },
     });
     expect(signup.ok()).toBeTruthy();
-    await page.goto("/greet");
+    await page.goto("/forgot-password");
     await page.getByRole("button", { name: "Log out" }).click();
-    await expect(page).toHaveURL("/greet");
+    await expect(page).toHaveURL("/forgot-password");
     await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
   });
 });

@@ -1,4 +1,5 @@
 import { test, expect } from "./fixtures";
+import { TITLE } from "./project";
 
 test.describe("an unknown path", () => {
   test.use({ allowedStatuses: [404] });
@@ -6,7 +7,7 @@ test.describe("an unknown path", () => {
   test("gets the 404 page with status 404", async ({ page }) => {
     const response = await page.goto("/no/such/page");
     expect(response?.status()).toBe(404);
-    await expect(page).toHaveTitle("Page not found · Mizan");
+    await expect(page).toHaveTitle(`Page not found · ${TITLE}`);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Page not found");
   });
 
@@ -14,7 +15,7 @@ test.describe("an unknown path", () => {
     await page.goto("/no/such/page");
     await page.getByRole("link", { name: "Back to the home page" }).click();
     await expect(page).toHaveURL("/");
-    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Mizan for Leptos");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(TITLE);
   });
 });
 

@@ -1,6 +1,7 @@
 import { test, expect } from "./fixtures";
 import type { Browser, Page, Request } from "@playwright/test";
 import { hydrated, signUp, signedInAsSuperuser } from "./helpers";
+import { TITLE } from "./project";
 
 /**
  * Every page, loaded directly and reached by client-side navigation, renders with no
@@ -26,12 +27,14 @@ interface PageCase {
 const userName = "Page Tester";
 
 const pages: PageCase[] = [
-  { path: "/", heading: "Mizan for Leptos", from: "/contact", link: "Home" },
+  { path: "/", heading: TITLE, from: "/login", link: "Home" },
   { path: "/signup", heading: "Sign up", link: "Sign up" },
   { path: "/login", heading: "Log in", link: "Log in" },
   { path: "/account", heading: "Your account", who: "user", link: userName },
   { path: "/staff", heading: "Users", who: "superuser", link: "Staff" },
   { path: "/admin", heading: "Admin", who: "superuser", link: "Admin" },
+  { path: "/forgot-password", heading: "Forgot your password?", from: "/login", link: "Forgot your password?" },
+  // The pages a link or a mail leads to; add yours.{% if showcase %}
   { path: "/contact", heading: "Contact us", link: "Contact" },
   { path: "/greet", heading: "Greetings", link: "Greet" },
   {
@@ -40,8 +43,7 @@ const pages: PageCase[] = [
     who: "user",
     link: "Chat",
     ready: { testId: "connection", text: "connected" },
-  },
-  { path: "/forgot-password", heading: "Forgot your password?", from: "/login", link: "Forgot your password?" },
+  }, // The showcase's.{% endif %}
   // Only mailed links lead to these three, and nothing links to an unknown path.
   { path: "/reset-password", heading: "Choose a new password" },
   { path: "/verify-email", heading: "Confirm your email address" },

@@ -4,7 +4,7 @@
 //! |--------------------|-------------------------------------------|
 //! | `MIZAN_ENV`        | `development` (or `production`)           |
 //! | `MIZAN_DATA_DIR`   | `data` (created on first start)           |
-//! | `DATABASE_URL`     | `sqlite://<MIZAN_DATA_DIR>/mizan.db`      |
+//! | `DATABASE_URL`     | `sqlite://<MIZAN_DATA_DIR>/<name>.db`     |
 //! | `REDIS_URL`        | unset (embedded cache and channel hub)    |
 //! | `SECRET_KEY`       | required in production; in development a key generated once and kept in `<MIZAN_DATA_DIR>/secret_key` |
 //! | `LEPTOS_SITE_ADDR` | `127.0.0.1:3000` (the address to listen on) |
@@ -106,6 +106,9 @@ impl fmt::Debug for Secret {
 /// Every setting the server needs, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The project's name in files and cookies (the app's, e.g. `acme`): its SQLite file
+    /// `<data_dir>/<name>.db`, its session cookie `<name>_session`.
+    pub name: &'static str,
     /// Development or production.
     pub environment: Environment,
     /// Directory for the SQLite file and the development secret key.
@@ -205,14 +208,20 @@ pub fn read_dotenv() -> Result<(), ConfigError> {
 }
 
 impl Config {
-    /// Reads `.env` (if present) and the process environment.
+    /// Reads `.env` (if present) and the process environment, for the project `name`
+    /// (see [`Config::name`]).
     ///
     /// # Errors
     /// A [`ConfigError`] naming the first variable that is missing or wrong, or the data
     /// directory that cannot be created.
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_env(name: &'static str) -> Result<Self, ConfigError> {
         read_dotenv()?;
-        Self::load(|name| std::env::var(name).ok())
+        Self::load(name, |var| std::env::var(var).ok())
+    }
+
+    /// The session cookie's name: `<name>_session`.
+    pub fn session_cookie(&self) -> String {
+        format!("{}_session", self.name)
     }
 
     /// Builds the settings from `lookup` (a variable name to its value). Creates the data
@@ -220,8 +229,11 @@ impl Config {
     ///
     /// # Errors
     /// A [`ConfigError`] naming the first variable that is missing or wrong.
-    pub fn load(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        Self::read(lookup, true)
+    pub fn load(
+        name: &'static str,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        Self::read(name, lookup, true)
     }
 
     /// Reads the settings as [`Config::load`] does, without creating the data directory
@@ -230,12 +242,14 @@ impl Config {
     /// # Errors
     /// A [`ConfigError`] naming the first variable that is missing or wrong.
     pub fn load_without_side_effects(
+        name: &'static str,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        Self::read(lookup, false)
+        Self::read(name, lookup, false)
     }
 
     fn read(
+        name: &'static str,
         lookup: impl Fn(&str) -> Option<String>,
         side_effects: bool,
     ) -> Result<Self, ConfigError> {
@@ -270,7 +284,10 @@ impl Config {
 
         let database_url = match get("DATABASE_URL") {
             Some(url) => parse_database_url(&url)?,
-            None => format!("sqlite://{}?mode=rwc", data_dir.join("mizan.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join(format!("{name}.db")).display()
+            ),
         };
 
         let redis_url = get("REDIS_URL")
@@ -411,6 +428,7 @@ impl Config {
         let oauth = oauth_providers(&get)?;
 
         Ok(Self {
+            name,
             environment,
             data_dir,
             database_url: Secret(database_url),
@@ -614,7 +632,7 @@ mod tests {
             .collect();
         map.entry("MIZAN_DATA_DIR".into())
             .or_insert_with(|| data_dir.display().to_string());
-        Config::load(|name| map.get(name).cloned())
+        Config::load("example", |var| map.get(var).cloned())
     }
 
     fn err_var(result: Result<Config, ConfigError>) -> &'static str {
@@ -634,7 +652,7 @@ mod tests {
         assert!(config.redis_url.is_none());
         let db = config.database_url.expose();
         assert!(
-            db.starts_with("sqlite://") && db.ends_with("mizan.db?mode=rwc"),
+            db.starts_with("sqlite://") && db.ends_with("example.db?mode=rwc"),
             "{db}"
         );
         assert!(db.contains(&dir.path().display().to_string()));

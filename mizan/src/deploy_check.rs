@@ -43,8 +43,9 @@ const PLACEHOLDERS: [&str; 6] = ["change", "secret", "example", "password", "def
 /// Fewer distinct characters than this is not a random key.
 const MIN_DISTINCT: usize = 10;
 
-/// Every problem of the settings `lookup` gives (a variable name to its value).
-pub fn check(lookup: impl Fn(&str) -> Option<String>) -> Vec<Finding> {
+/// Every problem of the settings `lookup` gives (a variable name to its value) for the
+/// project `name` ([`Config::name`]).
+pub fn check(name: &'static str, lookup: impl Fn(&str) -> Option<String>) -> Vec<Finding> {
     let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
     let flag = |name: &str| get(name).is_some_and(|v| v == "true" || v == "1");
     let mut findings = Vec::new();
@@ -149,7 +150,7 @@ pub fn check(lookup: impl Fn(&str) -> Option<String>) -> Vec<Finding> {
     }
 
     // Whatever the server itself would refuse at start-up (a malformed value).
-    if let Err(e) = Config::load_without_side_effects(get)
+    if let Err(e) = Config::load_without_side_effects(name, get)
         && !findings.iter().any(|f| f.var == e.var)
     {
         findings.push(Finding {
@@ -181,7 +182,7 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        check(|name| env.get(name).cloned())
+        check("example", |name| env.get(name).cloned())
     }
 
     fn errors(findings: &[Finding]) -> Vec<&'static str> {

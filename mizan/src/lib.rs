@@ -32,6 +32,8 @@
 //! - [`server`] (ssr): the infrastructure: database pool and migrations, Redis, sessions,
 //!   CSRF rule, `Cache-Control` policy, rate limits, mail, health endpoints, metrics,
 //!   logging, request tracing and graceful shutdown.
+//! - [`testing`] (feature `testing`): `TestApp`, a real server per test for an app's
+//!   integration tests.
 
 pub mod assets;
 pub mod auth;
@@ -59,3 +61,5 @@ pub mod deploy_check;
 pub mod runtime;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "testing")]
+pub mod testing;

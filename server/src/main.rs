@@ -27,7 +27,7 @@ async fn main() -> ExitCode {
     if command.as_deref() == Some("check") {
         return commands::check::run(args);
     }
-    let config = match Config::from_env() {
+    let config = match Config::from_env(app::project::NAME) {
         Ok(config) => config,
         Err(e) => return fail("invalid configuration", e),
     };

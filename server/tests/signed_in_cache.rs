@@ -3,14 +3,14 @@
 //! integration tests, running in parallel in one process, would make its exact counts of
 //! reads flaky.
 
-#[allow(dead_code)]
-#[path = "api/helpers.rs"]
-mod helpers;
+// Shared by the test binaries; each uses part of it.
+#[allow(dead_code, unused_imports)]
+mod support;
 
 use reqwest::StatusCode;
 use serde_json::json;
 
-use helpers::spawn_app;
+use support::{SignUp, spawn_app};
 
 #[tokio::test]
 async fn a_signed_in_request_reads_its_session_and_user_once_then_from_memory() {

@@ -1,8 +1,11 @@
-//! Sign-in, sign-out, the current user, email verification, and sign-in providers.
+//! Sign-in, sign-out, the current user and their account, email verification, and sign-in
+//! providers.
 //! (Sign-up and the password forms are forms: `crate::forms`.)
 
 use mizan::AppError;
 use mizan::auth::{CurrentUser, LoginMethods, ProviderInfo};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// Signs out.
 #[mizan::server(auth = public)]
@@ -45,4 +48,32 @@ pub async fn disconnect_provider(
     provider: String,
 ) -> Result<(), AppError> {
     mizan::auth::oauth::disconnect(&mizan::runtime::state()?, &user, &provider).await
+}
+
+/// What [`account_summary`] answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AccountInfo {
+    /// Display name.
+    pub name: String,
+    /// Email address.
+    pub email: String,
+    /// "user", "staff" or "superuser".
+    pub role: String,
+}
+
+/// Authenticated: the caller's own account.
+#[mizan::server(auth = authenticated)]
+pub async fn account_summary(#[user] user: CurrentUser) -> Result<AccountInfo, AppError> {
+    let role = if user.is_superuser {
+        "superuser"
+    } else if user.is_staff {
+        "staff"
+    } else {
+        "user"
+    };
+    Ok(AccountInfo {
+        name: user.name,
+        email: user.email,
+        role: role.to_owned(),
+    })
 }

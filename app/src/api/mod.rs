@@ -2,15 +2,13 @@
 //! Forms add their own endpoints (`crate::forms`).
 
 pub mod accounts;
-pub mod demo;
-pub mod greet;
+pub mod admin;
 pub mod jobs;
-pub mod stats;
 
 /// What the API document (`/api/openapi.json`) says of this app.
 #[cfg(feature = "ssr")]
 pub const INFO: mizan::api::ApiInfo = mizan::api::ApiInfo {
-    title: "Mizan for Leptos",
+    title: crate::project::TITLE,
     version: env!("CARGO_PKG_VERSION"),
     description: "Every server function of the app, each at `/api/<name>`. Arguments go in \
                   the body as JSON or form-encoded; answers are JSON; errors are JSON tagged \

@@ -7,6 +7,7 @@ use mizan::forms::ActionButton;
 
 use crate::api::accounts::Logout;
 use crate::api::accounts::use_current_user;
+use crate::project::TITLE;
 
 /// The nav bar and a `<main>` holding the page.
 #[component]
@@ -14,11 +15,12 @@ pub fn Layout(children: Children) -> impl IntoView {
     view! {
         <header class="nav">
             <nav aria-label="Main">
-                <A href="/" attr:class="brand">"Mizan"</A>
+                <A href="/" attr:class="brand">{TITLE}</A>
                 <ul>
                     <li><A href="/">"Home"</A></li>
+                    // Pages for everyone.{% if showcase %}
                     <li><A href="/greet">"Greet"</A></li>
-                    <li><A href="/contact">"Contact"</A></li>
+                    <li><A href="/contact">"Contact"</A></li> // The showcase's.{% endif %}
                     <Transition fallback=|| ()>
                         <UserLinks/>
                     </Transition>
@@ -37,7 +39,8 @@ fn UserLinks() -> impl IntoView {
         Suspend::new(async move {
             match user.await {
                 Ok(Some(user)) => view! {
-                    <li><A href="/chat/lobby">"Chat"</A></li>
+                    // Pages for signed-in users.{% if showcase %}
+                    <li><A href="/chat/lobby">"Chat"</A></li> // The showcase's.{% endif %}
                     {user.is_staff.then(|| view! { <li><A href="/staff">"Staff"</A></li> })}
                     {user.is_superuser.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
                     <li><A href="/account" attr:data-testid="nav-user">{user.name}</A></li>

@@ -2,7 +2,6 @@
 //! and beside them its server side (`FormHandler`).
 
 pub mod account;
-pub mod contact;
 pub mod profile;
 pub mod signup;
 
@@ -12,6 +11,5 @@ pub use account::{
     use_confirm_email_form, use_forgot_password_form, use_login_form, use_reset_password_form,
     use_verify_email_form,
 };
-pub use contact::{ContactForm, ContactReceipt, use_contact_form};
 pub use profile::{ProfileForm, use_profile_form};
 pub use signup::{SignupForm, use_signup_form};

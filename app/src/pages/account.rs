@@ -6,10 +6,8 @@ use leptos_meta::Title;
 use mizan::forms::MizanForm;
 
 use crate::api::accounts::{
-    DisconnectProvider, ResendVerification, sign_in_methods, use_current_user,
+    DisconnectProvider, ResendVerification, account_summary, sign_in_methods, use_current_user,
 };
-use crate::api::demo::account_summary;
-use crate::api::stats::{clock, my_message_count};
 use crate::components::Guarded;
 use crate::components::form::error_for;
 use crate::forms::{use_change_email_form, use_change_password_form, use_profile_form};
@@ -19,7 +17,6 @@ use crate::forms::{use_change_email_form, use_change_password_form, use_profile_
 pub fn AccountPage() -> impl IntoView {
     let summary = Resource::new_blocking(|| (), |()| account_summary());
     let profile = use_profile_form();
-    let sent = Resource::new_blocking(|| (), |()| my_message_count());
     let password = use_change_password_form();
     let email = use_change_email_form();
     let disconnect = ServerAction::<DisconnectProvider>::new();
@@ -46,16 +43,8 @@ pub fn AccountPage() -> impl IntoView {
                     <dt>"Name"</dt><dd data-testid="account-name">{info.name}</dd>
                     <dt>"Email"</dt><dd>{info.email}" "<EmailStatus/></dd>
                     <dt>"Role"</dt><dd data-testid="account-role">{info.role}</dd>
-                    <dt>"Messages sent"</dt>
-                    <dd data-testid="account-messages">
-                        // Under its own transition: a resource read outside one differs
-                        // between the server's HTML and hydration.
-                        <Transition fallback=|| ()>
-                            {move || sent.get().and_then(Result::ok).map(|count| {
-                                format!("{} (counted at {}, cached for a minute)", count.sent, clock(count.counted_at))
-                            })}
-                        </Transition>
-                    </dd>
+                    // More about the account may follow here.{% if showcase %}
+                    <crate::showcase::MessageCount/> // The showcase's cached count.{% endif %}
                 </dl>
                 <h2>"Change your name"</h2>
                 <Transition fallback=|| ()>

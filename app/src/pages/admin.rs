@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::demo::{SetActive, SetStaff, list_users};
+use crate::api::admin::{SetActive, SetStaff, list_users};
 use crate::components::Guarded;
 
 /// Every account with buttons that toggle its staff flag and whether it is active.

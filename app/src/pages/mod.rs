@@ -6,9 +6,6 @@ use leptos::prelude::*;
 
 mod account;
 mod admin;
-mod chat;
-mod contact;
-mod greet;
 mod home;
 mod login;
 mod not_found;
@@ -19,9 +16,6 @@ mod verify_email;
 
 use account::AccountPage;
 use admin::AdminPage;
-use chat::ChatPage;
-use contact::ContactPage;
-use greet::GreetPage;
 use home::Home;
 use login::LoginPage;
 pub use not_found::NotFound;
@@ -50,7 +44,10 @@ macro_rules! lazy_pages {
     )*};
 }
 
-lazy_pages! {
+// By path too, so that any module can declare its pages this way.
+pub(crate) use lazy_pages;
+
+self::lazy_pages! {
     /// `/`.
     HomeRoute => Home,
     /// `/signup`.
@@ -63,12 +60,6 @@ lazy_pages! {
     StaffRoute => StaffPage,
     /// `/admin`.
     AdminRoute => AdminPage,
-    /// `/contact`.
-    ContactRoute => ContactPage,
-    /// `/greet`.
-    GreetRoute => GreetPage,
-    /// `/chat/:room`.
-    ChatRoute => ChatPage,
     /// `/forgot-password`.
     ForgotPasswordRoute => ForgotPasswordPage,
     /// `/reset-password`.

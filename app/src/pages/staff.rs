@@ -1,19 +1,16 @@
-//! `/staff` (staff only): every account, the latest contact messages, and the background
-//! jobs that failed.
+//! `/staff` (staff only): every account and the background jobs that failed.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::demo::list_users;
+use crate::api::admin::list_users;
 use crate::api::jobs::troubled_jobs;
 use crate::components::Guarded;
-use crate::forms::contact::list_contact_messages;
 
-/// The list of accounts, then the messages sent through `/contact`.
+/// The list of accounts, then the jobs that failed.
 #[component]
 pub fn StaffPage() -> impl IntoView {
     let users = Resource::new_blocking(|| (), |()| list_users());
-    let messages = Resource::new_blocking(|| (), |()| list_contact_messages());
     let jobs = Resource::new_blocking(|| (), |()| troubled_jobs());
     view! {
         <Guarded resource=users render=move |users| view! {
@@ -35,24 +32,8 @@ pub fn StaffPage() -> impl IntoView {
                     </tbody>
                 </table>
             </section>
-            <Guarded resource=messages render=move |messages| view! {
-                <section class="card wide">
-                    <h2>"Contact messages"</h2>
-                    <table data-testid="contact-messages">
-                        <thead><tr><th>"From"</th><th>"Subject"</th><th>"Message"</th><th>"Urgency"</th></tr></thead>
-                        <tbody>
-                            {messages.into_iter().map(|m| view! {
-                                <tr>
-                                    <td>{m.name}" <"{m.email}">"</td>
-                                    <td>{m.subject}</td>
-                                    <td class="message">{m.message}</td>
-                                    <td>{m.urgency.map(|u| u.to_string()).unwrap_or_default()}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </section>
-            }/>
+            // The app's own staff sections go here.{% if showcase %}
+            <crate::showcase::ContactMessages/> // The showcase's contact messages.{% endif %}
             <Guarded resource=jobs render=move |jobs| view! {
                 <section class="card wide">
                     <h2>"Jobs that failed"</h2>

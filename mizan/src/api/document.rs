@@ -47,10 +47,11 @@ impl Document {
     pub fn build<'a>(
         info: &ApiInfo,
         site_url: &str,
+        session_cookie: &str,
         endpoints: impl IntoIterator<Item = &'a Endpoint>,
         channels: &[ChannelDoc],
     ) -> Self {
-        let value = document(info, site_url, endpoints, channels);
+        let value = document(info, site_url, session_cookie, endpoints, channels);
         // A `Value` always encodes.
         let json = serde_json::to_vec_pretty(&value).unwrap_or_default();
         Self {
@@ -73,6 +74,7 @@ impl Document {
 fn document<'a>(
     info: &ApiInfo,
     site_url: &str,
+    session_cookie: &str,
     endpoints: impl IntoIterator<Item = &'a Endpoint>,
     channels: &[ChannelDoc],
 ) -> Value {
@@ -104,7 +106,7 @@ fn document<'a>(
         Value::Object(generator.take_definitions(true)),
     );
     components.insert("responses".into(), error_responses(&error));
-    components.insert("securitySchemes".into(), security_schemes());
+    components.insert("securitySchemes".into(), security_schemes(session_cookie));
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -176,12 +178,12 @@ fn retry_after_header() -> Value {
 }
 
 /// How a caller proves who they are. Today: the session cookie a sign-in sets.
-fn security_schemes() -> Value {
+fn security_schemes(session_cookie: &str) -> Value {
     json!({
         SESSION_SCHEME: {
             "type": "apiKey",
             "in": "cookie",
-            "name": crate::server::sessions::COOKIE,
+            "name": session_cookie,
             "description": "The session cookie a sign-in sets.",
         },
     })

@@ -9,7 +9,7 @@
 //! let app = mizan::runtime::App::builder(config, leptos_options()?)
 //!     .migrations(sqlx::migrate!("../migrations"))
 //!     .account_pages(app::ACCOUNT_PAGES)
-//!     .channels(app::channels::routes())
+//!     .channels(app::showcase::channels())
 //!     .api_info(ApiInfo { title: "My app", version: "1.0.0", description: "" })
 //!     .pages(app::App, app::shell)
 //!     .build()
@@ -307,6 +307,7 @@ impl AppBuilder {
         let document = Document::build(
             &api_info,
             &state.config.site_url,
+            &state.config.session_cookie(),
             dispatch::endpoints(),
             &channel_docs,
         );
@@ -407,6 +408,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
         let production = self.state.config.environment.is_production();
+        let cookie = self.state.config.session_cookie();
         let workers = match self.state.config.job_workers {
             0 => None,
             concurrency => Some(self.start_workers(concurrency)),
@@ -417,7 +419,7 @@ impl App {
             .map_response(IntoResponse::into_response)
             .layer(telemetry::trace_layer())
             .layer(CompressionLayer::new())
-            .layer(self.sessions.layer(production))
+            .layer(self.sessions.layer(cookie, production))
             .layer(MiddlewareLayer::new(
                 &self.state.config.site_url,
                 MAX_ARGUMENTS,

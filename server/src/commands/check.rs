@@ -22,7 +22,7 @@ pub fn run(mut args: impl Iterator<Item = String>) -> ExitCode {
     }
     let lookup = |name: &str| std::env::var(name).ok();
     if !deploy {
-        return match Config::load_without_side_effects(lookup) {
+        return match Config::load_without_side_effects(app::project::NAME, lookup) {
             Ok(_) => {
                 println!("The settings are valid.");
                 ExitCode::SUCCESS
@@ -33,7 +33,7 @@ pub fn run(mut args: impl Iterator<Item = String>) -> ExitCode {
             }
         };
     }
-    let findings = deploy_check::check(lookup);
+    let findings = deploy_check::check(app::project::NAME, lookup);
     for finding in &findings {
         println!("{finding}");
     }

@@ -1,32 +1,12 @@
 //! Email verification, password reset, password and email changes, over HTTP, with the
 //! development mailbox standing in for the inbox.
 
+use crate::helpers::SignUp;
 use reqwest::StatusCode;
 
-use crate::helpers::{TEST_PASSWORD, TestApp, jobs_settled, spawn_app, spawn_app_with};
-
-/// The token of the newest mail to `to` whose link goes to `path` (some mail leaves in
-/// the background: waits for it a little).
-pub async fn token_mailed(app: &TestApp, to: &str, path: &str) -> String {
-    let marker = format!("{path}?token=");
-    for _ in 0..100 {
-        let found = app
-            .state
-            .mailer
-            .messages()
-            .into_iter()
-            .filter(|mail| mail.to == to)
-            .find_map(|mail| {
-                let start = mail.body.find(&marker)? + marker.len();
-                Some(mail.body[start..].split_whitespace().next()?.to_owned())
-            });
-        if let Some(token) = found {
-            return token;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("no mail to {to} with a link to {path}")
-}
+use crate::helpers::{
+    TEST_PASSWORD, TestApp, jobs_settled, spawn_app, spawn_app_with, token_mailed,
+};
 
 async fn email_verified(app: &TestApp, client: &reqwest::Client) -> bool {
     let (_, user) = app.call_json(client, "current_user", &[]).await;

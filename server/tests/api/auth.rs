@@ -1,5 +1,6 @@
 //! Auth levels over HTTP: who may call what, and the typed error everyone else gets.
 
+use crate::helpers::SignUp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -1,5 +1,6 @@
 //! The origin cache, against both stores: in-process, and a real `redis-server`.
 
+use crate::helpers::SignUp;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,9 +1,10 @@
 //! The chat channel over real WebSockets: who may connect, who receives what, and the
 //! limits that keep one connection from hurting the others.
 
+use crate::helpers::SignUp;
 use std::time::Duration;
 
-use app::channels::chat::{ChatChannel, ChatMessage};
+use app::showcase::chat::{ChatChannel, ChatMessage};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -304,7 +305,7 @@ async fn live_connections_are_pinged_and_silent_ones_closed() {
         .0
         .layer(
             mizan::server::sessions::Sessions::new(app.state.db.clone(), None, Default::default())
-                .layer(false),
+                .layer(app.state.config.session_cookie(), false),
         )
         .with_state(app.state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

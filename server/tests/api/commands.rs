@@ -28,7 +28,7 @@ fn createsuperuser(
 
 #[tokio::test]
 async fn no_input_mode_creates_a_superuser_who_can_sign_in() {
-    let settings = TestSettings::new(&[]).await;
+    let settings = crate::helpers::test_settings(&[]).await;
     let (ok, output) = createsuperuser(
         &settings,
         &["--email", "root@example.com", "--no-input"],
@@ -66,7 +66,7 @@ async fn no_input_mode_creates_a_superuser_who_can_sign_in() {
 
 #[tokio::test]
 async fn no_input_mode_refuses_missing_or_weak_input_and_writes_nothing() {
-    let settings = TestSettings::new(&[]).await;
+    let settings = crate::helpers::test_settings(&[]).await;
     let (ok, output) = createsuperuser(
         &settings,
         &["--email", "root@example.com", "--no-input"],

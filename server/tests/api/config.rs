@@ -61,7 +61,7 @@ fn an_unreachable_database_is_waited_for_then_named() {
 
 #[tokio::test]
 async fn start_up_names_the_account_pages_the_routes_lack() {
-    let settings = crate::helpers::TestSettings::new(&[]).await;
+    let settings = crate::helpers::test_settings(&[]).await;
     let pages = mizan::auth::AccountPages {
         login: "/sign-in",
         confirm_email: "/email/confirm",

@@ -1,6 +1,7 @@
 //! Forms over HTTP: schema, validate and submit endpoints, and posts to a page without
 //! JavaScript.
 
+use crate::helpers::SignUp;
 use reqwest::StatusCode;
 use serde_json::Value;
 

@@ -1,6 +1,7 @@
 //! The same guards on the SSR path: protected pages rendered on the server never carry
 //! protected data to someone who may not see it.
 
+use crate::helpers::SignUp;
 use reqwest::StatusCode;
 
 use crate::helpers::spawn_app;

@@ -1,6 +1,7 @@
 //! Background jobs: mail that survives a refusing SMTP server and a killed process, and
 //! two worker processes sharing one queue.
 
+use crate::helpers::SignUp;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -228,7 +229,7 @@ impl Drop for ServerProcess {
 #[tokio::test]
 async fn a_mail_enqueued_before_the_server_was_killed_is_sent_after_a_restart() {
     let smtp = SmtpServer::start(true).await;
-    let settings = TestSettings::new(&[("SMTP_URL", smtp.url())]).await;
+    let settings = crate::helpers::test_settings(&[("SMTP_URL", smtp.url())]).await;
     // No workers in the first process: the mail can only wait in the queue.
     let (mut first, addr) = ServerProcess::serving(&settings, &[("MIZAN_JOB_WORKERS", "0")]);
     let answer = reqwest::Client::new()

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a random port, with a fresh database each.
 
 mod chat_client;
+#[path = "../support/mod.rs"]
 mod helpers;
 mod redis_server;
 mod smtp_server;

@@ -5,7 +5,7 @@ use mizan::server::migrations;
 use server::startup::app_migrations;
 use sqlx::migrate::Migrator;
 
-use crate::helpers::{TestApp, TestSettings, spawn_app, spawn_app_from};
+use crate::helpers::{TestApp, spawn_app, spawn_app_from};
 
 fn versions(migrator: &Migrator) -> Vec<i64> {
     migrator.iter().map(|m| m.version).collect()
@@ -80,7 +80,7 @@ async fn restart_on_the_same_database_keeps_data_and_migrates_nothing_twice() {
 /// applied by one migrator into `_sqlx_migrations`, in version order, as mizan 0.1 did.
 #[tokio::test]
 async fn a_database_migrated_before_the_split_starts_and_keeps_its_data() {
-    let settings = TestSettings::new(&[]).await;
+    let settings = crate::helpers::test_settings(&[]).await;
     let config = settings.config();
     let pool =
         mizan::server::db::connect_waiting(config.database_url.expose(), 1, config.database_wait)

@@ -2,6 +2,7 @@
 //! server with the authorize, token and userinfo endpoints, checking PKCE as a real one
 //! does.
 
+use crate::helpers::SignUp;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -538,8 +539,7 @@ async fn a_password_reset_takes_an_unproven_account_back_from_its_providers() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let token =
-        crate::account_flows::token_mailed(&app, "owner@example.com", "/reset-password").await;
+    let token = crate::helpers::token_mailed(&app, "owner@example.com", "/reset-password").await;
     let (status, body) = app
         .call_json(
             &app.visitor(),

@@ -1,12 +1,13 @@
 //! Pages rendered on the server.
 
+use crate::helpers::SignUp;
 use std::time::Duration;
 
 use leptos::config::LeptosOptions;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 
-use crate::helpers::{TestSettings, spawn_app, spawn_app_serving};
+use crate::helpers::{spawn_app, spawn_app_serving};
 
 #[tokio::test]
 async fn home_page_is_rendered_on_the_server() {
@@ -17,7 +18,7 @@ async fn home_page_is_rendered_on_the_server() {
     assert!(content_type.starts_with("text/html"), "{content_type}");
 
     let html = response.text().await.expect("body");
-    assert!(html.contains("<h1>Mizan for Leptos</h1>"), "{html}");
+    assert!(html.contains("<h1>Mizan</h1>"), "{html}");
     assert!(html.contains("<title>Mizan</title>"), "{html}");
     assert!(html.contains("Clicked"), "the counter is rendered: {html}");
     assert!(
@@ -76,7 +77,7 @@ async fn precompressed_files_are_sent_as_the_browser_accepts() {
         .output_name("mizan")
         .site_root(site.path().display().to_string())
         .build();
-    let app = spawn_app_serving(TestSettings::new(&[]).await, leptos).await;
+    let app = spawn_app_serving(crate::helpers::test_settings(&[]).await, leptos).await;
 
     for (accepts, body, encoding) in [
         ("gzip, deflate, br", "its brotli copy", Some("br")),

@@ -1,6 +1,7 @@
 //! The request path: how many session and user reads a request costs, sliding sessions,
 //! and the ways a server function may be called.
 
+use crate::helpers::SignUp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -203,7 +204,7 @@ async fn the_app_hands_its_own_typed_values_to_its_handlers() {
     #[derive(Debug, Clone, PartialEq)]
     struct Greeting(&'static str);
 
-    let settings = crate::helpers::TestSettings::new(&[]).await;
+    let settings = crate::helpers::test_settings(&[]).await;
     let app =
         mizan::runtime::App::builder(settings.config(), crate::helpers::test_leptos_options())
             .with(Greeting("hello"))

@@ -160,7 +160,7 @@ async fn chat_reaches(from: &mut Socket, to: &mut Socket) -> bool {
 }
 
 async fn two_servers(redis: &RedisServer) -> (TestSettings, Process, Process) {
-    let settings = TestSettings::new(&[("REDIS_URL", redis.url())]).await;
+    let settings = crate::helpers::test_settings(&[("REDIS_URL", redis.url())]).await;
     let a = Process::start(&settings);
     let b = Process::start(&settings);
     (settings, a, b)

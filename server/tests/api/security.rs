@@ -2,13 +2,14 @@
 //! server. (The OAuth paths are in `oauth.rs`, beside the fake provider; the signed-in
 //! cache's race is a unit test of `mizan::auth::signed_in_cache`.)
 
+use crate::helpers::SignUp;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::account_flows::token_mailed;
 use crate::chat_client::{self, closed_within};
+use crate::helpers::token_mailed;
 use crate::helpers::{
     TEST_PASSWORD, TestApp, jobs_settled, spawn_app, spawn_app_from, spawn_app_with,
 };

@@ -17,9 +17,6 @@ pub use redis_store::RedisSessionStore;
 use crate::auth::session::SESSION_IDLE_DAYS;
 use crate::server::reads::StoreReads;
 
-/// The name of the session cookie.
-pub const COOKIE: &str = "mizan_session";
-
 /// The session store the server uses: one type, whichever backend, counting its reads.
 #[derive(Debug, Clone)]
 pub struct Sessions {
@@ -49,12 +46,18 @@ impl Sessions {
         Self { backend, reads }
     }
 
-    /// The session layer: cookie [`COOKIE`], `HttpOnly`, `SameSite=Lax`, `Secure` in
-    /// production, expiring after two weeks without a visit.
-    pub fn layer(self, production: bool) -> tower_sessions::SessionManagerLayer<Self> {
+    /// The session layer: cookie `cookie` ([`Config::session_cookie`]), `HttpOnly`,
+    /// `SameSite=Lax`, `Secure` in production, expiring after two weeks without a visit.
+    ///
+    /// [`Config::session_cookie`]: crate::config::Config::session_cookie
+    pub fn layer(
+        self,
+        cookie: String,
+        production: bool,
+    ) -> tower_sessions::SessionManagerLayer<Self> {
         use tower_sessions::cookie::SameSite;
         tower_sessions::SessionManagerLayer::new(self)
-            .with_name(COOKIE)
+            .with_name(cookie)
             .with_http_only(true)
             .with_same_site(SameSite::Lax)
             .with_secure(production)

@@ -1,11 +1,11 @@
 //! `/contact`: write to the site's staff. The form is declared once
-//! (`crate::forms::ContactForm`) and checked in the browser and on the server.
+//! (`crate::showcase::contact::ContactForm`) and checked in the browser and on the server.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::form::FormUntilDone;
-use crate::forms::use_contact_form;
+use crate::showcase::contact::use_contact_form;
 
 /// The contact form, and a thank-you once it was sent.
 #[component]

@@ -1,6 +1,6 @@
-import { test, expect } from "./fixtures";
+import { test, expect } from "../fixtures";
 import type { Page } from "@playwright/test";
-import { hydrated, requestsTo, signedInAsSuperuser } from "./helpers";
+import { hydrated, requestsTo, signedInAsSuperuser } from "../helpers";
 
 async function fillContact(page: Page, values: Record<string, string>) {
   for (const [label, value] of Object.entries(values)) {

@@ -89,7 +89,7 @@ mod handler {
     use sqlx::{AnyPool, Row};
 
     use super::{ContactForm, ContactMessage, ContactReceipt};
-    use crate::jobs::{NOTIFY_STAFF_AFTER, NotifyStaff};
+    use crate::showcase::jobs::{NOTIFY_STAFF_AFTER, NotifyStaff};
 
     /// How many messages `/staff` shows.
     const LATEST: i64 = 50;
@@ -129,7 +129,7 @@ mod handler {
             // that cannot be purged (Redis down; the failure is logged) must not make the
             // sender think it was not, and the count expires within its minute anyway.
             if let Some(user) = &submission.user {
-                let _ = crate::api::stats::my_message_count::purge(&user.id).await;
+                let _ = crate::showcase::stats::my_message_count::purge(&user.id).await;
             }
             Ok(ContactReceipt { id })
         }

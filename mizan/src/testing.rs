@@ -1,19 +1,24 @@
-//! `spawn_app()`: a real server on a free port with its own data directory and database:
-//! a SQLite file, or, when `TEST_DATABASE_URL` names a PostgreSQL server (as
-//! `./scripts/test` does for its second run), a database of its own there.
+//! Helpers for an app's integration tests (feature `testing`): [`TestApp::spawn`] starts
+//! the real server on a free port with its own data directory and database (a SQLite
+//! file, or, when `TEST_DATABASE_URL` names a PostgreSQL server, a database of its own
+//! there), and talks to it as browsers and API clients do.
+//!
+//! ```ignore
+//! let app = TestApp::spawn(TestSettings::new(app::project::NAME, &[]).await, server::startup::build).await;
+//! assert_eq!(app.get("/").await.status(), 200);
+//! ```
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use leptos::config::LeptosOptions;
-use mizan::config::Config;
-use mizan::runtime::AppState;
 use reqwest::cookie::{CookieStore, Jar};
-
 use tempfile::TempDir;
-
 use tokio::sync::oneshot;
+
+use crate::config::{Config, Environment};
+use crate::runtime::{App, AppState, StartupError};
 
 /// The password every test account uses.
 pub const TEST_PASSWORD: &str = "a long enough password";
@@ -24,7 +29,7 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 
 /// An HTTP client builder that does not follow redirects and gives up after
 /// [`REQUEST_TIMEOUT`].
-fn client_builder() -> reqwest::ClientBuilder {
+pub fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(REQUEST_TIMEOUT)
@@ -56,6 +61,25 @@ impl TestApp {
             .cookie_store(true)
             .build()
             .expect("HTTP client")
+    }
+
+    /// A visitor whose cookies a test can read: the client, and its jar (for
+    /// [`TestApp::cookie_header`]).
+    pub fn visitor_with_jar(&self) -> (reqwest::Client, Arc<Jar>) {
+        let jar = Arc::new(Jar::default());
+        let client = client_builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("HTTP client");
+        (client, jar)
+    }
+
+    /// The `Cookie` header the visitor holding `jar` sends to this server (for WebSocket
+    /// handshakes), if it has cookies.
+    pub fn cookie_header(&self, jar: &Jar) -> Option<String> {
+        let url = self.url("/").parse().ok()?;
+        jar.cookies(&url)
+            .and_then(|value| value.to_str().ok().map(str::to_owned))
     }
 
     /// Calls the server function at `/api/<name>` with form-encoded `args`, as `client`.
@@ -112,43 +136,6 @@ impl TestApp {
             .expect("count")
     }
 
-    /// Signs up a new account on a fresh visitor, which stays signed in.
-    pub async fn signed_up(&self, email: &str) -> reqwest::Client {
-        self.signed_up_as(email, "Test").await.0
-    }
-
-    /// Signs up `name` <`email`> on a fresh visitor; returns it and the `Cookie` header
-    /// its browser would send (for WebSocket handshakes).
-    pub async fn signed_up_as(&self, email: &str, name: &str) -> (reqwest::Client, String) {
-        let jar = Arc::new(Jar::default());
-        let visitor = client_builder()
-            .cookie_provider(jar.clone())
-            .build()
-            .expect("HTTP client");
-        let response = self
-            .call(
-                &visitor,
-                "signup.submit",
-                &[
-                    ("email", email),
-                    ("password", TEST_PASSWORD),
-                    ("name", name),
-                ],
-            )
-            .await;
-        assert_eq!(
-            response.status(),
-            reqwest::StatusCode::OK,
-            "sign-up of {email}"
-        );
-        let url = self.url("/").parse().expect("URL");
-        let cookie = jar
-            .cookies(&url)
-            .and_then(|value| value.to_str().ok().map(str::to_owned))
-            .expect("a session cookie");
-        (visitor, cookie)
-    }
-
     /// Runs SQL against the app's database (to grant roles, deactivate accounts…), as an
     /// operator would, then says so to the signed-in cache.
     pub async fn sql(&self, statement: &str) {
@@ -157,7 +144,7 @@ impl TestApp {
             .await
             .expect("SQL runs");
         // Users changed behind the server's back: it must look them up again.
-        mizan::auth::signed_in_cache::users_changed();
+        crate::auth::signed_in_cache::users_changed();
     }
 
     /// The id of the account with this email.
@@ -222,6 +209,8 @@ impl TestApp {
 
 /// Where a test server keeps its data, and its extra settings.
 pub struct TestSettings {
+    /// The project's name ([`Config::name`]).
+    pub name: &'static str,
     /// Its data directory; deleted when the test ends.
     pub data_dir: TempDir,
     /// Variables beyond the data directory and the port (`DATABASE_URL`, `REDIS_URL`…).
@@ -229,8 +218,8 @@ pub struct TestSettings {
 }
 
 impl TestSettings {
-    /// A fresh data directory and database, and `extra`.
-    pub async fn new(extra: &[(&'static str, String)]) -> Self {
+    /// A fresh data directory and database for the project `name`, and `extra`.
+    pub async fn new(name: &'static str, extra: &[(&'static str, String)]) -> Self {
         let mut vars = extra.to_vec();
         if let Some(admin) = std::env::var("TEST_DATABASE_URL")
             .ok()
@@ -240,6 +229,7 @@ impl TestSettings {
             vars.push(("DATABASE_URL", fresh_postgres_database(&admin).await));
         }
         Self {
+            name,
             data_dir: tempfile::tempdir().expect("temporary data directory"),
             vars,
         }
@@ -261,7 +251,7 @@ impl TestSettings {
     pub fn config(&self) -> Config {
         let mut vars: HashMap<&str, String> = self.env().into_iter().collect();
         vars.insert("LEPTOS_SITE_ADDR", "127.0.0.1:0".to_owned());
-        Config::load(|name| vars.get(name).cloned()).expect("test settings are valid")
+        Config::load(self.name, |name| vars.get(name).cloned()).expect("test settings are valid")
     }
 }
 
@@ -269,7 +259,7 @@ impl TestSettings {
 async fn fresh_postgres_database(admin_url: &str) -> String {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
-    let name = format!("mizan_test_{}", uuid_like());
+    let name = format!("test_{}", uuid_like());
     let mut admin = sqlx::AnyConnection::connect(admin_url)
         .await
         .expect("TEST_DATABASE_URL answers");
@@ -297,10 +287,10 @@ fn uuid_like() -> String {
 
 /// Waits until no background job is queued or running (a retry waiting for its time
 /// counts as queued), for at most 30 s; answers the counts then.
-pub async fn jobs_settled(db: &sqlx::AnyPool) -> mizan::jobs::JobCounts {
+pub async fn jobs_settled(db: &sqlx::AnyPool) -> crate::jobs::JobCounts {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let counts = mizan::jobs::counts(db)
+        let counts = crate::jobs::counts(db)
             .await
             .expect("the queue is readable");
         if counts.queued == 0 && counts.running == 0 {
@@ -314,51 +304,59 @@ pub async fn jobs_settled(db: &sqlx::AnyPool) -> mizan::jobs::JobCounts {
     }
 }
 
-/// Leptos options as cargo-leptos would give them, with no built assets.
-pub fn test_leptos_options() -> LeptosOptions {
+/// Leptos options as cargo-leptos would give them for the project `name`, with no built
+/// assets.
+pub fn leptos_options(name: &str) -> LeptosOptions {
     LeptosOptions::builder()
-        .output_name("mizan")
+        .output_name(name)
         .site_root("target/site")
         .build()
 }
 
-/// Starts a server on a free port with a fresh data directory and database.
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(&[]).await
-}
-
-/// Starts a server with a fresh data directory and database and these extra settings.
-pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
-    spawn_app_from(TestSettings::new(extra).await).await
-}
-
-/// Starts a server on `settings` (fresh, or those of a server that stopped).
-pub async fn spawn_app_from(settings: TestSettings) -> TestApp {
-    spawn_app_serving(settings, test_leptos_options()).await
-}
-
-/// Starts a server on `settings` with these site options (another `site_root`, say).
-pub async fn spawn_app_serving(settings: TestSettings, leptos: LeptosOptions) -> TestApp {
-    // Silent by default; `TEST_LOG=1 cargo test` shows the server's logs.
-    if std::env::var_os("TEST_LOG").is_some() {
-        mizan::server::telemetry::init(mizan::config::Environment::Development);
+impl TestApp {
+    /// Starts the app that `build` makes (the project's start-up, e.g.
+    /// `server::startup::build`) on `settings`, without built assets.
+    ///
+    /// # Panics
+    /// If the app does not build: the test cannot go on.
+    pub async fn spawn(
+        settings: TestSettings,
+        build: impl AsyncFnOnce(Config, LeptosOptions) -> Result<App, StartupError>,
+    ) -> Self {
+        let leptos = leptos_options(settings.name);
+        Self::spawn_serving(settings, leptos, build).await
     }
-    let app = server::startup::build(settings.config(), leptos)
-        .await
-        .expect("the application builds");
-    let addr = app.local_addr();
-    let state = app.state().clone();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(app.serve_until(async {
-        let _ = stopped.await;
-    }));
-    let client = client_builder().build().expect("HTTP client");
-    TestApp {
-        addr,
-        state,
-        settings,
-        client,
-        stop: Some(stop),
-        server: Some(server),
+
+    /// [`TestApp::spawn`] with these site options (another `site_root`, say).
+    ///
+    /// # Panics
+    /// If the app does not build.
+    pub async fn spawn_serving(
+        settings: TestSettings,
+        leptos: LeptosOptions,
+        build: impl AsyncFnOnce(Config, LeptosOptions) -> Result<App, StartupError>,
+    ) -> Self {
+        // Silent by default; `TEST_LOG=1 cargo test` shows the server's logs.
+        if std::env::var_os("TEST_LOG").is_some() {
+            crate::server::telemetry::init(Environment::Development);
+        }
+        let app = build(settings.config(), leptos)
+            .await
+            .expect("the application builds");
+        let addr = app.local_addr();
+        let state = app.state().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.serve_until(async {
+            let _ = stopped.await;
+        }));
+        let client = client_builder().build().expect("HTTP client");
+        Self {
+            addr,
+            state,
+            settings,
+            client,
+            stop: Some(stop),
+            server: Some(server),
+        }
     }
 }

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use mizan::context::ContextState;
 
-use crate::api::greet::{GreetProvider, use_greet};
+use crate::showcase::greet::{GreetProvider, use_greet};
 
 /// A name input driving the greeting below it.
 #[component]

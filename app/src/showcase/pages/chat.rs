@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use mizan::channels::{ChannelHandle, ConnectionState};
 
-use crate::channels::chat::{ChatChannel, ChatMessage, ChatSend, chat_history, use_chat_channel};
 use crate::components::Guarded;
+use crate::showcase::chat::{ChatChannel, ChatMessage, ChatSend, chat_history, use_chat_channel};
 
 /// A chat room.
 #[component]

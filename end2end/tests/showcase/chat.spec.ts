@@ -1,6 +1,6 @@
-import { test, expect } from "./fixtures";
+import { test, expect } from "../fixtures";
 import type { Browser, Page } from "@playwright/test";
-import { hydrated, signUp } from "./helpers";
+import { hydrated, signUp } from "../helpers";
 
 /** A new user, signed up in a fresh browser context, on the page of chat room `room`. */
 async function chatter(browser: Browser, name: string, room: string): Promise<Page> {
