@@ -9,7 +9,12 @@ export default function globalSetup() {
     serverBinary,
     ["createsuperuser", "--email", superuser.email, "--name", "Root", "--no-input"],
     {
-      env: { ...process.env, MIZAN_DATA_DIR: ".data", MIZAN_SUPERUSER_PASSWORD: superuser.password },
+      env: {
+        ...process.env,
+        MIZAN_DATA_DIR: ".data",
+        DATABASE_URL: "",
+        MIZAN_SUPERUSER_PASSWORD: superuser.password,
+      },
       stdio: "inherit",
     },
   );

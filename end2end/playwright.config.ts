@@ -57,6 +57,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: "../target/site",
       MIZAN_DATA_DIR: ".data",
+      // The fresh SQLite file in .data, whatever a `.env` names (set, even empty, it wins).
+      DATABASE_URL: "",
       RUST_LOG: "warn",
     },
   },

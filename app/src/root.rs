@@ -75,7 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SSR/>
                     <Route path=path!("verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SSR/>
                     <Route path=path!("confirm-email") view={Lazy::<ConfirmEmailRoute>::new()} ssr=SSR/>
-                    // Add a page: its module in `pages`, its route here.{% if showcase %}
+                    // Add a page: its module and `lazy_pages!` row in `pages`, its route here.{% if showcase %}
                     <Route path=path!("contact") view={Lazy::<crate::showcase::ContactRoute>::new()} ssr=SSR/>
                     <Route path=path!("greet") view={Lazy::<crate::showcase::GreetRoute>::new()} ssr=SSR/>
                     <Route path=path!("chat/:room") view={Lazy::<crate::showcase::ChatRoute>::new()} ssr=SSR/> // The showcase's pages.{% endif %}

@@ -55,7 +55,7 @@ const SECRET_KEY_FILE: &str = "secret_key";
 #[derive(Debug, thiserror::Error)]
 #[error("{var}: {message}")]
 pub struct ConfigError {
-    /// The environment variable at fault.
+    /// The environment variable at fault (or `project name`).
     pub var: &'static str,
     /// What is wrong with it, in words a person can act on.
     pub message: String,
@@ -253,6 +253,7 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
         side_effects: bool,
     ) -> Result<Self, ConfigError> {
+        check_project_name(name)?;
         // An empty value counts as unset, as in most shells' `VAR= cmd`.
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
 
@@ -620,6 +621,23 @@ fn owner_only_file(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
+/// A project name names a file and a cookie: lowercase ASCII letters, digits, `_` and `-`,
+/// starting with a letter.
+fn check_project_name(name: &str) -> Result<(), ConfigError> {
+    let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-';
+    if name.as_bytes().first().is_some_and(u8::is_ascii_lowercase) && name.bytes().all(allowed) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            "project name",
+            format!(
+                "`{name}` cannot name the database file and the session cookie: use lowercase \
+                 letters, digits, `_` and `-`, starting with a letter"
+            ),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -656,6 +674,22 @@ mod tests {
             "{db}"
         );
         assert!(db.contains(&dir.path().display().to_string()));
+    }
+
+    #[test]
+    fn the_project_name_must_be_fit_for_a_file_and_a_cookie() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let with_name = |name: &'static str| {
+            Config::load(name, |var| {
+                (var == "MIZAN_DATA_DIR").then(|| dir.path().display().to_string())
+            })
+        };
+        let config = with_name("acme-shop_2").expect("a fit name");
+        assert_eq!(config.session_cookie(), "acme-shop_2_session");
+        assert!(config.database_url.expose().contains("acme-shop_2.db"));
+        for name in ["", "My Shop", "../x", "a/b", "2shop", "shop;"] {
+            assert_eq!(err_var(with_name(name)), "project name", "{name:?}");
+        }
     }
 
     #[test]

@@ -11,7 +11,8 @@ use mizan::server::{shutdown, telemetry};
 use server::commands::{self, USAGE, fail};
 use server::startup;
 
-/// mimalloc: measured faster than the system allocator on every row of `./scripts/bench`.
+/// mimalloc: measured faster than the system allocator on every row of the framework's
+/// bench.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

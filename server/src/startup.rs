@@ -18,14 +18,11 @@ pub fn app_migrations() -> Migrator {
 /// # Errors
 /// A [`StartupError`] saying which step failed.
 pub async fn build(config: Config, leptos: LeptosOptions) -> Result<App, StartupError> {
-    let builder = App::builder(config, leptos)
+    App::builder(config, leptos)
         .migrations(app_migrations())
         .account_pages(app::ACCOUNT_PAGES)
         .api_info(app::api::INFO)
-        .pages(app::App, app::shell);
-    // The app's channels (`.channels(…)`) and jobs (`.job::<J>()`).{% if showcase %}
-    let builder = builder
-        .channels(app::showcase::channels())
-        .job::<app::showcase::jobs::NotifyStaff>(); // The showcase's.{% endif %}
-    builder.build().await
+        .pages(app::App, app::shell)
+        .build()
+        .await
 }

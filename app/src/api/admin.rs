@@ -14,7 +14,7 @@ pub async fn list_users() -> Result<Vec<Account>, AppError> {
 pub async fn set_staff(user_id: String, is_staff: bool) -> Result<(), AppError> {
     let state = mizan::runtime::state()?;
     mizan::auth::users::set_staff(&state.db, &user_id, is_staff).await?;
-    // Their open connections check again (a demoted member leaves the staff rooms).
+    // Their open connections check again (a demoted member leaves staff-only groups).
     mizan::channels::user_changed(&state.channels, &user_id, false).await
 }
 

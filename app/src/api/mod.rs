@@ -14,5 +14,5 @@ pub const INFO: mizan::api::ApiInfo = mizan::api::ApiInfo {
                   the body as JSON or form-encoded; answers are JSON; errors are JSON tagged \
                   by `error`, with their HTTP status. Functions behind a level need the \
                   session cookie that `POST /api/login.submit` sets. The WebSocket channels \
-                  are described under `x-mizan-channels`.",
+                  are described under `x-mizan-channels`, if the app has any.",
 };

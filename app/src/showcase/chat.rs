@@ -133,6 +133,8 @@ mod handler {
 
     use super::{ChatChannel, ChatMessage, ChatParams, ChatSend, HISTORY, MAX_TEXT, can_join_room};
 
+    mizan::channel!(ChatChannel);
+
     impl ChannelHandler for ChatChannel {
         fn authorize(user: Option<&CurrentUser>, params: &ChatParams) -> Result<(), AppError> {
             can_join_room(user, &params.room)

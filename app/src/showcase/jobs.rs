@@ -1,6 +1,6 @@
-//! The app's background jobs (server only). Each is a value stored in the queue and a
-//! `run` that does the work; register it in `server/src/startup.rs` with `.job::<J>()`,
-//! and enqueue it with the data it belongs to (see the contact form's handler).
+//! The showcase's background job (server only): a value stored in the queue and a `run`
+//! that does the work, registered where it is declared (`mizan::job!`) and enqueued with
+//! the data it belongs to (see the contact form's handler).
 
 use std::time::Duration;
 
@@ -24,6 +24,8 @@ const SUBJECTS_LISTED: usize = 10;
 /// enqueues the mails.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NotifyStaff;
+
+mizan::job!(NotifyStaff);
 
 impl Job for NotifyStaff {
     const KIND: &'static str = "app.notify_staff";

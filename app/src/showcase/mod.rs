@@ -21,9 +21,3 @@ pub mod stats;
 
 pub use pages::{ChatRoute, ContactRoute, GreetRoute};
 pub use parts::{ContactMessages, MessageCount, SiteStatsPanel};
-
-/// The showcase's WebSocket channels, for the server's router (`/ws/<name>`).
-#[cfg(feature = "ssr")]
-pub fn channels() -> mizan::channels::ChannelRoutes {
-    mizan::channels::ChannelRoutes::new().channel::<chat::ChatChannel>()
-}

@@ -38,7 +38,7 @@ export async function signIn(baseUrl: string, email: string, password: string): 
   const session = response.headers
     .getSetCookie()
     .map((cookie) => cookie.split(";")[0] ?? "")
-    .find((pair) => pair.startsWith("mizan_session="));
+    .find((pair) => /^[^=]*_session=/.test(pair));
   if (!session) {
     throw new Error("sign-in answered without a session cookie");
   }

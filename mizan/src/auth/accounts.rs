@@ -274,6 +274,8 @@ impl LinkIssuedFor {
     }
 }
 
+crate::job!(MailLink);
+
 impl Job for MailLink {
     const KIND: &'static str = "mizan.mail_link";
     /// Links expire within a day: so do their mails' attempts.
@@ -486,6 +488,8 @@ pub struct ResetLink {
     /// The address asked for.
     pub email: String,
 }
+
+crate::job!(ResetLink);
 
 impl Job for ResetLink {
     const KIND: &'static str = "mizan.reset_link";

@@ -230,6 +230,8 @@ pub struct EdgePurge {
 /// How long the worker may take to answer a purge.
 const PURGE_TIMEOUT: Duration = Duration::from_secs(10);
 
+crate::job!(EdgePurge);
+
 impl Job for EdgePurge {
     const KIND: &'static str = "mizan.edge_purge";
     /// With the backoff doubling up to an hour: tried for about a day.

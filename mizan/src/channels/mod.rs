@@ -32,9 +32,22 @@ pub use client::{ChannelHandle, ConnectionState, use_channel};
 
 #[cfg(feature = "ssr")]
 pub use server::{
-    ChannelHandler, ChannelRoutes, Hub, HubError, Joined, Limits, QUEUE, Slot, group_send,
-    session_ended, user_changed,
+    ChannelHandler, ChannelRoutes, Hub, HubError, Joined, Limits, QUEUE, RegisteredChannel,
+    Slot, group_send, session_ended, user_changed,
 };
+
+/// Serves a channel in every app of the binary, at `/ws/<NAME>` and in the API document:
+/// `mizan::channel!(ChatChannel);` beside its `ChannelHandler`, as a server function
+/// registers itself where it is declared. Nothing on the browser side.
+#[macro_export]
+macro_rules! channel {
+    ($channel:ty) => {
+        #[cfg(feature = "ssr")]
+        $crate::runtime::dispatch::inventory::submit! {
+            $crate::channels::RegisteredChannel::of::<$channel>()
+        }
+    };
+}
 
 /// A channel's name and types, known to both sides.
 pub trait Channel: Send + Sync + 'static {

@@ -36,7 +36,22 @@ pub use queue::{
 #[cfg(feature = "ssr")]
 pub use schedule::Every;
 #[cfg(feature = "ssr")]
-pub use worker::{Job, JobError, Jobs, Permanent, Registry, WorkerSettings, Workers};
+pub use worker::{
+    Job, JobError, Jobs, Permanent, RegisteredJob, Registry, WorkerSettings, Workers,
+};
+
+/// Runs a job kind in every app of the binary (its workers claim jobs of this kind):
+/// `mizan::job!(WelcomeNote);` beside its `impl Job`, as a server function registers
+/// itself where it is declared. Server side only.
+#[macro_export]
+macro_rules! job {
+    ($job:ty) => {
+        #[cfg(feature = "ssr")]
+        $crate::runtime::dispatch::inventory::submit! {
+            $crate::jobs::RegisteredJob::of::<$job>()
+        }
+    };
+}
 
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

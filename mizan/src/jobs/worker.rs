@@ -52,7 +52,7 @@ impl std::error::Error for Permanent {
 ///         Ok(())
 ///     }
 /// }
-/// // Registered once: App::builder(…).job::<WelcomeNote>()
+/// mizan::job!(WelcomeNote); // every app of the binary runs this kind
 /// // Enqueued with the data it belongs to: jobs::enqueue(&mut *tx, &WelcomeNote { … })
 /// ```
 pub trait Job: Serialize + DeserializeOwned + Send + 'static {
@@ -104,7 +104,32 @@ impl std::fmt::Debug for Registry {
     }
 }
 
+/// A job kind registered with [`crate::job!`]: run by every app of the binary.
+pub struct RegisteredJob {
+    add: fn(&mut Registry),
+}
+
+impl RegisteredJob {
+    /// The registration of kind `J` (what [`crate::job!`] submits).
+    pub const fn of<J: Job>() -> Self {
+        Self {
+            add: Registry::register::<J>,
+        }
+    }
+}
+
+inventory::collect!(RegisteredJob);
+
 impl Registry {
+    /// Every job kind registered with [`crate::job!`] in this binary.
+    pub fn registered() -> Self {
+        let mut registry = Self::default();
+        for job in inventory::iter::<RegisteredJob> {
+            (job.add)(&mut registry);
+        }
+        registry
+    }
+
     /// Runs jobs of kind `J` in this process.
     pub fn register<J: Job>(&mut self) {
         let start: Start = Arc::new(|payload: &str, state: AppState| {

@@ -3,13 +3,14 @@
 //! framework's migrations, its routes (server functions, health, metrics, the development
 //! mailbox, OAuth), the middleware order, the listener and graceful shutdown.
 //!
-//! The app adds its pages, its own routes, its own migrations and its own typed state:
+//! The app adds its pages, its own routes, its own migrations and its own typed state;
+//! its server functions, channels ([`crate::channel!`]) and jobs ([`crate::job!`])
+//! register themselves where they are declared:
 //!
 //! ```ignore
 //! let app = mizan::runtime::App::builder(config, leptos_options()?)
 //!     .migrations(sqlx::migrate!("../migrations"))
 //!     .account_pages(app::ACCOUNT_PAGES)
-//!     .channels(app::showcase::channels())
 //!     .api_info(ApiInfo { title: "My app", version: "1.0.0", description: "" })
 //!     .pages(app::App, app::shell)
 //!     .build()
@@ -41,18 +42,16 @@ use tower_http::compression::CompressionLayer;
 use super::dispatch::{self, MAX_ARGUMENTS};
 use super::middleware::MiddlewareLayer;
 use super::{AppState, Services, health, metrics};
-use crate::api::{self, ApiInfo, ChannelDoc, Document};
-use crate::auth::accounts::{MailLink, ResetLink};
+use crate::api::{self, ApiInfo, Document};
 use crate::auth::signed_in_cache::SignedInCache;
 use crate::auth::tokens::TokenKey;
 use crate::auth::{AccountPages, oauth};
-use crate::cache::edge::{self, EdgePurge};
+use crate::cache::edge;
 use crate::cache::{Cache, KeyMaker, MEMORY_CAPACITY, RedisStore};
 use crate::channels::{ChannelRoutes, Hub, QUEUE};
 use crate::config::Config;
 use crate::jobs::housekeeping::{self, Housekeeping};
 use crate::jobs::{Every, Job, Jobs, Registry, WorkerSettings, Workers};
-use crate::server::mail::Email;
 use crate::server::mail::{self, Mailer, MailerError};
 use crate::server::rate_limit::{self, AccountLimits, AppLimits, LoginLimiter};
 use crate::server::reads::StoreReads;
@@ -112,7 +111,6 @@ pub struct AppBuilder {
     page_paths: Option<PagePaths>,
     account_pages: Option<AccountPages>,
     extensions: axum::http::Extensions,
-    channels: Vec<ChannelDoc>,
     api_info: ApiInfo,
     jobs: Registry,
 }
@@ -135,20 +133,6 @@ impl AppBuilder {
     /// The app's own axum routes (channels, webhooks…), beside the framework's.
     pub fn routes(mut self, routes: Router<AppState>) -> Self {
         self.routes = self.routes.merge(routes);
-        self
-    }
-
-    /// The app's channels: their routes, and their place in the API document.
-    pub fn channels(mut self, channels: ChannelRoutes) -> Self {
-        let (routes, docs) = channels.into_parts();
-        self.routes = self.routes.merge(routes);
-        self.channels.extend(docs);
-        self
-    }
-
-    /// Runs background jobs of kind `J` ([`crate::jobs::Job`]) in this app's workers.
-    pub fn job<J: Job>(mut self) -> Self {
-        self.jobs.register::<J>();
         self
     }
 
@@ -231,7 +215,6 @@ impl AppBuilder {
             page_paths,
             account_pages,
             extensions,
-            channels: channel_docs,
             api_info,
             jobs: job_kinds,
         } = self;
@@ -303,7 +286,10 @@ impl AppBuilder {
             extensions,
         });
         let pages = pages.map(|pages| pages(&state));
-        // Described once, from what the functions registered and the app's channels.
+        // Every channel registered with `channel!`.
+        let (channel_routes, channel_docs) = ChannelRoutes::registered().into_parts();
+        let routes = routes.merge(channel_routes);
+        // Described once, from what the functions and the channels registered.
         let document = Document::build(
             &api_info,
             &state.config.site_url,
@@ -347,16 +333,12 @@ impl App {
             page_paths: None,
             account_pages: None,
             extensions: axum::http::Extensions::new(),
-            channels: Vec::new(),
             api_info: ApiInfo::default(),
-            jobs: Registry::default(),
+            // Every kind registered with `job!`: the framework's (mail, mailed links,
+            // purges for the edge) and the app's.
+            jobs: Registry::registered(),
         }
-        // The framework's own jobs: mail, password-reset links, purges for the edge, and
-        // hourly housekeeping.
-        .job::<Email>()
-        .job::<ResetLink>()
-        .job::<MailLink>()
-        .job::<EdgePurge>()
+        // The framework's hourly housekeeping.
         .every(housekeeping::EVERY, Housekeeping)
     }
 

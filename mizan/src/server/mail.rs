@@ -133,6 +133,8 @@ impl Mailer {
     }
 }
 
+crate::job!(Email);
+
 impl Job for Email {
     const KIND: &'static str = "mizan.mail";
     /// With the backoff doubling up to an hour: tried for about a day.

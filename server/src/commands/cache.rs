@@ -203,17 +203,17 @@ mod tests {
         );
         assert!(parse(&["key", "echo"]).is_err());
         assert_eq!(
-            parse(&["purge", "site_stats"]),
+            parse(&["purge", "report"]),
             Ok(Command::Purge {
-                function: "site_stats".into(),
+                function: "report".into(),
                 params: None,
                 user: None
             })
         );
         assert_eq!(
-            parse(&["purge", "my_message_count", "{}", "--user", "u1"]),
+            parse(&["purge", "my_count", "{}", "--user", "u1"]),
             Ok(Command::Purge {
-                function: "my_message_count".into(),
+                function: "my_count".into(),
                 params: Some(json!({})),
                 user: Some("u1".into())
             })

@@ -12,7 +12,7 @@ use serde::Serialize;
 use tower_sessions::session::Id;
 
 pub use hub::{Hub, HubError, QUEUE, Slot};
-pub use route::ChannelRoutes;
+pub use route::{ChannelRoutes, RegisteredChannel};
 
 use super::Channel;
 use crate::auth::CurrentUser;

@@ -27,7 +27,9 @@ const MAX_WRITE_BUFFER: usize = 256 * 1024;
 /// How many users' worth of connections one client address may hold while not signed in.
 const ANONYMOUS_PER_CLIENT: u32 = 10;
 
-/// The app's channels as routes: `ChannelRoutes::new().channel::<ChatChannel>()`.
+/// Channels as routes: every channel registered with [`crate::channel!`] is served this
+/// way ([`ChannelRoutes::registered`]); `ChannelRoutes::new().channel::<C>()` builds a
+/// router of chosen channels (a test's).
 pub struct ChannelRoutes {
     router: Router<AppState>,
     docs: Vec<ChannelDoc>,
@@ -71,11 +73,40 @@ impl ChannelRoutes {
         }
     }
 
+    /// Every channel registered with [`crate::channel!`] in this binary.
+    pub fn registered() -> Self {
+        inventory::iter::<RegisteredChannel>
+            .into_iter()
+            .fold(Self::new(), |routes, channel| (channel.add)(routes))
+    }
+
     /// The routes, for the server's router, and what the API document says of them.
     pub fn into_parts(self) -> (Router<AppState>, Vec<ChannelDoc>) {
         (self.router, self.docs)
     }
 }
+
+/// A channel registered with [`crate::channel!`]: served by every app of the binary.
+pub struct RegisteredChannel {
+    add: fn(ChannelRoutes) -> ChannelRoutes,
+}
+
+impl RegisteredChannel {
+    /// The registration of channel `C` (what [`crate::channel!`] submits).
+    pub const fn of<C>() -> Self
+    where
+        C: ChannelHandler,
+        C::Params: JsonSchema,
+        C::Incoming: JsonSchema,
+        C::Outgoing: JsonSchema,
+    {
+        Self {
+            add: ChannelRoutes::channel::<C>,
+        }
+    }
+}
+
+inventory::collect!(RegisteredChannel);
 
 async fn upgrade<C: ChannelHandler>(
     State(state): State<AppState>,
