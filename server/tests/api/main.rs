@@ -14,7 +14,6 @@ mod commands;
 mod config;
 mod forms;
 mod guarded_pages;
-mod health;
 mod jobs;
 mod migrations;
 mod oauth;

@@ -9,7 +9,7 @@ pub const NAME: &str = "{{crate_name}}";
 pub const TITLE: &str = "{{project-name | title_case}}";
 
 /// The home page's first line.
-pub const TAGLINE: &str = "Sign up, log in, and make it yours: start in `app/src/pages/home.rs`.";
+pub const TAGLINE: &str = "Sign up, log in, and make it yours: start in app/src/pages/home.rs.";
 
 /// What search engines show under the site's title: one line about the site.
 pub const DESCRIPTION: &str = "{{project-name | title_case}}.";
