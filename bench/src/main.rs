@@ -183,7 +183,11 @@ async fn bench(plan: &Plan, options: &Options) -> Result<Report, String> {
     drop(page_baseline);
 
     // 2. Mizan on its embedded defaults (SQLite, in-process cache and hub).
-    let (server, cookie) = mizan(&build, &work.join("embedded"), &[]).await?;
+    // The edge worker's address, known to the origin: it serves the worker's manifest
+    // only to a site that has one (`MIZAN_EDGE_URL`).
+    let edge_addr = local(free_port());
+    let edge_url = ("MIZAN_EDGE_URL", format!("http://{edge_addr}"));
+    let (server, cookie) = mizan(&build, &work.join("embedded"), &[edge_url]).await?;
     report.rss_idle_kib = server.rss_kib();
     let api = |path: &str, cookie: Option<&String>| Request {
         method: "POST",
@@ -223,7 +227,6 @@ async fn bench(plan: &Plan, options: &Options) -> Result<Report, String> {
 
     // 2b. The same cached function through the edge worker (workerd, through miniflare,
     // in front of this server): a hit answered by the worker alone.
-    let edge_addr = local(free_port());
     let edge = Server::start(
         Path::new("node"),
         &[
