@@ -36,8 +36,7 @@ RUN mkdir -p public/api-docs \
        public/api-docs/ \
  && cargo leptos build --release --split --precompress \
  && mkdir -p /out \
- && bin=$(sed -n 's/^bin-target = "\(.*\)"$/\1/p' Cargo.toml) \
- && cp "target/release/${bin:-server}" /out/server \
+ && bash -c 'source scripts/lib.sh && cp "target/release/$SERVER_BIN" /out/server' \
  && cp target/release/hash.txt /out/ \
  && cp -r target/site /out/site
 

@@ -183,6 +183,20 @@ http_get() {
 
 # A free TCP port on 127.0.0.1, below Linux's ephemeral range (32768 and up), where
 # outgoing connections take their local ports and could take it before the server binds.
+# Waits until the server at URL (started as PID, writing LOG) answers /readyz: at most
+# 30 s; fails showing its log if it stops or never gets ready.
+wait_ready() {
+  local url=$1 pid=$2 log=$3
+  for _ in $(seq 300); do
+    curl -sf "$url/readyz" >/dev/null && return
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$log" >&2
+  echo "the server at $url did not get ready" >&2
+  exit 1
+}
+
 free_port() {
   local port
   while :; do

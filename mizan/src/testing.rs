@@ -35,6 +35,10 @@ pub fn client_builder() -> reqwest::ClientBuilder {
         .timeout(REQUEST_TIMEOUT)
 }
 
+/// One case of [`TestApp::assert_statuses`]: a function, its arguments, and the status
+/// each caller gets.
+pub type StatusCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [u16]);
+
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
     /// Where it listens.
@@ -50,6 +54,52 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Starts the app that `build` makes (the project's start-up, e.g.
+    /// `server::startup::build`) on `settings`, without built assets.
+    ///
+    /// # Panics
+    /// If the app does not build: the test cannot go on.
+    pub async fn spawn(
+        settings: TestSettings,
+        build: impl AsyncFnOnce(Config, LeptosOptions) -> Result<App, StartupError>,
+    ) -> Self {
+        let leptos = leptos_options(settings.name);
+        Self::spawn_serving(settings, leptos, build).await
+    }
+
+    /// [`TestApp::spawn`] with these site options (another `site_root`, say).
+    ///
+    /// # Panics
+    /// If the app does not build.
+    pub async fn spawn_serving(
+        settings: TestSettings,
+        leptos: LeptosOptions,
+        build: impl AsyncFnOnce(Config, LeptosOptions) -> Result<App, StartupError>,
+    ) -> Self {
+        // Silent by default; `TEST_LOG=1 cargo test` shows the server's logs.
+        if std::env::var_os("TEST_LOG").is_some() {
+            crate::server::telemetry::init(Environment::Development);
+        }
+        let app = build(settings.config(), leptos)
+            .await
+            .expect("the application builds");
+        let addr = app.local_addr();
+        let state = app.state().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.serve_until(async {
+            let _ = stopped.await;
+        }));
+        let client = client_builder().build().expect("HTTP client");
+        Self {
+            addr,
+            state,
+            settings,
+            client,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
     /// The absolute URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
@@ -107,6 +157,32 @@ impl TestApp {
         let response = self.call(client, name, args).await;
         let status = response.status();
         (status, response.json().await.unwrap_or_default())
+    }
+
+    /// Calls each function with its arguments as each caller and asserts the status each
+    /// case expects of that caller (`statuses[i]` for `callers[i]`, named in messages); a
+    /// 401 or 403 must carry the typed error, `unauthenticated` or `forbidden`.
+    pub async fn assert_statuses(
+        &self,
+        callers: &[(&str, &reqwest::Client)],
+        cases: &[StatusCase<'_>],
+    ) {
+        for (function, args, statuses) in cases {
+            for ((name, client), want) in callers.iter().zip(*statuses) {
+                let (status, body) = self.call_json(client, function, args).await;
+                assert_eq!(status.as_u16(), *want, "{function} as {name}: {body}");
+                let error = match want {
+                    401 => "unauthenticated",
+                    403 => "forbidden",
+                    _ => continue,
+                };
+                assert_eq!(
+                    body,
+                    serde_json::json!({ "error": error }),
+                    "{function} as {name}"
+                );
+            }
+        }
     }
 
     /// (session reads, user reads) this server has made so far.
@@ -259,7 +335,7 @@ impl TestSettings {
 async fn fresh_postgres_database(admin_url: &str) -> String {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
-    let name = format!("test_{}", uuid_like());
+    let name = format!("test_{}", hex::encode(rand::random::<[u8; 16]>()));
     let mut admin = sqlx::AnyConnection::connect(admin_url)
         .await
         .expect("TEST_DATABASE_URL answers");
@@ -272,17 +348,6 @@ async fn fresh_postgres_database(admin_url: &str) -> String {
         .rsplit_once('/')
         .map_or(admin_url, |(base, _)| base);
     format!("{base}/{name}")
-}
-
-/// 32 random hex digits.
-fn uuid_like() -> String {
-    use std::fmt::Write as _;
-    rand::random::<[u8; 16]>()
-        .iter()
-        .fold(String::new(), |mut out, byte| {
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
 }
 
 /// Waits until no background job is queued or running (a retry waiting for its time
@@ -311,52 +376,4 @@ pub fn leptos_options(name: &str) -> LeptosOptions {
         .output_name(name)
         .site_root("target/site")
         .build()
-}
-
-impl TestApp {
-    /// Starts the app that `build` makes (the project's start-up, e.g.
-    /// `server::startup::build`) on `settings`, without built assets.
-    ///
-    /// # Panics
-    /// If the app does not build: the test cannot go on.
-    pub async fn spawn(
-        settings: TestSettings,
-        build: impl AsyncFnOnce(Config, LeptosOptions) -> Result<App, StartupError>,
-    ) -> Self {
-        let leptos = leptos_options(settings.name);
-        Self::spawn_serving(settings, leptos, build).await
-    }
-
-    /// [`TestApp::spawn`] with these site options (another `site_root`, say).
-    ///
-    /// # Panics
-    /// If the app does not build.
-    pub async fn spawn_serving(
-        settings: TestSettings,
-        leptos: LeptosOptions,
-        build: impl AsyncFnOnce(Config, LeptosOptions) -> Result<App, StartupError>,
-    ) -> Self {
-        // Silent by default; `TEST_LOG=1 cargo test` shows the server's logs.
-        if std::env::var_os("TEST_LOG").is_some() {
-            crate::server::telemetry::init(Environment::Development);
-        }
-        let app = build(settings.config(), leptos)
-            .await
-            .expect("the application builds");
-        let addr = app.local_addr();
-        let state = app.state().clone();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(app.serve_until(async {
-            let _ = stopped.await;
-        }));
-        let client = client_builder().build().expect("HTTP client");
-        Self {
-            addr,
-            state,
-            settings,
-            client,
-            stop: Some(stop),
-            server: Some(server),
-        }
-    }
 }

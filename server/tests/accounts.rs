@@ -1,5 +1,6 @@
 //! The app's own pages and accounts, against a real server: the home page, sign-up,
-//! log-in and log-out, the account page, email verification and the guarded pages.
+//! log-in and log-out, the account page, email verification, and the guards of the
+//! account, staff and admin pages.
 
 // Shared by the test binaries; each uses part of it.
 #[allow(dead_code, unused_imports)]
@@ -116,8 +117,11 @@ async fn the_mailed_link_verifies_the_email() {
     assert_eq!(user["email_verified"], true, "{user}");
 }
 
+// The same guards on the SSR path: protected pages rendered on the server never carry
+// protected data to someone who may not see it.
+
 #[tokio::test]
-async fn the_account_pages_are_guarded() {
+async fn anonymous_visitors_are_redirected_to_login() {
     let app = spawn_app().await;
     for page in ["/account", "/staff", "/admin"] {
         let response = app.get(page).await;
@@ -127,11 +131,56 @@ async fn the_account_pages_are_guarded() {
             format!("/login?next={page}").as_str()
         );
     }
+}
+
+#[tokio::test]
+async fn users_without_the_rights_get_a_403_page_without_the_data() {
+    let app = spawn_app().await;
+    let _secret_holder = app.signed_up("hidden-staff@example.com").await;
     let user = app.signed_up("plain@example.com").await;
+
     for page in ["/staff", "/admin"] {
         let response = app.page(&user, page).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{page}");
+        let html = response.text().await.expect("body");
+        assert!(
+            html.contains("You do not have access to this page"),
+            "{page}: {html}"
+        );
+        assert!(
+            !html.contains("hidden-staff@example.com"),
+            "{page} leaks: {html}"
+        );
     }
+}
+
+#[tokio::test]
+async fn the_right_role_sees_the_page_and_the_nav_knows_the_user() {
+    let app = spawn_app().await;
+    let staff = app.signed_up("staff@example.com").await;
+    app.sql("UPDATE users SET is_staff = TRUE WHERE email = 'staff@example.com'")
+        .await;
+    app.signed_up("other@example.com").await;
+
+    let response = app.page(&staff, "/staff").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.expect("body");
+    assert!(html.contains("other@example.com"), "{html}");
+    assert!(
+        html.contains(r#"href="/staff""#),
+        "the nav shows the staff link: {html}"
+    );
+
+    let account = app.page(&staff, "/account").await;
+    assert_eq!(account.status(), StatusCode::OK);
+    let html = account.text().await.expect("body");
+    assert!(html.contains("staff@example.com"), "{html}");
+}
+
+#[tokio::test]
+async fn a_superuser_sees_the_admin_page() {
+    let app = spawn_app().await;
+    let user = app.signed_up("plain@example.com").await;
     app.sql("UPDATE users SET is_superuser = TRUE WHERE email = 'plain@example.com'")
         .await;
     let admin = app.page(&user, "/admin").await;

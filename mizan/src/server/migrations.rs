@@ -61,12 +61,14 @@ async fn apply(
     postgres: bool,
 ) -> Result<(), MigrateError> {
     conn.execute(CREATE_TABLE).await?;
-    let versions = migrations.iter().map(|m| m.version).collect();
-    adopt(conn, versions, postgres).await?;
-    let applied: Vec<(i64, String)> =
-        sqlx::query_as("SELECT version, checksum FROM mizan_migrations")
-            .fetch_all(&mut *conn)
-            .await?;
+    let mut applied = recorded(conn).await?;
+    // Only a database that has never recorded one here can hold them in the shared table
+    // (mizan 0.1): every later start skips the look.
+    if applied.is_empty() {
+        let versions = migrations.iter().map(|m| m.version).collect();
+        adopt(conn, versions, postgres).await?;
+        applied = recorded(conn).await?;
+    }
     for migration in migrations {
         match applied
             .iter()
@@ -78,6 +80,15 @@ async fn apply(
         }
     }
     Ok(())
+}
+
+/// The framework's migrations recorded so far: version and checksum (hex).
+async fn recorded(conn: &mut AnyConnection) -> Result<Vec<(i64, String)>, MigrateError> {
+    Ok(
+        sqlx::query_as("SELECT version, checksum FROM mizan_migrations")
+            .fetch_all(&mut *conn)
+            .await?,
+    )
 }
 
 /// Runs `migration` and records it, together.

@@ -39,10 +39,6 @@ async fn callers(app: &TestApp) -> Callers {
     }
 }
 
-/// A function, its arguments, and the status for [anonymous, user, staff, superuser,
-/// inactive].
-type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, [u16; 5]);
-
 async fn status_and_body(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let body = response.json().await.unwrap_or(Value::Null);
@@ -53,50 +49,28 @@ async fn status_and_body(response: reqwest::Response) -> (u16, Value) {
 async fn every_level_admits_exactly_its_callers() {
     let app = spawn_app().await;
     let c = callers(&app).await;
-    let own = c.user_id.clone();
-    let other = c.staff_id.clone();
-
-    let cases: Vec<Case> = vec![
-        ("echo", vec![("text", "hi")], [200, 200, 200, 200, 200]),
-        ("account_summary", vec![], [401, 200, 200, 200, 401]),
-        ("list_users", vec![], [401, 403, 200, 200, 401]),
-        (
-            "set_staff",
-            vec![("user_id", &own), ("is_staff", "false")],
-            [401, 403, 403, 200, 401],
-        ),
-        (
-            "user_detail",
-            vec![("user_id", &own)],
-            [401, 200, 200, 200, 401],
-        ),
-        (
-            "user_detail",
-            vec![("user_id", &other)],
-            [401, 403, 200, 200, 401],
-        ),
-    ];
-    let who = [
+    let own_staff = [("user_id", c.user_id.as_str()), ("is_staff", "false")];
+    let own = [("user_id", c.user_id.as_str())];
+    let other = [("user_id", c.staff_id.as_str())];
+    let callers = [
         ("anonymous", &c.anonymous),
         ("user", &c.user),
         ("staff", &c.staff),
         ("superuser", &c.superuser),
         ("inactive", &c.inactive),
     ];
-    for (function, args, expected) in &cases {
-        for ((name, client), want) in who.iter().zip(expected) {
-            let (status, body) = status_and_body(app.call(client, function, args).await).await;
-            assert_eq!(status, *want, "{function} as {name}: {body}");
-            let error = match want {
-                401 => Some("unauthenticated"),
-                403 => Some("forbidden"),
-                _ => None,
-            };
-            if let Some(error) = error {
-                assert_eq!(body, json!({ "error": error }), "{function} as {name}");
-            }
-        }
-    }
+    app.assert_statuses(
+        &callers,
+        &[
+            ("echo", &[("text", "hi")], &[200, 200, 200, 200, 200]),
+            ("account_summary", &[], &[401, 200, 200, 200, 401]),
+            ("list_users", &[], &[401, 403, 200, 200, 401]),
+            ("set_staff", &own_staff, &[401, 403, 403, 200, 401]),
+            ("user_detail", &own, &[401, 200, 200, 200, 401]),
+            ("user_detail", &other, &[401, 403, 200, 200, 401]),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -13,7 +13,6 @@ mod channels;
 mod commands;
 mod config;
 mod forms;
-mod guarded_pages;
 mod jobs;
 mod migrations;
 mod oauth;
