@@ -1,5 +1,6 @@
-//! Forms over HTTP: schema, validate and submit endpoints, and posts to a page without
-//! JavaScript.
+//! The app's forms over HTTP: sign-up's server-only check, and posts to the contact,
+//! sign-up and log-in pages without JavaScript (the form machinery is tested on the
+//! framework's fixture).
 
 use crate::helpers::SignUp;
 use reqwest::StatusCode;
@@ -53,109 +54,6 @@ async fn stored_messages(app: &TestApp) -> i64 {
 }
 
 #[tokio::test]
-async fn the_schema_describes_the_form() {
-    let app = spawn_app().await;
-    let response = app
-        .client
-        .get(app.url("/api/contact.schema"))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), StatusCode::OK);
-    let schema: Value = response.json().await.expect("JSON");
-    assert_eq!(schema["name"], "contact");
-    let names: Vec<&str> = schema["fields"]
-        .as_array()
-        .expect("fields")
-        .iter()
-        .filter_map(|field| field["name"].as_str())
-        .collect();
-    assert_eq!(names, ["name", "email", "subject", "message", "urgency"]);
-    assert_eq!(schema["fields"][1]["type"], "email");
-    assert_eq!(schema["fields"][4]["required"], false);
-}
-
-#[tokio::test]
-async fn good_input_validates_and_submits_once() {
-    let app = spawn_app().await;
-    let visitor = app.visitor();
-    let (status, _) = post(&app, &visitor, "/api/contact.validate", &good_message()).await;
-    assert_eq!(status, 200);
-    assert_eq!(stored_messages(&app).await, 0, "validating stores nothing");
-
-    let mut values = with("urgency", Some("4"));
-    values.retain(|(name, _)| *name != "name");
-    values.push(("name", "  Ada  ".into()));
-    let (status, body) = post(&app, &visitor, "/api/contact.submit", &values).await;
-    assert_eq!(status, 200, "{body}");
-    let id = body["id"].as_str().expect("an id");
-    let (name, urgency): (String, Option<i64>) =
-        sqlx::query_as("SELECT name, urgency FROM contact_messages WHERE id = $1")
-            .bind(id)
-            .fetch_one(&app.state.db)
-            .await
-            .expect("the row");
-    assert_eq!(name, "Ada", "values are stored trimmed");
-    assert_eq!(urgency, Some(4));
-}
-
-#[tokio::test]
-async fn bad_missing_oversized_and_wrong_typed_input_is_a_422_and_stores_nothing() {
-    let app = spawn_app().await;
-    let visitor = app.visitor();
-    let long = "x".repeat(5001);
-    let cases = [
-        (
-            "email",
-            Some("not an email"),
-            "enter an email address like name@example.com",
-        ),
-        ("email", None, "this field is required"),
-        ("subject", Some("  "), "this field is required"),
-        (
-            "message",
-            Some(long.as_str()),
-            "use at most 5000 characters",
-        ),
-        ("urgency", Some("high"), "enter a whole number"),
-        ("urgency", Some("9"), "enter a number from 1 to 5"),
-    ];
-    for endpoint in ["/api/contact.validate", "/api/contact.submit"] {
-        for (field, value, message) in &cases {
-            let (status, body) = post(&app, &visitor, endpoint, &with(field, *value)).await;
-            assert_eq!(status, 422, "{endpoint} {field}={value:?}: {body}");
-            assert_eq!(body["error"], "validation");
-            assert_eq!(
-                body["fields"][field][0], *message,
-                "{endpoint} {field}: {body}"
-            );
-        }
-    }
-    // Across fields: a message that only repeats its subject.
-    let mut repeat = with("subject", Some("Just saying hello"));
-    repeat.retain(|(name, _)| *name != "message");
-    repeat.push(("message", "just saying hello".into()));
-    let (status, body) = post(&app, &visitor, "/api/contact.submit", &repeat).await;
-    assert_eq!(status, 422, "{body}");
-    assert_eq!(body["fields"]["message"][0], "say more than the subject");
-
-    let huge = "x".repeat(100 * 1024);
-    let (status, _) = post(
-        &app,
-        &visitor,
-        "/api/contact.submit",
-        &with("message", Some(&huge)),
-    )
-    .await;
-    assert_eq!(
-        status, 413,
-        "bodies over 64 KiB are refused before any parsing"
-    );
-
-    assert_eq!(stored_messages(&app).await, 0);
-}
-
-#[tokio::test]
 async fn server_only_checks_run_on_validate_and_submit() {
     let app = spawn_app().await;
     app.signed_up("taken@example.com").await;
@@ -172,28 +70,6 @@ async fn server_only_checks_run_on_validate_and_submit() {
             "{endpoint}"
         );
     }
-}
-
-#[tokio::test]
-async fn a_form_needs_its_auth_level() {
-    let app = spawn_app().await;
-    let values = vec![("name", "New Name".to_owned())];
-    for endpoint in ["/api/profile.validate", "/api/profile.submit"] {
-        let (status, body) = post(&app, &app.visitor(), endpoint, &values).await;
-        assert_eq!(status, 401, "{endpoint}: {body}");
-        assert_eq!(body["error"], "unauthenticated");
-    }
-
-    let user = app.signed_up("renamed@example.com").await;
-    let (status, body) = post(&app, &user, "/api/profile.submit", &values).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["name"], "New Name");
-    let name: String =
-        sqlx::query_scalar("SELECT name FROM users WHERE email = 'renamed@example.com'")
-            .fetch_one(&app.state.db)
-            .await
-            .expect("the user");
-    assert_eq!(name, "New Name");
 }
 
 #[tokio::test]

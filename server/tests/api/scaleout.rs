@@ -13,9 +13,10 @@ use reqwest::cookie::{CookieStore, Jar};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::chat_client::{self, Socket, next_within};
+use crate::chat;
 use crate::helpers::{TEST_PASSWORD, TestSettings};
-use crate::redis_server::RedisServer;
+use mizan::testing::RedisServer;
+use mizan::testing::socket::{Socket, next_within};
 
 /// One server process.
 struct Process {
@@ -133,7 +134,7 @@ async fn log_in(browser: &Browser, server: &Process, email: &str) {
 }
 
 async fn join(browser: &Browser, server: &Process, room: &str) -> Socket {
-    chat_client::open(server.addr, room, Some(&browser.cookie(server)), None)
+    chat::open(server.addr, room, Some(&browser.cookie(server)), None)
         .await
         .expect("connected")
 }

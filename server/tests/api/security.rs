@@ -8,12 +8,13 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::chat_client::{self, closed_within};
+use crate::chat;
 use crate::helpers::token_mailed;
 use crate::helpers::{
     TEST_PASSWORD, TestApp, jobs_settled, spawn_app, spawn_app_from, spawn_app_with,
 };
-use crate::smtp_server::SmtpServer;
+use mizan::testing::SmtpServer;
+use mizan::testing::socket::closed_within;
 
 /// Calls `name` with `args` as `client`, through a proxy that says the call came from
 /// `forwarded_for`: the status.
@@ -328,10 +329,10 @@ async fn logging_out_closes_the_sessions_sockets_and_only_them() {
     let app = spawn_app().await;
     let (ada, cookie) = app.signed_up_as("ada@example.com", "Ada").await;
     let (_, other_cookie) = log_in_again(&app, "ada@example.com").await;
-    let mut socket = chat_client::open(app.addr, "lobby", Some(&cookie), None)
+    let mut socket = chat::open(app.addr, "lobby", Some(&cookie), None)
         .await
         .expect("connected");
-    let mut other = chat_client::open(app.addr, "lobby", Some(&other_cookie), None)
+    let mut other = chat::open(app.addr, "lobby", Some(&other_cookie), None)
         .await
         .expect("connected");
 
@@ -373,7 +374,7 @@ async fn log_in_again(app: &TestApp, email: &str) -> (reqwest::Client, String) {
 async fn an_expired_session_loses_its_sockets() {
     let app = spawn_app_with(&[("MIZAN_SESSION_CHECK_MS", "100".into())]).await;
     let (_, cookie) = app.signed_up_as("ada@example.com", "Ada").await;
-    let mut socket = chat_client::open(app.addr, "lobby", Some(&cookie), None)
+    let mut socket = chat::open(app.addr, "lobby", Some(&cookie), None)
         .await
         .expect("connected");
     app.sql("UPDATE sessions SET expires_at = 0").await;
@@ -427,12 +428,12 @@ async fn one_user_cannot_hold_unbounded_connections() {
     let mut sockets = Vec::new();
     for _ in 0..CONNECTIONS_PER_USER {
         sockets.push(
-            chat_client::open(app.addr, "lobby", Some(&cookie), None)
+            chat::open(app.addr, "lobby", Some(&cookie), None)
                 .await
                 .expect("connected"),
         );
     }
-    let refused = chat_client::open(app.addr, "lobby", Some(&cookie), None).await;
+    let refused = chat::open(app.addr, "lobby", Some(&cookie), None).await;
     let Err((status, body)) = refused else {
         panic!("connection {} was accepted", CONNECTIONS_PER_USER + 1);
     };
@@ -441,7 +442,7 @@ async fn one_user_cannot_hold_unbounded_connections() {
     sockets.pop();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
-        if chat_client::open(app.addr, "lobby", Some(&cookie), None)
+        if chat::open(app.addr, "lobby", Some(&cookie), None)
             .await
             .is_ok()
         {

@@ -16,6 +16,9 @@ pub struct RedisServer {
 
 impl RedisServer {
     /// Starts one on a free port and waits until it accepts connections.
+    ///
+    /// # Panics
+    /// If `redis-server` is not installed or does not start within 10 seconds.
     pub fn start() -> Self {
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|listener| listener.local_addr())

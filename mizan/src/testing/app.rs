@@ -1,12 +1,5 @@
-//! Helpers for an app's integration tests (feature `testing`): [`TestApp::spawn`] starts
-//! the real server on a free port with its own data directory and database (a SQLite
-//! file, or, when `TEST_DATABASE_URL` names a PostgreSQL server, a database of its own
-//! there), and talks to it as browsers and API clients do.
-//!
-//! ```ignore
-//! let app = TestApp::spawn(TestSettings::new(app::project::NAME, &[]).await, server::startup::build).await;
-//! assert_eq!(app.get("/").await.status(), 200);
-//! ```
+//! [`TestApp`]: the real server on a free port with its own data directory and database,
+//! and the calls browsers and API clients make to it.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

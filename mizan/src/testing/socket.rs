@@ -1,10 +1,11 @@
-//! A chat client for the tests: open `/ws/chat`, say something, read what comes.
+//! A WebSocket client for the tests: open one of the app's channels, send JSON, read what
+//! comes.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
@@ -15,15 +16,19 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// A client's end of a WebSocket.
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Opens `/ws/chat?room=<room>` on the server at `addr` with `cookie` (and `origin`, when
-/// given): the socket, or the HTTP status and JSON body of the refusal.
+/// Opens `path` (with its query, e.g. `/ws/chat?room=lobby`) on the server at `addr` with
+/// `cookie` (and `origin`, when given): the socket, or the HTTP status and JSON body of
+/// the refusal.
+///
+/// # Panics
+/// If the handshake fails for another reason than the server's refusal.
 pub async fn open(
     addr: SocketAddr,
-    room: &str,
+    path: &str,
     cookie: Option<&str>,
     origin: Option<&str>,
 ) -> Result<Socket, (u16, Value)> {
-    let url = format!("ws://{addr}/ws/chat?room={room}");
+    let url = format!("ws://{addr}{path}");
     let mut request = url.into_client_request().expect("request");
     if let Some(cookie) = cookie {
         request
@@ -50,15 +55,21 @@ pub async fn open(
     }
 }
 
-/// Sends `{"text": text}`.
-pub async fn say(socket: &mut Socket, text: &str) {
+/// Sends `message` as a JSON text frame.
+///
+/// # Panics
+/// If the connection is gone.
+pub async fn send_json(socket: &mut Socket, message: &Value) {
     socket
-        .send(Message::text(json!({ "text": text }).to_string()))
+        .send(Message::text(message.to_string()))
         .await
         .expect("sent");
 }
 
 /// The next JSON text frame (pings are answered on the way), within two seconds.
+///
+/// # Panics
+/// If none comes.
 pub async fn next_json(socket: &mut Socket) -> Value {
     next_within(socket, Duration::from_secs(2))
         .await
