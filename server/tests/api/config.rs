@@ -58,27 +58,3 @@ fn an_unreachable_database_is_waited_for_then_named() {
         "waited {waited:?} for a database told to wait 2 s"
     );
 }
-
-#[tokio::test]
-async fn start_up_names_the_account_pages_the_routes_lack() {
-    let settings = crate::helpers::test_settings(&[]).await;
-    let pages = mizan::auth::AccountPages {
-        login: "/sign-in",
-        confirm_email: "/email/confirm",
-        ..app::ACCOUNT_PAGES
-    };
-    let built =
-        mizan::runtime::App::builder(settings.config(), crate::helpers::test_leptos_options())
-            .account_pages(pages)
-            .pages(app::App, app::shell)
-            .build()
-            .await;
-    let Err(error) = built else {
-        panic!("an app whose routes lack its account pages started");
-    };
-    assert_eq!(
-        error.to_string(),
-        "the app's routes lack these account pages (AppBuilder::account_pages): \
-         login (/sign-in), confirm_email (/email/confirm)"
-    );
-}

@@ -16,5 +16,4 @@ mod oauth;
 mod pages;
 mod scaleout;
 mod security;
-mod security_headers;
 mod signals;

@@ -32,23 +32,6 @@ async fn home_page_is_rendered_on_the_server() {
 }
 
 #[tokio::test]
-async fn an_anonymous_visit_reads_and_writes_no_session() {
-    let app = spawn_app().await;
-    let anonymous = app.visitor();
-    let before = app.reads();
-    let page = app.page(&anonymous, "/").await;
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(
-        page.headers().get("set-cookie").is_none(),
-        "an anonymous page creates no session"
-    );
-    let (status, _) = app.call_json(&anonymous, "current_user", &[]).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(app.reads_since(before), (0, 0));
-    assert_eq!(app.rows("sessions").await, 0);
-}
-
-#[tokio::test]
 async fn every_kind_of_page_says_no_store() {
     let app = spawn_app().await;
     let user = app.signed_up("someone@example.com").await;

@@ -10,11 +10,6 @@ pub async fn test_settings(extra: &[(&'static str, String)]) -> TestSettings {
     TestSettings::new(app::project::NAME, extra).await
 }
 
-/// Leptos options as cargo-leptos would give them to this app, with no built assets.
-pub fn test_leptos_options() -> leptos::config::LeptosOptions {
-    mizan::testing::leptos_options(app::project::NAME)
-}
-
 /// Starts this app on a free port with a fresh data directory and database.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
