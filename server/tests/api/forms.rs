@@ -205,3 +205,38 @@ async fn without_javascript_login_refuses_then_signs_in_and_goes_on() {
     let account = app.page(&visitor, "/account").await;
     assert_eq!(account.status(), StatusCode::OK, "signed in by the post");
 }
+
+#[tokio::test]
+async fn the_contact_form_is_limited_per_client() {
+    let app = spawn_app().await;
+    let visitor = app.visitor();
+    let mut statuses = Vec::new();
+    for n in 0..=CONTACT_MESSAGES_PER_CLIENT {
+        let subject = format!("Question {n}");
+        let (status, _) = app
+            .call_json(
+                &visitor,
+                "contact.submit",
+                &[
+                    ("name", "Someone"),
+                    ("email", "someone@example.com"),
+                    ("subject", &subject),
+                    ("message", "A message long enough to be sent."),
+                ],
+            )
+            .await;
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.rows("contact_messages").await,
+        i64::try_from(CONTACT_MESSAGES_PER_CLIENT).expect("small")
+    );
+}
+
+/// Contact messages one client may send an hour.
+const CONTACT_MESSAGES_PER_CLIENT: usize = 10;

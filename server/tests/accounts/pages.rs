@@ -2,15 +2,11 @@
 //! log-in and log-out, the account page, email verification, and the guards of the
 //! account, staff and admin pages.
 
-// Shared by the test binaries; each uses part of it.
-#[allow(dead_code, unused_imports)]
-mod support;
-
 use app::project::{NAME, TITLE};
 use reqwest::StatusCode;
 use reqwest::header::SET_COOKIE;
 
-use support::{SignUp, TEST_PASSWORD, TestApp, spawn_app, token_mailed};
+use crate::helpers::{SignUp, TEST_PASSWORD, TestApp, spawn_app, token_mailed};
 
 /// Whether `client` is signed in, as the app's `current_user` function says.
 async fn signed_in(app: &TestApp, client: &reqwest::Client) -> bool {

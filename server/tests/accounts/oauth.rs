@@ -213,10 +213,10 @@ async fn a_new_person_gets_an_account_and_comes_back_to_it() {
     let (fake, app) = provider_and_app().await;
     person(&fake, "p-1", "ada@provider.example", true);
     let browser = app.visitor();
-    let callback = to_callback(&app, &browser, "/auth/fake/start?next=/chat/lobby").await;
+    let callback = to_callback(&app, &browser, "/auth/fake/start?next=/account").await;
     let done = follow(&browser, callback).await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&done), "/chat/lobby");
+    assert_eq!(location(&done), "/account");
     let me = who(&app, &browser).await;
     assert_eq!(
         (me["name"].as_str(), me["email"].as_str()),
@@ -453,13 +453,13 @@ async fn the_login_page_offers_each_configured_provider() {
         serde_json::json!([{"id": "fake", "label": "Fake ID"}])
     );
     let html = app
-        .get("/login?next=/chat/lobby")
+        .get("/login?next=/account")
         .await
         .text()
         .await
         .expect("body");
     assert!(
-        html.contains(r#"href="/auth/fake/start?next=%2Fchat%2Flobby""#),
+        html.contains(r#"href="/auth/fake/start?next=%2Faccount""#),
         "the link goes on to where the visitor was headed: {html}"
     );
     assert!(html.contains("Fake ID</a>"), "{html}");

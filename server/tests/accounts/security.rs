@@ -8,13 +8,11 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::chat;
 use crate::helpers::token_mailed;
 use crate::helpers::{
     TEST_PASSWORD, TestApp, jobs_settled, spawn_app, spawn_app_from, spawn_app_with,
 };
 use mizan::testing::SmtpServer;
-use mizan::testing::socket::closed_within;
 
 /// Calls `name` with `args` as `client`, through a proxy that says the call came from
 /// `forwarded_for`: the status.
@@ -322,136 +320,7 @@ async fn a_link_mail_still_queued_when_links_are_voided_is_never_sent() {
     assert_eq!(app.rows("account_tokens").await, 0);
 }
 
-// Path 7: ending a session reaches its open connections.
-
-#[tokio::test]
-async fn logging_out_closes_the_sessions_sockets_and_only_them() {
-    let app = spawn_app().await;
-    let (ada, cookie) = app.signed_up_as("ada@example.com", "Ada").await;
-    let (_, other_cookie) = log_in_again(&app, "ada@example.com").await;
-    let mut socket = chat::open(app.addr, "lobby", Some(&cookie), None)
-        .await
-        .expect("connected");
-    let mut other = chat::open(app.addr, "lobby", Some(&other_cookie), None)
-        .await
-        .expect("connected");
-
-    assert_eq!(app.call(&ada, "logout", &[]).await.status(), StatusCode::OK);
-    assert!(
-        closed_within(&mut socket, Duration::from_secs(2)).await,
-        "the signed-out session's socket closes"
-    );
-    assert!(
-        !closed_within(&mut other, Duration::from_millis(500)).await,
-        "Ada's other session stays"
-    );
-}
-
-/// A second session of the account with `email`: its client and `Cookie` header.
-async fn log_in_again(app: &TestApp, email: &str) -> (reqwest::Client, String) {
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let client = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .build()
-        .expect("client");
-    let (status, body) = app
-        .call_json(
-            &client,
-            "login.submit",
-            &[("email", email), ("password", TEST_PASSWORD)],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    use reqwest::cookie::CookieStore;
-    let cookie = jar
-        .cookies(&app.url("/").parse().expect("URL"))
-        .and_then(|v| v.to_str().ok().map(str::to_owned))
-        .expect("a session cookie");
-    (client, cookie)
-}
-
-#[tokio::test]
-async fn an_expired_session_loses_its_sockets() {
-    let app = spawn_app_with(&[("MIZAN_SESSION_CHECK_MS", "100".into())]).await;
-    let (_, cookie) = app.signed_up_as("ada@example.com", "Ada").await;
-    let mut socket = chat::open(app.addr, "lobby", Some(&cookie), None)
-        .await
-        .expect("connected");
-    app.sql("UPDATE sessions SET expires_at = 0").await;
-    assert!(closed_within(&mut socket, Duration::from_secs(2)).await);
-}
-
 // Path 8: abuse limits.
-
-#[tokio::test]
-async fn the_contact_form_is_limited_per_client() {
-    let app = spawn_app().await;
-    let visitor = app.visitor();
-    let mut statuses = Vec::new();
-    for n in 0..=CONTACT_MESSAGES_PER_CLIENT {
-        let subject = format!("Question {n}");
-        let (status, _) = app
-            .call_json(
-                &visitor,
-                "contact.submit",
-                &[
-                    ("name", "Someone"),
-                    ("email", "someone@example.com"),
-                    ("subject", &subject),
-                    ("message", "A message long enough to be sent."),
-                ],
-            )
-            .await;
-        statuses.push(status);
-    }
-    assert_eq!(
-        statuses.last(),
-        Some(&StatusCode::TOO_MANY_REQUESTS),
-        "{statuses:?}"
-    );
-    assert_eq!(
-        app.rows("contact_messages").await,
-        i64::try_from(CONTACT_MESSAGES_PER_CLIENT).expect("small")
-    );
-}
-
-/// Contact messages one client may send an hour.
-const CONTACT_MESSAGES_PER_CLIENT: usize = 10;
-
-/// Chat connections one user may hold at once.
-const CONNECTIONS_PER_USER: usize = 20;
-
-#[tokio::test]
-async fn one_user_cannot_hold_unbounded_connections() {
-    let app = spawn_app().await;
-    let (_, cookie) = app.signed_up_as("ada@example.com", "Ada").await;
-    let mut sockets = Vec::new();
-    for _ in 0..CONNECTIONS_PER_USER {
-        sockets.push(
-            chat::open(app.addr, "lobby", Some(&cookie), None)
-                .await
-                .expect("connected"),
-        );
-    }
-    let refused = chat::open(app.addr, "lobby", Some(&cookie), None).await;
-    let Err((status, body)) = refused else {
-        panic!("connection {} was accepted", CONNECTIONS_PER_USER + 1);
-    };
-    assert_eq!(status, 429, "{body}");
-    // One closes: a place is free again.
-    sockets.pop();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        if chat::open(app.addr, "lobby", Some(&cookie), None)
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no place freed");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 #[tokio::test]
 async fn failed_logins_from_an_attacker_do_not_lock_the_owner_out() {
