@@ -938,8 +938,11 @@ def soak(outcome: Outcome, soak_seconds: int) -> None:
     # either way (the allocator takes and gives back pages; a burst of page renders each
     # time the home page's cached report expires adds some 15 MiB for a second or two), so
     # each end of the soak is the median of a window of readings: a tenth of the soak, 10
-    # readings at least: the first after the warm-up, and the last.
-    warm_up = min(10.0, soak_seconds / 4)
+    # readings at least: the first after the warm-up, and the last. The warm-up is the
+    # first half: the allocator and the caches settle in it (seen on a slow machine: a
+    # 60 s soak climbed 2.6 MiB in its first 40 s and then stayed level; a 180 s soak,
+    # level from 20 s on, still ended 5% above its 10th second by noise alone).
+    warm_up = soak_seconds / 2
     samples: list[tuple[float, int]] = []  # (seconds into the soak, KiB)
     while True:
         try:

@@ -4,13 +4,17 @@
 //! server runs on core 1, the load (`wrk`, WebSocket clients, Redis) on core 0. Prints a
 //! markdown table.
 //!
-//! Two baselines are measured in the same run: a raw axum handler (for the server
-//! functions) and a bare Leptos page (for the pages); every row is a ratio to its own.
+//! Three baselines are measured in the same run: a raw axum handler, a bare Leptos
+//! `#[server]` function (the peer of our `echo`) and a bare Leptos page (the peer of our
+//! pages); every row is a ratio to its peer, and, counted by callgrind, the instructions
+//! the server executes per request (they travel between machines better than ratios).
 //!
 //! Options: `--quick` (short runs, to try the bench itself), `--dev-loop` (also time a
 //! `cargo leptos watch` rebuild and a clean release build: minutes), `--no-lighthouse`
-//! (skip the Lighthouse scores: about a minute).
+//! (skip the Lighthouse scores: about a minute), `--no-instructions` (skip the callgrind
+//! counts: about a minute).
 
+mod instructions;
 mod lighthouse;
 mod process;
 mod report;
@@ -23,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use process::{Server, free_port};
-use report::{Report, Row};
+use report::{BARE_PAGE, BARE_SERVER_FN, ECHO, RAW_AXUM, Report, Row};
 use wrk::{Load, Request};
 
 /// Cores: the server alone on one, everything else on the other.
@@ -37,6 +41,8 @@ struct Plan {
     runs: usize,
     subscribers: usize,
     idle: Vec<usize>,
+    /// Requests counted under callgrind per function row (a tenth of it per page row).
+    counted: usize,
 }
 
 fn main() -> std::process::ExitCode {
@@ -48,6 +54,7 @@ fn main() -> std::process::ExitCode {
             runs: 1,
             subscribers: 100,
             idle: vec![1000],
+            counted: 200,
         }
     } else {
         Plan {
@@ -56,6 +63,7 @@ fn main() -> std::process::ExitCode {
             runs: 3,
             subscribers: 1000,
             idle: vec![1000, 10_000],
+            counted: 2000,
         }
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -71,6 +79,7 @@ fn main() -> std::process::ExitCode {
     let options = Options {
         dev_loop: args.iter().any(|a| a == "--dev-loop"),
         lighthouse: !args.iter().any(|a| a == "--no-lighthouse"),
+        instructions: !args.iter().any(|a| a == "--no-instructions"),
     };
     match runtime.block_on(bench(&plan, &options)) {
         Ok(report) => {
@@ -88,27 +97,51 @@ fn main() -> std::process::ExitCode {
 struct Options {
     dev_loop: bool,
     lighthouse: bool,
+    instructions: bool,
 }
 
 /// Where the built artifacts are.
 struct Build {
     server: PathBuf,
     baseline: PathBuf,
-    page_baseline: PathBuf,
+    leptos_baseline: PathBuf,
     site: PathBuf,
+}
+
+/// How a server is started: pinned to the server's core and measured by `wrk`, or under
+/// callgrind (writing to this file) and counted.
+#[derive(Clone, Copy)]
+enum Launch<'a> {
+    Pinned,
+    Counted(&'a Path),
+}
+
+impl Launch<'_> {
+    fn start(
+        self,
+        program: &Path,
+        args: &[String],
+        env: &[(&str, String)],
+        addr: SocketAddr,
+    ) -> Result<Server, String> {
+        match self {
+            Launch::Pinned => Server::start(program, args, env, addr, Some(SERVER_CORE)),
+            Launch::Counted(out) => Server::start_counted(program, args, env, addr, out),
+        }
+    }
 }
 
 async fn bench(plan: &Plan, options: &Options) -> Result<Report, String> {
     let build = Build {
         server: PathBuf::from("target/release/server"),
         baseline: PathBuf::from("target/release/baseline"),
-        page_baseline: PathBuf::from("target/release/page"),
+        leptos_baseline: PathBuf::from("target/release/leptos"),
         site: PathBuf::from("target/site"),
     };
     for path in [
         &build.server,
         &build.baseline,
-        &build.page_baseline,
+        &build.leptos_baseline,
         &build.site,
     ] {
         if !path.exists() {
@@ -120,7 +153,10 @@ async fn bench(plan: &Plan, options: &Options) -> Result<Report, String> {
     }
     let work = std::env::temp_dir().join(format!("mizan-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
-    let mut report = Report::default();
+    let mut report = Report {
+        machine: machine(),
+        ..Report::default()
+    };
     let load = Load {
         connections: 32,
         duration: plan.duration,
@@ -131,93 +167,52 @@ async fn bench(plan: &Plan, options: &Options) -> Result<Report, String> {
     // scores, and the JS and wasm each page transferred). Measured after the load tests,
     // its total blocking time came out twice as long.
     if options.lighthouse {
-        let (server, _) = mizan(&build, &work.join("lighthouse"), &[]).await?;
+        let (server, _) = mizan(&build, &work.join("lighthouse"), &[], Launch::Pinned).await?;
         report.lighthouse = lighthouse::run(server.addr)?;
         drop(server);
     }
 
-    // 1. The baseline.
+    // 1. The baselines: a raw axum handler, a bare Leptos `#[server]` function and page.
     let addr = local(free_port());
-    let baseline = Server::start(
-        &build.baseline,
-        &[addr.to_string()],
-        &[],
-        addr,
-        Some(SERVER_CORE),
-    )?;
-    let echo = Request {
-        method: "POST",
-        path: "/echo".into(),
-        body: Some("text=hello".into()),
-        cookie: None,
-        accept: "application/json",
-    };
-    let base = measure(&work, "baseline", &baseline, &echo, &load, plan)?;
-    report.baseline_rps = base.rps;
-    report
-        .rows
-        .push(base.named("raw axum JSON echo (baseline)"));
+    let baseline = Launch::Pinned.start(&build.baseline, &[addr.to_string()], &[], addr)?;
+    report.rows.push(
+        measure(&work, "baseline", &baseline, &raw_echo(), &load, plan)?
+            .named(&format!("{RAW_AXUM} (baseline)")),
+    );
     drop(baseline);
-
-    // 1b. The page baseline: a bare Leptos page with the same document shell.
     let addr = local(free_port());
-    let page_baseline = Server::start(
-        &build.page_baseline,
-        &[addr.to_string(), build.site.display().to_string()],
+    let leptos = Launch::Pinned.start(
+        &build.leptos_baseline,
+        &leptos_args(&build, addr),
         &[],
         addr,
-        Some(SERVER_CORE),
     )?;
-    let bare = measure(
-        &work,
-        "page-baseline",
-        &page_baseline,
-        &home_page(None),
-        &load,
-        plan,
-    )?;
-    report.page_baseline_rps = bare.rps;
-    report
-        .rows
-        .push(bare.named("bare Leptos page (page baseline)"));
-    drop(page_baseline);
+    report.rows.push(
+        measure(
+            &work,
+            "leptos-fn",
+            &leptos,
+            &api("/api/echo", None),
+            &load,
+            plan,
+        )?
+        .named(&format!("{BARE_SERVER_FN} (server function baseline)")),
+    );
+    report.rows.push(
+        measure(&work, "leptos-page", &leptos, &home_page(None), &load, plan)?
+            .named(&format!("{BARE_PAGE} (page baseline)")),
+    );
+    drop(leptos);
 
     // 2. Mizan on its embedded defaults (SQLite, in-process cache and hub).
     // The edge worker's address, known to the origin: it serves the worker's manifest
     // only to a site that has one (`MIZAN_EDGE_URL`).
     let edge_addr = local(free_port());
     let edge_url = ("MIZAN_EDGE_URL", format!("http://{edge_addr}"));
-    let (server, cookie) = mizan(&build, &work.join("embedded"), &[edge_url]).await?;
+    let (server, cookie) =
+        mizan(&build, &work.join("embedded"), &[edge_url], Launch::Pinned).await?;
     report.rss_idle_kib = server.rss_kib();
-    let api = |path: &str, cookie: Option<&String>| Request {
-        method: "POST",
-        path: path.into(),
-        body: Some("text=hello".into()),
-        cookie: cookie.cloned(),
-        accept: "application/json",
-    };
-    let page = |cookie: Option<&String>| home_page(cookie.cloned());
-    // `site_stats` takes no arguments: an empty form, as the site's own pages send it (the
-    // edge worker leaves a call with fields the function does not take to the origin).
-    let stats = Request {
-        body: Some(String::new()),
-        ..api("/api/site_stats", None)
-    };
-    let cases = [
-        (
-            "`echo` server function (full stack)",
-            "echo",
-            api("/api/echo", None),
-        ),
-        (
-            "authenticated function (session + user)",
-            "auth",
-            api("/api/account_summary", Some(&cookie)),
-        ),
-        ("cached function hit, in-process", "cached", stats.clone()),
-        ("SSR home page, anonymous", "ssr", page(None)),
-        ("SSR home page, signed in", "ssr-user", page(Some(&cookie))),
-    ];
+    let cases = mizan_cases(&cookie);
     for (name, file, request) in &cases {
         report
             .rows
@@ -241,7 +236,7 @@ async fn bench(plan: &Plan, options: &Options) -> Result<Report, String> {
         Some(SERVER_CORE),
     )?;
     report.rows.push(
-        measure(&work, "edge", &edge, &stats, &load, plan)?
+        measure(&work, "edge", &edge, &stats(), &load, plan)?
             .named("cached function hit, at the edge worker (local workerd)"),
     );
     drop(edge);
@@ -272,10 +267,15 @@ async fn bench(plan: &Plan, options: &Options) -> Result<Report, String> {
         Some(LOAD_CORE),
     )?;
     let redis_url = format!("redis://127.0.0.1:{redis_port}");
-    let (server, cookie) =
-        mizan(&build, &work.join("redis-app"), &[("REDIS_URL", redis_url)]).await?;
+    let (server, cookie) = mizan(
+        &build,
+        &work.join("redis-app"),
+        &[("REDIS_URL", redis_url)],
+        Launch::Pinned,
+    )
+    .await?;
     report.rows.push(
-        measure(&work, "cached-redis", &server, &stats, &load, plan)?
+        measure(&work, "cached-redis", &server, &stats(), &load, plan)?
             .named("cached function hit, Redis"),
     );
     let fan = ws::fan_out(server.addr, &cookie, "bench-fanout", plan.subscribers, 5).await?;
@@ -287,7 +287,8 @@ async fn bench(plan: &Plan, options: &Options) -> Result<Report, String> {
 
     // 4. Idle WebSocket connections: memory each, on a fresh server every time.
     for &n in &plan.idle {
-        let (server, cookie) = mizan(&build, &work.join(format!("idle-{n}")), &[]).await?;
+        let (server, cookie) =
+            mizan(&build, &work.join(format!("idle-{n}")), &[], Launch::Pinned).await?;
         tokio::time::sleep(Duration::from_millis(500)).await;
         let before = server.rss_kib();
         let sockets = ws::connect_many(server.addr, "bench-idle", &cookie, n).await?;
@@ -299,15 +300,129 @@ async fn bench(plan: &Plan, options: &Options) -> Result<Report, String> {
         drop(sockets);
     }
 
-    // 5. Sizes.
+    // 5. Instructions per request, counted by callgrind on fresh servers.
+    if options.instructions {
+        count_instructions(&build, &work, plan.counted, &mut report).await?;
+    }
+
+    // 6. Sizes.
     report.sizes = sizes::measure(&build.site, &build.server)?;
 
-    // 6. The development loop, when asked.
+    // 7. The development loop, when asked.
     if options.dev_loop {
         report.dev_loop = Some(sizes::dev_loop()?);
     }
     let _ = std::fs::remove_dir_all(&work);
     Ok(report)
+}
+
+/// Counts the instructions per request of the rows measured on the baselines and on the
+/// embedded Mizan server, each on a fresh server under callgrind: `counted` requests per
+/// function row, a tenth of them per page.
+async fn count_instructions(
+    build: &Build,
+    work: &Path,
+    counted: usize,
+    report: &mut Report,
+) -> Result<(), String> {
+    let per_page = (counted / 10).max(10);
+    let out = work.join("callgrind.out");
+    let addr = local(free_port());
+    let raw = Launch::Counted(&out).start(&build.baseline, &[addr.to_string()], &[], addr)?;
+    let n = instructions::per_request(&raw, &out, &raw_echo(), counted).await?;
+    report.set_instructions(RAW_AXUM, n);
+    drop(raw);
+
+    let addr = local(free_port());
+    let leptos = Launch::Counted(&out).start(
+        &build.leptos_baseline,
+        &leptos_args(build, addr),
+        &[],
+        addr,
+    )?;
+    let n = instructions::per_request(&leptos, &out, &api("/api/echo", None), counted).await?;
+    report.set_instructions(BARE_SERVER_FN, n);
+    let n = instructions::per_request(&leptos, &out, &home_page(None), per_page).await?;
+    report.set_instructions(BARE_PAGE, n);
+    drop(leptos);
+
+    let (server, cookie) = mizan(build, &work.join("counted"), &[], Launch::Counted(&out)).await?;
+    for (name, _, request) in mizan_cases(&cookie) {
+        let n = if request.method == "GET" {
+            per_page
+        } else {
+            counted
+        };
+        let count = instructions::per_request(&server, &out, &request, n).await?;
+        report.set_instructions(name, count);
+    }
+    Ok(())
+}
+
+/// The rows measured on the embedded Mizan server: (name, script file, request).
+fn mizan_cases(cookie: &str) -> [(&'static str, &'static str, Request); 5] {
+    [
+        (ECHO, "echo", api("/api/echo", None)),
+        (
+            "authenticated function (session + user)",
+            "auth",
+            api("/api/account_summary", Some(cookie)),
+        ),
+        ("cached function hit, in-process", "cached", stats()),
+        ("SSR home page, anonymous", "ssr", home_page(None)),
+        (
+            "SSR home page, signed in",
+            "ssr-user",
+            home_page(Some(cookie.to_owned())),
+        ),
+    ]
+}
+
+/// The raw axum baseline's echo.
+fn raw_echo() -> Request {
+    api("/echo", None)
+}
+
+/// A form-encoded call of the function at `path` (`text=hello`), signed in with `cookie`
+/// when given.
+fn api(path: &str, cookie: Option<&str>) -> Request {
+    Request {
+        method: "POST",
+        path: path.into(),
+        body: Some("text=hello".into()),
+        cookie: cookie.map(str::to_owned),
+        accept: "application/json",
+    }
+}
+
+/// The cached report: `site_stats` takes no arguments, so an empty form, as the site's
+/// own pages send it (the edge worker leaves a call with fields the function does not
+/// take to the origin).
+fn stats() -> Request {
+    Request {
+        body: Some(String::new()),
+        ..api("/api/site_stats", None)
+    }
+}
+
+/// The Leptos baseline's arguments: where it listens and the site it serves.
+fn leptos_args(build: &Build, addr: SocketAddr) -> Vec<String> {
+    vec![addr.to_string(), build.site.display().to_string()]
+}
+
+/// This machine: its CPU's model name and how many cores it has.
+fn machine() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .and_then(|rest| rest.split_once(':'))
+                .map(|(_, name)| name.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    format!("{model}, {cores} cores")
 }
 
 /// The servers' secret key (the edge worker derives its cache key from it).
@@ -334,6 +449,7 @@ async fn mizan(
     build: &Build,
     data_dir: &Path,
     extra: &[(&str, String)],
+    launch: Launch<'_>,
 ) -> Result<(Server, String), String> {
     std::fs::create_dir_all(data_dir).map_err(|e| e.to_string())?;
     let addr = local(free_port());
@@ -347,7 +463,7 @@ async fn mizan(
         ("MIZAN_WS_CONNECTIONS_PER_USER", "1000000".to_owned()),
     ];
     env.extend(extra.iter().cloned());
-    let server = Server::start(&build.server, &[], &env, addr, Some(SERVER_CORE))?;
+    let server = launch.start(&build.server, &[], &env, addr)?;
     let client = reqwest::Client::new();
     let signup = client
         .post(format!("http://{addr}/api/signup.submit"))
@@ -405,6 +521,7 @@ fn measure(
         p50_ms: median.p50_ms,
         p99_ms: median.p99_ms,
         cpu_us: cpu as f64 / requests.max(1) as f64,
+        instructions: None,
         errors,
     })
 }

@@ -30,7 +30,7 @@ impl Server {
         addr: SocketAddr,
         core: Option<usize>,
     ) -> Result<Self, String> {
-        let mut command = match core {
+        let command = match core {
             Some(core) if which("taskset") => {
                 let mut c = Command::new("taskset");
                 c.arg("-c").arg(core.to_string()).arg(program);
@@ -38,6 +38,36 @@ impl Server {
             }
             _ => Command::new(program),
         };
+        Self::spawn(command, args, env, addr, Duration::from_secs(30))
+    }
+
+    /// Starts `program` under callgrind with its instrumentation off (`callgrind_control`
+    /// turns it on for the requests to count), its counts written to `out`; waits up to
+    /// two minutes for it to listen (it runs several times slower).
+    pub fn start_counted(
+        program: &Path,
+        args: &[String],
+        env: &[(&str, String)],
+        addr: SocketAddr,
+        out: &Path,
+    ) -> Result<Self, String> {
+        let mut command = Command::new("valgrind");
+        command
+            .args(["--tool=callgrind", "--instr-atstart=no", "--quiet"])
+            .arg(format!("--callgrind-out-file={}", out.display()))
+            .arg(program);
+        Self::spawn(command, args, env, addr, Duration::from_secs(120))
+    }
+
+    /// Spawns `command` with `args` and `env` in a process group of its own and waits up
+    /// to `wait` until `addr` accepts connections.
+    fn spawn(
+        mut command: Command,
+        args: &[String],
+        env: &[(&str, String)],
+        addr: SocketAddr,
+        wait: Duration,
+    ) -> Result<Self, String> {
         // Its own process group, so that stopping it stops what it started too (the edge
         // worker's node process runs workerd).
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
@@ -46,21 +76,22 @@ impl Server {
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
+        let program = format!("{:?}", command.get_program());
         let child = command
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+            .map_err(|e| format!("cannot start {program}: {e}"))?;
         let server = Self { child, addr };
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + wait;
         while TcpStream::connect(addr).is_err() {
             if Instant::now() > deadline {
-                return Err(format!("{} did not listen on {addr}", program.display()));
+                return Err(format!("{program} did not listen on {addr}"));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
         Ok(server)
     }
 
-    /// The process id (of the server itself: `taskset` execs it).
+    /// The process id (of the server itself: `taskset` and valgrind exec it).
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

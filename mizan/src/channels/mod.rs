@@ -37,7 +37,7 @@ pub use server::{
 };
 
 /// Serves a channel in every app of the binary, at `/ws/<NAME>` and in the API document:
-/// `mizan::channel!(ChatChannel);` beside its `ChannelHandler`, as a server function
+/// `mizan::channel!(RoomChannel);` beside its `ChannelHandler`, as a server function
 /// registers itself where it is declared. Nothing on the browser side.
 #[macro_export]
 macro_rules! channel {

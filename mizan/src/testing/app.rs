@@ -32,7 +32,9 @@ pub fn client_builder() -> reqwest::ClientBuilder {
 /// each caller gets.
 pub type StatusCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [u16]);
 
-/// A running server and what a test needs to talk to it.
+/// A running server and what a test needs to talk to it. Its helpers panic when the
+/// server does not answer as a test needs (a request that fails, SQL that does not run):
+/// the test cannot go on, and the panic says why.
 pub struct TestApp {
     /// Where it listens.
     pub addr: SocketAddr,

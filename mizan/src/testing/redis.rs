@@ -48,6 +48,9 @@ impl RedisServer {
     }
 
     /// Starts it again on the same port, empty.
+    ///
+    /// # Panics
+    /// If `redis-server` cannot start, exits, or does not listen within 10 seconds.
     pub fn restart(&mut self) {
         self.stop();
         let child = Command::new("redis-server")
@@ -61,9 +64,13 @@ impl RedisServer {
             .expect(
                 "redis-server runs: install it (`./scripts/test` does: apt-get install redis-server)",
             );
-        self.child = Some(child);
+        // (Kept first: a panic below drops `self`, which stops it.)
+        let child = self.child.insert(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_err() {
+            // Exited (its port taken meanwhile, say): nothing of ours will listen there.
+            let exited = child.try_wait().ok().flatten();
+            assert!(exited.is_none(), "redis-server exited: {exited:?}");
             assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -37,6 +37,10 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     /// Listens on a free loopback port; `accepting` says whether it takes messages yet.
+    /// Call it within a Tokio runtime (it serves on a task).
+    ///
+    /// # Panics
+    /// If no loopback port can be bound.
     pub async fn start(accepting: bool) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().expect("bound");
@@ -81,8 +85,10 @@ impl SmtpServer {
             .clone()
     }
 
-    /// Waits until `done` holds for what it accepted, or `within` passes (then panics,
-    /// saying `what`).
+    /// Waits until `done` holds for what it accepted: what it accepted by then.
+    ///
+    /// # Panics
+    /// When `within` passes first, saying `what`.
     pub async fn wait_until(
         &self,
         within: Duration,

@@ -16,12 +16,13 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// A client's end of a WebSocket.
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Opens `path` (with its query, e.g. `/ws/chat?room=lobby`) on the server at `addr` with
+/// Opens `path` (with its query, e.g. `/ws/room?name=lobby`) on the server at `addr` with
 /// `cookie` (and `origin`, when given): the socket, or the HTTP status and JSON body of
 /// the refusal.
 ///
 /// # Panics
-/// If the handshake fails for another reason than the server's refusal.
+/// If `path` does not start with `/`, `cookie` or `origin` is not a header value, or the
+/// handshake fails for another reason than the server's refusal.
 pub async fn open(
     addr: SocketAddr,
     path: &str,
@@ -76,12 +77,16 @@ pub async fn next_json(socket: &mut Socket) -> Value {
         .expect("a frame arrives")
 }
 
-/// The next JSON text frame within `wait`, if one comes.
+/// The next JSON text frame within `wait`, if one comes (other frames are skipped).
 pub async fn next_within(socket: &mut Socket, wait: Duration) -> Option<Value> {
     timeout(wait, async {
         loop {
             match socket.next().await {
-                Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).ok(),
+                Some(Ok(Message::Text(text))) => {
+                    if let Ok(value) = serde_json::from_str(&text) {
+                        return Some(value);
+                    }
+                }
                 Some(Ok(_)) => continue,
                 _ => return None,
             }

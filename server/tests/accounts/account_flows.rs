@@ -1,8 +1,14 @@
 //! Email verification, password reset, password and email changes, over HTTP, with the
-//! development mailbox standing in for the inbox.
+//! development mailbox standing in for the inbox (and a real SMTP server on loopback for
+//! a link mail that has to wait).
+
+use std::time::{Duration, Instant};
+
+use mizan::jobs::{self, JobState};
+use mizan::testing::{Received, SmtpServer};
+use reqwest::StatusCode;
 
 use crate::helpers::SignUp;
-use reqwest::StatusCode;
 
 use crate::helpers::{
     TEST_PASSWORD, TestApp, jobs_settled, spawn_app, spawn_app_with, token_mailed,
@@ -479,4 +485,87 @@ async fn email_changes_are_limited_per_account_and_need_the_password() {
     let args = [("new_email", "a9@new.example"), ("password", TEST_PASSWORD)];
     let (status, body) = app.call_json(&ada, "change_email.submit", &args).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}
+
+/// Whether a mail is about `subject`.
+fn about(subject: &str) -> impl Fn(&Received) -> bool + '_ {
+    move |mail| mail.data.contains(&format!("Subject: {subject}"))
+}
+
+#[tokio::test]
+async fn a_link_mail_the_smtp_server_refuses_arrives_once_after_a_retry() {
+    let smtp = SmtpServer::start(false).await;
+    let app = spawn_app_with(&[
+        ("SMTP_URL", smtp.url()),
+        ("MIZAN_JOB_BACKOFF_MS", "100".into()),
+    ])
+    .await;
+    let _ada = app.signed_up("ada@example.com").await;
+    let (status, _) = app
+        .call_json(
+            &app.visitor(),
+            "forgot_password.submit",
+            &[("email", "ada@example.com")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Refused: the mail waits in the queue, with the server's answer as its last error.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let failed = loop {
+        let troubled = jobs::list_troubled(&app.state.db, 10).await.expect("list");
+        // (Between two attempts: a running one may be listed too.)
+        if let Some(mail) = troubled
+            .into_iter()
+            .find(|job| job.kind == "mizan.mail_link" && job.state == JobState::Queued)
+        {
+            break mail;
+        }
+        assert!(Instant::now() < deadline, "no refused mail job");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        failed
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("try again later"),
+        "{failed:?}"
+    );
+    assert!(smtp.received().is_empty());
+    assert!(smtp.refusals() >= 1);
+
+    // Back: each mail arrives, once.
+    smtp.accept();
+    smtp.wait_until(Duration::from_secs(10), "the reset mail arrives", |mails| {
+        mails.iter().any(about("Reset your password"))
+    })
+    .await;
+    let counts = jobs_settled(&app.state.db).await;
+    assert_eq!(counts.dead, 0);
+    let received = smtp.received();
+    assert_eq!(
+        received
+            .iter()
+            .filter(|m| about("Reset your password")(m))
+            .count(),
+        1,
+        "the reset mail, once"
+    );
+    assert_eq!(
+        received
+            .iter()
+            .filter(|m| about("Confirm your email address")(m))
+            .count(),
+        1,
+        "the sign-up's mail, once"
+    );
+    assert!(received.iter().all(|m| m.to == ["ada@example.com"]));
+
+    let metrics = app.get("/metrics").await.text().await.expect("body");
+    assert!(
+        metrics.contains("mizan_jobs{state=\"dead\"} 0"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("# TYPE mizan_jobs gauge"), "{metrics}");
 }

@@ -1,4 +1,6 @@
-//! Auth levels over HTTP: who may call what, and the typed error everyone else gets.
+//! The app's functions over HTTP: who may call what and the typed error everyone else
+//! gets, rights that change, log-in and log-out, wrong passwords, and sign-ups that write
+//! nothing.
 
 use crate::helpers::SignUp;
 use reqwest::StatusCode;

@@ -10,6 +10,7 @@ mod helpers;
 
 mod account_flows;
 mod auth;
+mod forms;
 mod oauth;
 mod pages;
 mod security;

@@ -1,8 +1,8 @@
-//! The app's forms over HTTP: sign-up's server-only check, and posts to the contact,
-//! sign-up and log-in pages without JavaScript (the form machinery is tested on the
-//! framework's fixture).
+//! The showcase's forms over HTTP: the contact page answering its own post without
+//! JavaScript, cross-site page posts refused, the contact form's limit per client, and
+//! the greeting's local context (the form machinery is tested on the framework's
+//! fixture; the account forms in `tests/accounts`).
 
-use crate::helpers::SignUp;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -54,25 +54,6 @@ async fn stored_messages(app: &TestApp) -> i64 {
 }
 
 #[tokio::test]
-async fn server_only_checks_run_on_validate_and_submit() {
-    let app = spawn_app().await;
-    app.signed_up("taken@example.com").await;
-    let values = vec![
-        ("name", "Someone".to_owned()),
-        ("email", "TAKEN@example.com".to_owned()),
-        ("password", "a long enough password".to_owned()),
-    ];
-    for endpoint in ["/api/signup.validate", "/api/signup.submit"] {
-        let (status, body) = post(&app, &app.visitor(), endpoint, &values).await;
-        assert_eq!(status, 422, "{endpoint}: {body}");
-        assert_eq!(
-            body["fields"]["email"][0], "an account with this email already exists",
-            "{endpoint}"
-        );
-    }
-}
-
-#[tokio::test]
 async fn without_javascript_the_page_answers_its_own_post() {
     let app = spawn_app().await;
     let visitor = app.visitor();
@@ -105,30 +86,6 @@ async fn without_javascript_the_page_answers_its_own_post() {
 }
 
 #[tokio::test]
-async fn without_javascript_signup_signs_in_and_never_echoes_the_password() {
-    let app = spawn_app().await;
-    let visitor = app.visitor();
-    let values = vec![
-        ("name", "Ada".to_owned()),
-        ("email", "nope".to_owned()),
-        ("password", "a secret password".to_owned()),
-    ];
-    let (status, html) = app.post_page(&visitor, "/signup", "signup", &values).await;
-    assert_eq!(status, 422);
-    assert!(!html.contains("a secret password"), "{html}");
-
-    let values = vec![
-        ("name", "Ada".to_owned()),
-        ("email", "ada@example.com".to_owned()),
-        ("password", "a secret password".to_owned()),
-    ];
-    let (status, _) = app.post_page(&visitor, "/signup", "signup", &values).await;
-    assert!(matches!(status, 302 | 303), "{status}");
-    let account = app.page(&visitor, "/account").await;
-    assert_eq!(account.status(), StatusCode::OK, "signed in by the post");
-}
-
-#[tokio::test]
 async fn cross_site_page_posts_are_refused() {
     let app = spawn_app().await;
     let response = app
@@ -158,52 +115,6 @@ async fn a_local_context_is_resolved_on_the_server() {
     )
     .await;
     assert_eq!(status, 422, "{body}");
-}
-
-#[tokio::test]
-async fn without_javascript_login_refuses_then_signs_in_and_goes_on() {
-    let app = spawn_app().await;
-    app.signed_up("ada@example.com").await;
-    let visitor = app.visitor();
-    let wrong = vec![
-        ("email", "ada@example.com".to_owned()),
-        ("password", "not the password".to_owned()),
-    ];
-    let (status, html) = app
-        .post_page(&visitor, "/login?next=/chat/lobby", "login", &wrong)
-        .await;
-    assert_eq!(status, 422);
-    assert!(
-        html.contains("the email or the password is wrong"),
-        "{html}"
-    );
-    assert!(!html.contains("not the password"), "never echoed: {html}");
-    // Password managers fill in the saved password here, and offer a new one on sign-up.
-    assert!(
-        html.contains(r#"autocomplete="current-password""#),
-        "{html}"
-    );
-    let (_, signup) = app.post_page(&visitor, "/signup", "signup", &[]).await;
-    assert!(
-        signup.contains(r#"autocomplete="new-password""#),
-        "{signup}"
-    );
-
-    let response = visitor
-        .post(app.url("/login?next=/chat/lobby"))
-        .header("accept", "text/html")
-        .form(&[
-            ("__form", "login"),
-            ("email", "ada@example.com"),
-            ("password", crate::helpers::TEST_PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("request reaches the server");
-    assert!(response.status().is_redirection(), "{}", response.status());
-    assert_eq!(response.headers()["location"], "/chat/lobby");
-    let account = app.page(&visitor, "/account").await;
-    assert_eq!(account.status(), StatusCode::OK, "signed in by the post");
 }
 
 #[tokio::test]

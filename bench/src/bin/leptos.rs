@@ -1,15 +1,30 @@
-//! The page baseline: a bare Leptos SSR page as the Leptos starter serves it (the same
-//! document shell as the app's, a title and a paragraph, `leptos_axum` routes, no
-//! middleware, the system allocator).
+//! The Leptos baselines, as the Leptos starter serves them: a bare SSR page (the same
+//! document shell as the app's, a title and a paragraph, `leptos_axum` routes) and a bare
+//! `#[server]` echo (`leptos_axum::handle_server_fns`), with no middleware and the system
+//! allocator.
 //!
-//! `page <address> <site-root>`, e.g. `page 127.0.0.1:4001 target/site`.
+//! `leptos <address> <site-root>`, e.g. `leptos 127.0.0.1:4001 target/site`.
 
 use axum::Router;
+use axum::routing::post;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router as PageRouter, Routes};
 use leptos_router::path;
+use serde::{Deserialize, Serialize};
+
+/// What [`echo`] answers, as the app's `echo` does.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct EchoReply {
+    message: String,
+}
+
+/// Sends the text back: `POST /api/echo`, form-encoded in, JSON out.
+#[server(endpoint = "echo")]
+async fn echo(text: String) -> Result<EchoReply, ServerFnError> {
+    Ok(EchoReply { message: text })
+}
 
 fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -58,6 +73,7 @@ async fn main() -> std::io::Result<()> {
         .build();
     let routes = generate_route_list(App);
     let app = Router::new()
+        .route("/api/{*fn_name}", post(leptos_axum::handle_server_fns))
         .leptos_routes(&options, routes, {
             let options = options.clone();
             move || shell(options.clone())

@@ -1,0 +1,122 @@
+//! Instructions per request, counted by callgrind on a server started with
+//! [`Server::start_counted`]: a figure that travels between machines far better than a
+//! ratio of wall times (the hardware counters of `perf stat` are often missing in VMs).
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::process::Server;
+use crate::wrk::Request;
+
+/// Requests sent, one after another on one connection, before counting starts.
+const WARMUP: usize = 50;
+
+/// The instructions the server at `server` (started counted, writing to `out`) executes
+/// per `request`, over `n` requests.
+pub async fn per_request(
+    server: &Server,
+    out: &Path,
+    request: &Request,
+    n: usize,
+) -> Result<f64, String> {
+    let client = reqwest::Client::new();
+    let url = format!("http://{}{}", server.addr, request.path);
+    send(&client, &url, request, WARMUP).await?;
+    control(server, "--instr=on")?;
+    send(&client, &url, request, n).await?;
+    control(server, "--dump")?;
+    control(server, "--instr=off")?;
+    let total = newest_total(out)?;
+    Ok(total as f64 / n as f64)
+}
+
+/// Sends `request` `n` times, each after the last answered.
+async fn send(
+    client: &reqwest::Client,
+    url: &str,
+    request: &Request,
+    n: usize,
+) -> Result<(), String> {
+    for _ in 0..n {
+        let mut call = match request.method {
+            "POST" => client.post(url),
+            _ => client.get(url),
+        }
+        .header("accept", request.accept);
+        if let Some(body) = &request.body {
+            call = call
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.clone());
+        }
+        if let Some(cookie) = &request.cookie {
+            call = call.header("cookie", cookie);
+        }
+        let response = call.send().await.map_err(|e| e.to_string())?;
+        if !(response.status().is_success() || response.status().is_redirection()) {
+            return Err(format!("{url} answered {}", response.status()));
+        }
+        response.bytes().await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// `callgrind_control <option> <pid>`.
+fn control(server: &Server, option: &str) -> Result<(), String> {
+    let status = Command::new("callgrind_control")
+        .arg(option)
+        .arg(server.pid().to_string())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run callgrind_control: {e}"))?;
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| format!("callgrind_control {option} failed"))
+}
+
+/// The instruction total of the newest dump beside `out` (`<out>.1`, `<out>.2`, …).
+fn newest_total(out: &Path) -> Result<u64, String> {
+    let dir = out.parent().ok_or("no directory for callgrind's output")?;
+    let stem = out
+        .file_name()
+        .and_then(|name| name.to_str())
+        .ok_or("no name for callgrind's output")?;
+    let newest = std::fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_str()
+                .is_some_and(|name| name.starts_with(stem) && name != stem)
+        })
+        .max_by_key(|entry| entry.metadata().and_then(|m| m.modified()).ok())
+        .ok_or("callgrind wrote no dump")?;
+    let text = std::fs::read_to_string(newest.path()).map_err(|e| e.to_string())?;
+    total(&text).ok_or_else(|| format!("no totals in {}", newest.path().display()))
+}
+
+/// The `totals:` (or `summary:`) line of a callgrind dump: instructions executed.
+fn total(dump: &str) -> Option<u64> {
+    dump.lines()
+        .find_map(|line| {
+            line.strip_prefix("totals:")
+                .or_else(|| line.strip_prefix("summary:"))
+        })
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|count| count.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::total;
+
+    #[test]
+    fn reads_the_totals_of_a_dump() {
+        let dump =
+            "version: 1\ncreator: callgrind-3.19.0\nevents: Ir\nfn=main\n3 10\ntotals: 123456\n";
+        assert_eq!(total(dump), Some(123_456));
+        assert_eq!(total("events: Ir\nsummary: 42\n"), Some(42));
+        assert_eq!(total("events: Ir\n"), None);
+    }
+}
