@@ -1,6 +1,9 @@
 //! Instructions per request, counted by callgrind on a server started with
 //! [`Server::start_counted`]: a figure that travels between machines far better than a
 //! ratio of wall times (the hardware counters of `perf stat` are often missing in VMs).
+//! The counters are zeroed after a warm-up and dumped after the requests: the dump's
+//! total is what those requests cost (with whatever the server's background tasks did
+//! meanwhile, which is little).
 
 use std::path::Path;
 use std::process::Command;
@@ -22,11 +25,10 @@ pub async fn per_request(
     let client = reqwest::Client::new();
     let url = format!("http://{}{}", server.addr, request.path);
     send(&client, &url, request, WARMUP).await?;
-    control(server, "--instr=on")?;
+    control(server, "--zero")?;
     send(&client, &url, request, n).await?;
     control(server, "--dump")?;
-    control(server, "--instr=off")?;
-    let total = newest_total(out)?;
+    let total = last_total(out)?;
     Ok(total as f64 / n as f64)
 }
 
@@ -74,26 +76,20 @@ fn control(server: &Server, option: &str) -> Result<(), String> {
         .ok_or_else(|| format!("callgrind_control {option} failed"))
 }
 
-/// The instruction total of the newest dump beside `out` (`<out>.1`, `<out>.2`, …).
-fn newest_total(out: &Path) -> Result<u64, String> {
-    let dir = out.parent().ok_or("no directory for callgrind's output")?;
-    let stem = out
-        .file_name()
-        .and_then(|name| name.to_str())
-        .ok_or("no name for callgrind's output")?;
-    let newest = std::fs::read_dir(dir)
-        .map_err(|e| e.to_string())?
-        .filter_map(Result::ok)
-        .filter(|entry| {
-            entry
-                .file_name()
-                .to_str()
-                .is_some_and(|name| name.starts_with(stem) && name != stem)
-        })
-        .max_by_key(|entry| entry.metadata().and_then(|m| m.modified()).ok())
-        .ok_or("callgrind wrote no dump")?;
-    let text = std::fs::read_to_string(newest.path()).map_err(|e| e.to_string())?;
-    total(&text).ok_or_else(|| format!("no totals in {}", newest.path().display()))
+/// The instruction total of the last dump of `out`: `<out>.1`, `<out>.2`, … (one
+/// server per `out`).
+fn last_total(out: &Path) -> Result<u64, String> {
+    let mut last = None;
+    for n in 1.. {
+        let path = std::path::PathBuf::from(format!("{}.{n}", out.display()));
+        if !path.exists() {
+            break;
+        }
+        last = Some(path);
+    }
+    let path = last.ok_or("callgrind wrote no dump")?;
+    let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+    total(&text).ok_or_else(|| format!("no totals in {}", path.display()))
 }
 
 /// The `totals:` (or `summary:`) line of a callgrind dump: instructions executed.

@@ -326,13 +326,14 @@ async fn count_instructions(
     report: &mut Report,
 ) -> Result<(), String> {
     let per_page = (counted / 10).max(10);
-    let out = work.join("callgrind.out");
+    let out = work.join("raw.callgrind");
     let addr = local(free_port());
     let raw = Launch::Counted(&out).start(&build.baseline, &[addr.to_string()], &[], addr)?;
     let n = instructions::per_request(&raw, &out, &raw_echo(), counted).await?;
     report.set_instructions(RAW_AXUM, n);
     drop(raw);
 
+    let out = work.join("leptos.callgrind");
     let addr = local(free_port());
     let leptos = Launch::Counted(&out).start(
         &build.leptos_baseline,
@@ -346,6 +347,7 @@ async fn count_instructions(
     report.set_instructions(BARE_PAGE, n);
     drop(leptos);
 
+    let out = work.join("mizan.callgrind");
     let (server, cookie) = mizan(build, &work.join("counted"), &[], Launch::Counted(&out)).await?;
     for (name, _, request) in mizan_cases(&cookie) {
         let n = if request.method == "GET" {
@@ -421,7 +423,12 @@ fn machine() -> String {
                 .map(|(_, name)| name.trim().to_owned())
         })
         .unwrap_or_else(|| "unknown CPU".to_owned());
-    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    // (Counted in /proc: this process is pinned to one of them.)
+    let cores = std::fs::read_to_string("/proc/cpuinfo").map_or(0, |info| {
+        info.lines()
+            .filter(|line| line.starts_with("processor"))
+            .count()
+    });
     format!("{model}, {cores} cores")
 }
 

