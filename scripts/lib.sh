@@ -137,24 +137,12 @@ build_release() {
   ensure_api_docs_assets
   step "Release build (${RELEASE_BUILD[*]})"
   rm -rf target/site.next target/release/hash.next.txt
-  LEPTOS_SITE_ROOT=target/site.next LEPTOS_HASH_FILE_NAME=hash.next.txt release_halves
+  LEPTOS_SITE_ROOT=target/site.next LEPTOS_HASH_FILE_NAME=hash.next.txt "${RELEASE_BUILD[@]}"
   rm -rf target/site.old
   if [ -d target/site ]; then mv target/site target/site.old; fi
   mv target/site.next target/site
   if [ -f target/release/hash.next.txt ]; then mv target/release/hash.next.txt target/release/hash.txt; fi
   rm -rf target/site.old
-}
-
-# RELEASE_BUILD as two builds at once: the browser bundle (cargo's `target/front`) and
-# the server (`target`) have target directories of their own, so they overlap on two
-# cores. (cargo-leptos builds them one after the other when it hashes or precompresses,
-# for a bundle embedded in the binary; this server reads its files from the site.)
-release_halves() {
-  "${RELEASE_BUILD[@]}" --frontend-only &
-  local front=$! status=0
-  "${RELEASE_BUILD[@]}" --server-only || status=$?
-  wait "$front" || status=$?
-  return "$status"
 }
 
 # Installs, in one apt-get run, the Debian packages whose command is missing. Each

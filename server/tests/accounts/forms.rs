@@ -75,7 +75,7 @@ async fn without_javascript_login_refuses_then_signs_in_and_goes_on() {
         ("password", "not the password".to_owned()),
     ];
     let (status, html) = app
-        .post_page(&visitor, "/login?next=/chat/lobby", "login", &wrong)
+        .post_page(&visitor, "/login?next=/account", "login", &wrong)
         .await;
     assert_eq!(status, 422);
     assert!(
@@ -95,7 +95,7 @@ async fn without_javascript_login_refuses_then_signs_in_and_goes_on() {
     );
 
     let response = visitor
-        .post(app.url("/login?next=/chat/lobby"))
+        .post(app.url("/login?next=/account"))
         .header("accept", "text/html")
         .form(&[
             ("__form", "login"),
@@ -106,7 +106,7 @@ async fn without_javascript_login_refuses_then_signs_in_and_goes_on() {
         .await
         .expect("request reaches the server");
     assert!(response.status().is_redirection(), "{}", response.status());
-    assert_eq!(response.headers()["location"], "/chat/lobby");
+    assert_eq!(response.headers()["location"], "/account");
     let account = app.page(&visitor, "/account").await;
     assert_eq!(account.status(), StatusCode::OK, "signed in by the post");
 }

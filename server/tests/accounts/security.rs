@@ -1,8 +1,8 @@
 //! The attacker's paths a security review found, each walked over HTTP against a real
 //! server. (The OAuth paths are in `oauth.rs`, beside the fake provider; the signed-in
 //! cache's race is a unit test of `mizan::auth::signed_in_cache`; path 7, a session's end
-//! closing its sockets, is walked on the framework's fixture, `sessions.rs`; the contact
-//! form's limit is a showcase test.)
+//! closing its sockets, is walked on the framework's fixture, `sessions.rs`, and so is a
+//! public form's limit per client, `forms.rs`.)
 
 use crate::helpers::SignUp;
 use std::time::Duration;
