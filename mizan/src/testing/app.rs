@@ -154,6 +154,27 @@ impl TestApp {
         (status, response.json().await.unwrap_or_default())
     }
 
+    /// Posts the form-encoded `values` to `path` (a form's `/api/<form>.submit`, say) as
+    /// `client`: the status and the JSON answer (`null` when it is not JSON).
+    ///
+    /// # Panics
+    /// If the request gets no answer.
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        values: &[(&str, String)],
+    ) -> (u16, serde_json::Value) {
+        let response = client
+            .post(self.url(path))
+            .form(values)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
     /// Calls each function with its arguments as each caller and asserts the status each
     /// case expects of that caller (`statuses[i]` for `callers[i]`, named in messages); a
     /// 401 or 403 must carry the typed error, `unauthenticated` or `forbidden`.
@@ -275,6 +296,25 @@ impl TestApp {
         }
         self.state.db.close().await;
         Ok(self.settings)
+    }
+}
+
+/// Asserts that each response says `Cache-Control: no-store` (a dynamic answer no cache
+/// may keep), naming the case (`what`) that does not.
+///
+/// # Panics
+/// On the first response without it.
+pub fn assert_no_store(cases: &[(&str, reqwest::Response)]) {
+    for (what, response) in cases {
+        assert_eq!(
+            response
+                .headers()
+                .get(reqwest::header::CACHE_CONTROL)
+                .map(|v| v.to_str().unwrap_or("")),
+            Some("no-store"),
+            "{what}: {}",
+            response.status()
+        );
     }
 }
 

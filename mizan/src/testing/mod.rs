@@ -16,8 +16,8 @@ mod smtp;
 pub mod socket;
 
 pub use app::{
-    REQUEST_TIMEOUT, StatusCase, TEST_PASSWORD, TestApp, TestSettings, client_builder,
-    jobs_settled, leptos_options,
+    REQUEST_TIMEOUT, StatusCase, TEST_PASSWORD, TestApp, TestSettings, assert_no_store,
+    client_builder, jobs_settled, leptos_options,
 };
 pub use redis::RedisServer;
 pub use smtp::{Received, SmtpServer};

@@ -2,25 +2,8 @@
 //! signing in without echoing the password, and log-in refusing then going on.
 
 use reqwest::StatusCode;
-use serde_json::Value;
 
-use crate::helpers::{SignUp, TestApp, spawn_app};
-
-async fn post(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    values: &[(&str, String)],
-) -> (u16, Value) {
-    let response = client
-        .post(app.url(path))
-        .form(values)
-        .send()
-        .await
-        .expect("request reaches the server");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
+use crate::helpers::{SignUp, spawn_app};
 
 #[tokio::test]
 async fn server_only_checks_run_on_validate_and_submit() {
@@ -32,7 +15,7 @@ async fn server_only_checks_run_on_validate_and_submit() {
         ("password", "a long enough password".to_owned()),
     ];
     for endpoint in ["/api/signup.validate", "/api/signup.submit"] {
-        let (status, body) = post(&app, &app.visitor(), endpoint, &values).await;
+        let (status, body) = app.post_form(&app.visitor(), endpoint, &values).await;
         assert_eq!(status, 422, "{endpoint}: {body}");
         assert_eq!(
             body["fields"]["email"][0], "an account with this email already exists",

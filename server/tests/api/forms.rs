@@ -4,7 +4,6 @@
 //! fixture; the account forms in `tests/accounts`).
 
 use reqwest::StatusCode;
-use serde_json::Value;
 
 use crate::helpers::{TestApp, spawn_app};
 
@@ -28,22 +27,6 @@ fn with(field: &'static str, value: Option<&str>) -> Vec<(&'static str, String)>
         values.push((field, value.to_owned()));
     }
     values
-}
-
-async fn post(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    values: &[(&str, String)],
-) -> (u16, Value) {
-    let response = client
-        .post(app.url(path))
-        .form(values)
-        .send()
-        .await
-        .expect("request reaches the server");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 async fn stored_messages(app: &TestApp) -> i64 {
@@ -107,13 +90,9 @@ async fn a_local_context_is_resolved_on_the_server() {
     let html = response.text().await.expect("body");
     assert!(html.contains("Hello, Ada!"), "{html}");
 
-    let (status, body) = post(
-        &app,
-        &app.visitor(),
-        "/api/greet",
-        &[("name", "x".repeat(101))],
-    )
-    .await;
+    let (status, body) = app
+        .post_form(&app.visitor(), "/api/greet", &[("name", "x".repeat(101))])
+        .await;
     assert_eq!(status, 422, "{body}");
 }
 

@@ -41,17 +41,7 @@ async fn every_kind_of_page_says_no_store() {
         ("redirect", app.get("/account").await),
         ("403 page", app.page(&user, "/staff").await),
     ];
-    for (what, response) in cases {
-        assert_eq!(
-            response
-                .headers()
-                .get("cache-control")
-                .map(|v| v.to_str().unwrap_or("")),
-            Some("no-store"),
-            "{what}: {}",
-            response.status()
-        );
-    }
+    mizan::testing::assert_no_store(&cases);
 }
 
 #[tokio::test]
