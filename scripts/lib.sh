@@ -181,8 +181,6 @@ http_get() {
     cat <&3) 2>/dev/null || true
 }
 
-# A free TCP port on 127.0.0.1, below Linux's ephemeral range (32768 and up), where
-# outgoing connections take their local ports and could take it before the server binds.
 # Waits until the server at URL (started as PID, writing LOG) answers /readyz: at most
 # 30 s; fails showing its log if it stops or never gets ready.
 wait_ready() {
@@ -197,6 +195,8 @@ wait_ready() {
   exit 1
 }
 
+# A free TCP port on 127.0.0.1, below Linux's ephemeral range (32768 and up), where
+# outgoing connections take their local ports and could take it before the server binds.
 free_port() {
   local port
   while :; do

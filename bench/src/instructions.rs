@@ -14,14 +14,13 @@ use crate::wrk::Request;
 /// Requests sent, one after another on one connection, before counting starts.
 const WARMUP: usize = 50;
 
-/// The instructions the server at `server` (started counted, writing to `out`) executes
-/// per `request`, over `n` requests.
-pub async fn per_request(
-    server: &Server,
-    out: &Path,
-    request: &Request,
-    n: usize,
-) -> Result<f64, String> {
+/// The instructions `server` (started with [`Server::start_counted`]) executes per
+/// `request`, over `n` requests.
+pub async fn per_request(server: &Server, request: &Request, n: usize) -> Result<f64, String> {
+    let out = server
+        .counts
+        .as_deref()
+        .ok_or("the server does not run under callgrind")?;
     let client = reqwest::Client::new();
     let url = format!("http://{}{}", server.addr, request.path);
     send(&client, &url, request, WARMUP).await?;

@@ -329,7 +329,7 @@ async fn count_instructions(
     let out = work.join("raw.callgrind");
     let addr = local(free_port());
     let raw = Launch::Counted(&out).start(&build.baseline, &[addr.to_string()], &[], addr)?;
-    let n = instructions::per_request(&raw, &out, &raw_echo(), counted).await?;
+    let n = instructions::per_request(&raw, &raw_echo(), counted).await?;
     report.set_instructions(RAW_AXUM, n);
     drop(raw);
 
@@ -341,9 +341,9 @@ async fn count_instructions(
         &[],
         addr,
     )?;
-    let n = instructions::per_request(&leptos, &out, &api("/api/echo", None), counted).await?;
+    let n = instructions::per_request(&leptos, &api("/api/echo", None), counted).await?;
     report.set_instructions(BARE_SERVER_FN, n);
-    let n = instructions::per_request(&leptos, &out, &home_page(None), per_page).await?;
+    let n = instructions::per_request(&leptos, &home_page(None), per_page).await?;
     report.set_instructions(BARE_PAGE, n);
     drop(leptos);
 
@@ -355,7 +355,7 @@ async fn count_instructions(
         } else {
             counted
         };
-        let count = instructions::per_request(&server, &out, &request, n).await?;
+        let count = instructions::per_request(&server, &request, n).await?;
         report.set_instructions(name, count);
     }
     Ok(())

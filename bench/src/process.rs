@@ -1,7 +1,7 @@
 //! The processes under test: started pinned to a core, watched through `/proc`.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -10,6 +10,8 @@ pub struct Server {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where callgrind dumps its counts, when it runs under callgrind.
+    pub counts: Option<PathBuf>,
 }
 
 /// A free port on 127.0.0.1.
@@ -38,7 +40,7 @@ impl Server {
             }
             _ => Command::new(program),
         };
-        Self::spawn(command, args, env, addr, Duration::from_secs(30))
+        Self::spawn(command, args, env, addr, Duration::from_secs(30), None)
     }
 
     /// Starts `program` under callgrind, its counts dumped to `out.1`, `out.2`, … when
@@ -56,7 +58,14 @@ impl Server {
             .args(["--tool=callgrind", "--quiet"])
             .arg(format!("--callgrind-out-file={}", out.display()))
             .arg(program);
-        Self::spawn(command, args, env, addr, Duration::from_secs(120))
+        Self::spawn(
+            command,
+            args,
+            env,
+            addr,
+            Duration::from_secs(120),
+            Some(out.to_owned()),
+        )
     }
 
     /// Spawns `command` with `args` and `env` in a process group of its own and waits up
@@ -67,6 +76,7 @@ impl Server {
         env: &[(&str, String)],
         addr: SocketAddr,
         wait: Duration,
+        counts: Option<PathBuf>,
     ) -> Result<Self, String> {
         // Its own process group, so that stopping it stops what it started too (the edge
         // worker's node process runs workerd).
@@ -80,7 +90,11 @@ impl Server {
         let child = command
             .spawn()
             .map_err(|e| format!("cannot start {program}: {e}"))?;
-        let server = Self { child, addr };
+        let server = Self {
+            child,
+            addr,
+            counts,
+        };
         let deadline = Instant::now() + wait;
         while TcpStream::connect(addr).is_err() {
             if Instant::now() > deadline {

@@ -105,12 +105,13 @@ fn verdict(pass: bool) -> &'static str {
 }
 
 /// A baseline's short name, for the ratio column.
-fn short(baseline: &str) -> &'static str {
+fn short(baseline: &'static str) -> &'static str {
     match baseline {
         RAW_AXUM => "raw axum",
         BARE_SERVER_FN => "Leptos fn",
         BARE_PAGE => "Leptos page",
-        _ => "echo",
+        ECHO => "echo",
+        other => other,
     }
 }
 

@@ -404,6 +404,32 @@ pub async fn jobs_settled(db: &sqlx::AnyPool) -> crate::jobs::JobCounts {
     }
 }
 
+/// Waits (at most 10 s) for a job of `kind` that failed an attempt and is queued for
+/// another: the first one found, with its last error.
+///
+/// # Panics
+/// If none is within the time, or the queue cannot be read.
+pub async fn job_awaiting_retry(db: &sqlx::AnyPool, kind: &str) -> crate::jobs::JobRecord {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let troubled = crate::jobs::list_troubled(db, 10)
+            .await
+            .expect("the queue is readable");
+        // (Between two attempts: a running one may be listed too.)
+        if let Some(job) = troubled
+            .into_iter()
+            .find(|job| job.kind == kind && job.state == crate::jobs::JobState::Queued)
+        {
+            return job;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {kind} job waits for a retry"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Leptos options as cargo-leptos would give them for the project `name`, with no built
 /// assets.
 pub fn leptos_options(name: &str) -> LeptosOptions {

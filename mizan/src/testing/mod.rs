@@ -17,7 +17,7 @@ pub mod socket;
 
 pub use app::{
     REQUEST_TIMEOUT, StatusCase, TEST_PASSWORD, TestApp, TestSettings, assert_no_store,
-    client_builder, jobs_settled, leptos_options,
+    client_builder, job_awaiting_retry, jobs_settled, leptos_options,
 };
 pub use redis::RedisServer;
 pub use smtp::{Received, SmtpServer};

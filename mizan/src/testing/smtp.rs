@@ -19,6 +19,13 @@ pub struct Received {
     pub data: String,
 }
 
+impl Received {
+    /// Whether its subject is `subject`.
+    pub fn is_about(&self, subject: &str) -> bool {
+        self.data.contains(&format!("Subject: {subject}"))
+    }
+}
+
 #[derive(Default)]
 struct Shared {
     accepting: AtomicBool,

@@ -2,10 +2,9 @@
 //! development mailbox standing in for the inbox (and a real SMTP server on loopback for
 //! a link mail that has to wait).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use mizan::jobs::{self, JobState};
-use mizan::testing::{Received, SmtpServer};
+use mizan::testing::{SmtpServer, job_awaiting_retry};
 use reqwest::StatusCode;
 
 use crate::helpers::SignUp;
@@ -487,11 +486,6 @@ async fn email_changes_are_limited_per_account_and_need_the_password() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
 }
 
-/// Whether a mail is about `subject`.
-fn about(subject: &str) -> impl Fn(&Received) -> bool + '_ {
-    move |mail| mail.data.contains(&format!("Subject: {subject}"))
-}
-
 #[tokio::test]
 async fn a_link_mail_the_smtp_server_refuses_arrives_once_after_a_retry() {
     let smtp = SmtpServer::start(false).await;
@@ -511,19 +505,7 @@ async fn a_link_mail_the_smtp_server_refuses_arrives_once_after_a_retry() {
     assert_eq!(status, StatusCode::OK);
 
     // Refused: the mail waits in the queue, with the server's answer as its last error.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let failed = loop {
-        let troubled = jobs::list_troubled(&app.state.db, 10).await.expect("list");
-        // (Between two attempts: a running one may be listed too.)
-        if let Some(mail) = troubled
-            .into_iter()
-            .find(|job| job.kind == "mizan.mail_link" && job.state == JobState::Queued)
-        {
-            break mail;
-        }
-        assert!(Instant::now() < deadline, "no refused mail job");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let failed = job_awaiting_retry(&app.state.db, "mizan.mail_link").await;
     assert!(
         failed
             .last_error
@@ -538,7 +520,9 @@ async fn a_link_mail_the_smtp_server_refuses_arrives_once_after_a_retry() {
     // Back: each mail arrives, once.
     smtp.accept();
     smtp.wait_until(Duration::from_secs(10), "the reset mail arrives", |mails| {
-        mails.iter().any(about("Reset your password"))
+        mails
+            .iter()
+            .any(|mail| mail.is_about("Reset your password"))
     })
     .await;
     let counts = jobs_settled(&app.state.db).await;
@@ -547,7 +531,7 @@ async fn a_link_mail_the_smtp_server_refuses_arrives_once_after_a_retry() {
     assert_eq!(
         received
             .iter()
-            .filter(|m| about("Reset your password")(m))
+            .filter(|m| m.is_about("Reset your password"))
             .count(),
         1,
         "the reset mail, once"
@@ -555,7 +539,7 @@ async fn a_link_mail_the_smtp_server_refuses_arrives_once_after_a_retry() {
     assert_eq!(
         received
             .iter()
-            .filter(|m| about("Confirm your email address")(m))
+            .filter(|m| m.is_about("Confirm your email address"))
             .count(),
         1,
         "the sign-up's mail, once"
