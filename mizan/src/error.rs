@@ -128,6 +128,23 @@ impl AppError {
     }
 }
 
+/// A failed query is [`AppError::internal`]: logged, and a 503 when the database cannot be
+/// reached, a 500 otherwise; bodies use `?` on their queries.
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
+/// A value that would not encode or decode as JSON on the server is a bug: logged, 500.
+#[cfg(feature = "ssr")]
+impl From<serde_json::Error> for AppError {
+    fn from(error: serde_json::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
 /// What a 503 tells the client to wait before trying again.
 pub const RETRY_UNAVAILABLE_SECS: u64 = 5;
 

@@ -177,8 +177,7 @@ mod handler {
         .bind(after)
         .bind(HISTORY)
         .fetch_all(pool)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
         rows.iter().map(message_of).collect()
     }
 
@@ -222,8 +221,7 @@ mod handler {
         .bind(&message.text)
         .bind(message.at)
         .execute(pool)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
         Ok(message)
     }
 
@@ -236,8 +234,7 @@ mod handler {
         .bind(room)
         .bind(HISTORY)
         .fetch_all(pool)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
         let mut messages = rows.iter().map(message_of).collect::<Result<Vec<_>, _>>()?;
         messages.reverse();
         Ok(messages)
@@ -254,7 +251,7 @@ mod handler {
                 at: row.try_get("created_at")?,
             })
         };
-        message().map_err(AppError::internal)
+        message().map_err(AppError::from)
     }
 }
 

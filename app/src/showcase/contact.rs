@@ -104,7 +104,7 @@ mod handler {
             let state = mizan::runtime::state()?;
             let id = new_id();
             // The message and the job that tells staff of it are stored together.
-            let mut tx = state.db.begin().await.map_err(AppError::internal)?;
+            let mut tx = state.db.begin().await?;
             sqlx::query(
                 "INSERT INTO contact_messages \
                  (id, name, email, subject, message, urgency, user_id, created_at) \
@@ -119,11 +119,10 @@ mod handler {
             .bind(submission.user.as_ref().map(|user| user.id.as_str()))
             .bind(now())
             .execute(&mut *tx)
-            .await
-            .map_err(AppError::internal)?;
+            .await?;
             // Staff hear of it within a minute, with whatever else came meanwhile.
             mizan::jobs::enqueue_once_after(&mut *tx, &NotifyStaff, NOTIFY_STAFF_AFTER).await?;
-            tx.commit().await.map_err(AppError::internal)?;
+            tx.commit().await?;
             state.jobs.wake();
             // The sender's cached count is out of date now. The message is stored: a cache
             // that cannot be purged (Redis down; the failure is logged) must not make the
@@ -143,8 +142,7 @@ mod handler {
         )
         .bind(LATEST)
         .fetch_all(pool)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
         rows.iter()
             .map(|row| {
                 Ok(ContactMessage {
@@ -158,7 +156,7 @@ mod handler {
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
-            .map_err(AppError::internal)
+            .map_err(AppError::from)
     }
 }
 

@@ -79,7 +79,7 @@ mod server {
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(pool)
             .await
-            .map_err(AppError::internal)
+            .map_err(AppError::from)
     }
 
     /// Contact messages sent by `user_id`.
@@ -88,7 +88,7 @@ mod server {
             .bind(user_id)
             .fetch_one(pool)
             .await
-            .map_err(AppError::internal)
+            .map_err(AppError::from)
     }
 }
 

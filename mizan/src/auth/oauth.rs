@@ -535,8 +535,7 @@ async fn unlink_all(pool: &AnyPool, user_id: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM social_accounts WHERE user_id = $1")
         .bind(user_id)
         .execute(pool)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(())
 }
 
@@ -552,8 +551,7 @@ pub async fn unlink_unproven(pool: &AnyPool, user_id: &str) -> Result<(), AppErr
     )
     .bind(user_id)
     .execute(pool)
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     Ok(())
 }
 
@@ -567,7 +565,7 @@ async fn linked_user(
         .bind(subject)
         .fetch_optional(pool)
         .await
-        .map_err(AppError::internal)
+        .map_err(AppError::from)
 }
 
 async fn link(
@@ -586,8 +584,7 @@ async fn link(
     .bind(identity.email.as_deref())
     .bind(now())
     .execute(pool)
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     Ok(())
 }
 
@@ -600,8 +597,7 @@ pub async fn login_methods(state: &AppState, user: &CurrentUser) -> Result<Login
     let rows = sqlx::query("SELECT provider FROM social_accounts WHERE user_id = $1")
         .bind(&user.id)
         .fetch_all(&state.db)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     let linked: Vec<String> = rows
         .iter()
         .filter_map(|row| row.try_get::<String, _>("provider").ok())
@@ -641,8 +637,7 @@ pub async fn disconnect(
     .bind(&user.id)
     .bind(provider)
     .execute(&state.db)
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     if deleted.rows_affected() == 1 {
         return Ok(());
     }

@@ -129,8 +129,7 @@ pub async fn issue(
     .bind(new_email)
     .bind(now() + purpose.lifetime())
     .execute(pool)
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     Ok(format!("{id}.{secret}"))
 }
 
@@ -146,8 +145,7 @@ pub async fn revoke(pool: &AnyPool, token: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM account_tokens WHERE id = $1")
         .bind(id)
         .execute(pool)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(())
 }
 
@@ -173,13 +171,12 @@ pub async fn redeem(
     .bind(id)
     .bind(purpose.name())
     .fetch_optional(pool)
-    .await
-    .map_err(AppError::internal)?
+    .await?
     .ok_or_else(invalid)?;
-    let get = |column: &str| row.try_get::<String, _>(column).map_err(AppError::internal);
+    let get = |column: &str| row.try_get::<String, _>(column).map_err(AppError::from);
     let user_id = get("user_id")?;
     let stored = hex::decode(get("mac")?).map_err(AppError::internal)?;
-    let expires_at: i64 = row.try_get("expires_at").map_err(AppError::internal)?;
+    let expires_at: i64 = row.try_get("expires_at")?;
     // Constant-time: `verify_slice` compares every byte whatever it finds.
     let genuine = key
         .mac(id, purpose, &user_id, secret)
@@ -194,17 +191,14 @@ pub async fn redeem(
     let deleted = sqlx::query("DELETE FROM account_tokens WHERE id = $1")
         .bind(id)
         .execute(pool)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     // Two redemptions at once: only the one that deleted the row wins.
     if deleted.rows_affected() != 1 {
         return Err(invalid());
     }
     Ok(Redeemed {
         user_id,
-        new_email: row
-            .try_get::<Option<String>, _>("new_email")
-            .map_err(AppError::internal)?,
+        new_email: row.try_get::<Option<String>, _>("new_email")?,
     })
 }
 

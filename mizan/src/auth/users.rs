@@ -108,8 +108,7 @@ pub async fn email_taken(pool: &AnyPool, email: &str) -> Result<bool, AppError> 
         sqlx::query_scalar("SELECT id FROM users WHERE lower(email) = lower($1)")
             .bind(email)
             .fetch_optional(pool)
-            .await
-            .map_err(AppError::internal)?;
+            .await?;
     Ok(found.is_some())
 }
 
@@ -124,8 +123,7 @@ pub async fn find_for_login(pool: &AnyPool, email: &str) -> Result<Option<LoginR
     ))
     .bind(email)
     .fetch_optional(pool)
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     row.map(|row| {
         Ok::<_, sqlx::Error>(LoginRecord {
             user: to_user(&row)?,
@@ -135,7 +133,7 @@ pub async fn find_for_login(pool: &AnyPool, email: &str) -> Result<Option<LoginR
         })
     })
     .transpose()
-    .map_err(AppError::internal)
+    .map_err(AppError::from)
 }
 
 /// The active account with this id.
@@ -173,14 +171,11 @@ async fn one_user<'q>(
     pool: &AnyPool,
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
 ) -> Result<Option<CurrentUser>, AppError> {
-    let row = query
-        .fetch_optional(pool)
-        .await
-        .map_err(AppError::internal)?;
+    let row = query.fetch_optional(pool).await?;
     row.as_ref()
         .map(to_user)
         .transpose()
-        .map_err(AppError::internal)
+        .map_err(AppError::from)
 }
 
 /// The active account with this email (any case).
@@ -207,13 +202,9 @@ pub async fn credentials(pool: &AnyPool, id: &str) -> Result<(String, i64), AppE
     let row = sqlx::query("SELECT password_hash, auth_version FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(pool)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .ok_or(AppError::NotFound)?;
-    Ok((
-        row.try_get("password_hash").map_err(AppError::internal)?,
-        row.try_get("auth_version").map_err(AppError::internal)?,
-    ))
+    Ok((row.try_get("password_hash")?, row.try_get("auth_version")?))
 }
 
 /// The address and session version of an active account: what its mailed links are
@@ -226,7 +217,7 @@ pub async fn link_state(pool: &AnyPool, id: &str) -> Result<Option<(String, i64)
         .bind(id)
         .fetch_optional(pool)
         .await
-        .map_err(AppError::internal)
+        .map_err(AppError::from)
 }
 
 /// Sets a new password (empty: none) and moves the session version, which ends every
@@ -243,8 +234,7 @@ pub async fn set_password(pool: &AnyPool, id: &str, password_hash: &str) -> Resu
     .bind(password_hash)
     .bind(id)
     .fetch_optional(pool)
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     super::signed_in_cache::users_changed();
     let version = version.ok_or(AppError::NotFound)?;
     forget_tokens(pool, id).await?;
@@ -257,8 +247,7 @@ async fn forget_tokens(pool: &AnyPool, id: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM account_tokens WHERE user_id = $1")
         .bind(id)
         .execute(pool)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(())
 }
 
@@ -311,8 +300,7 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<Account>, AppError> {
         "SELECT {USER_COLUMNS}, {IS_ACTIVE} FROM users ORDER BY created_at, id"
     ))
     .fetch_all(pool)
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     rows.iter()
         .map(|row| {
             Ok(Account {
@@ -321,7 +309,7 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<Account>, AppError> {
             })
         })
         .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::internal)
+        .map_err(AppError::from)
 }
 
 /// Grants or removes staff rights.
@@ -370,7 +358,7 @@ pub async fn set_name(pool: &AnyPool, id: &str, name: &str) -> Result<(), AppErr
 /// matched. Remembered sign-ins are looked up again ([`super::signed_in_cache`]).
 fn one_row(result: Result<AnyQueryResult, sqlx::Error>) -> Result<(), AppError> {
     super::signed_in_cache::users_changed();
-    match result.map_err(AppError::internal)?.rows_affected() {
+    match result?.rows_affected() {
         0 => Err(AppError::NotFound),
         _ => Ok(()),
     }
@@ -385,7 +373,6 @@ pub async fn touch_last_login(pool: &AnyPool, id: &str) -> Result<(), AppError> 
         .bind(now())
         .bind(id)
         .execute(pool)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(())
 }

@@ -194,10 +194,10 @@ impl Cache {
                 };
                 serde_json::to_string(&value)
                     .map(Arc::<str>::from)
-                    .map_err(AppError::internal)
+                    .map_err(AppError::from)
             })
             .await?;
-        serde_json::from_str(&json).map_err(AppError::internal)
+        serde_json::from_str(&json).map_err(AppError::from)
     }
 
     /// The stored answer of this call, if the cache has one: the JSON as it was encoded,
@@ -277,7 +277,7 @@ pub fn params(args: Vec<(&str, Result<Value, serde_json::Error>)>) -> Result<Val
         .map(|(name, value)| value.map(|value| (name.to_owned(), value)))
         .collect::<Result<serde_json::Map<_, _>, _>>()
         .map(Value::Object)
-        .map_err(AppError::internal)
+        .map_err(AppError::from)
 }
 
 /// One argument as JSON, for [`params`].

@@ -50,7 +50,7 @@ where
     E: Executor<'e, Database = Any>,
     J: Job,
 {
-    let payload = serde_json::to_string(job).map_err(AppError::internal)?;
+    let payload = serde_json::to_string(job)?;
     insert(
         executor,
         J::KIND,
@@ -76,7 +76,7 @@ where
     E: Executor<'e, Database = Any>,
     J: Job,
 {
-    let payload = serde_json::to_string(job).map_err(AppError::internal)?;
+    let payload = serde_json::to_string(job)?;
     let id = new_id();
     let now = now_ms();
     let made = sqlx::query(
@@ -92,8 +92,7 @@ where
     .bind(now.saturating_add(millis(delay)))
     .bind(now)
     .execute(executor)
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     Ok((made.rows_affected() > 0).then_some(id))
 }
 
@@ -122,8 +121,7 @@ where
     .bind(run_at)
     .bind(now)
     .execute(executor)
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     Ok(id)
 }
 
@@ -297,11 +295,11 @@ async fn records(
     if let Some(state) = state {
         query = query.bind(state);
     }
-    let rows = query.fetch_all(pool).await.map_err(AppError::internal)?;
+    let rows = query.fetch_all(pool).await?;
     rows.iter()
         .map(to_record)
         .collect::<Result<_, _>>()
-        .map_err(AppError::internal)
+        .map_err(AppError::from)
 }
 
 /// The newest `limit` jobs, of one state or all.
@@ -370,7 +368,7 @@ pub async fn discard(pool: &AnyPool, id: &str) -> Result<(), AppError> {
 
 /// Ok when the statement changed a job; [`AppError::NotFound`] when it changed none.
 fn one_job(result: Result<sqlx::any::AnyQueryResult, sqlx::Error>) -> Result<(), AppError> {
-    match result.map_err(AppError::internal)?.rows_affected() {
+    match result?.rows_affected() {
         0 => Err(AppError::NotFound),
         _ => Ok(()),
     }
@@ -405,12 +403,11 @@ pub struct JobCounts {
 pub async fn counts(pool: &AnyPool) -> Result<JobCounts, AppError> {
     let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM mizan_jobs GROUP BY state")
         .fetch_all(pool)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     let mut counts = JobCounts::default();
     for row in &rows {
-        let state: String = row.try_get("state").map_err(AppError::internal)?;
-        let n: i64 = row.try_get("n").map_err(AppError::internal)?;
+        let state: String = row.try_get("state")?;
+        let n: i64 = row.try_get("n")?;
         match JobState::from_name(&state) {
             Some(JobState::Queued) => counts.queued = n,
             Some(JobState::Running) => counts.running = n,

@@ -182,5 +182,5 @@ async fn publish<T: Serialize>(hub: &Hub, group: &str, message: &T) -> Result<()
 fn encode<T: Serialize>(message: &T) -> Result<hub::Frame, AppError> {
     serde_json::to_string(message)
         .map(hub::Frame::from)
-        .map_err(AppError::internal)
+        .map_err(AppError::from)
 }
