@@ -1,4 +1,4 @@
-// Cache keys, as the framework's docs/cache-keys.md specifies them (the same as `mizan::cache::key`):
+// Cache keys, as docs/cache-keys.md specifies them (the same as `mizan::cache::key`):
 //
 //   k      = HMAC-SHA256(SECRET_KEY, "mizan-cache-v1")   (the worker is given k, not the secret)
 //   digest = lowercase hex(HMAC-SHA256(k, name + "\n" + canonical(params)))

@@ -1,6 +1,6 @@
 // The Mizan edge worker (Cloudflare Workers): answers calls to cacheable server functions
-// from the edge cache, under the same keys as the origin cache (the framework's
-// docs/cache-keys.md), and passes everything else to the origin untouched.
+// from the edge cache, under the same keys as the origin cache (docs/cache-keys.md), and
+// passes everything else to the origin untouched.
 //
 // - What it may cache comes from the origin's manifest (GET /_mizan/edge.json): public
 //   functions with shared entries, their lifetimes, argument types and current versions.

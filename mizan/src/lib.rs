@@ -23,8 +23,10 @@
 //! - [`api`] (ssr): the API described in OpenAPI 3.1 (`/api/openapi.json`) from every
 //!   server function and channel, and its page for people (`/api/docs`).
 //! - [`cache`] (ssr): the origin cache of server-function results (`cache = "60s"`).
+//! - [`cli`] (ssr): the project binary's command line (`serve`, `worker`, `check`,
+//!   `createsuperuser`, `cache …`, `jobs …`); the binary's `main` is [`cli::main`].
 //! - [`config`] (ssr): settings from the environment and `.env`, checked at start-up.
-//! - [`deploy_check`] (ssr): `server check --deploy`, every problem of a production
+//! - [`deploy_check`] (ssr): `check --deploy`, every problem of a production
 //!   configuration at once.
 //! - [`runtime`] (ssr): [`runtime::App`], which assembles the framework (state, routes,
 //!   the one middleware service, cache and hub from the settings, migrations); the state
@@ -53,6 +55,8 @@ pub use mizan_macros::{Form, server};
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod cache;
+#[cfg(feature = "ssr")]
+pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]

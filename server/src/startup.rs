@@ -6,6 +6,21 @@ use mizan::config::Config;
 use mizan::runtime::{App, StartupError};
 use sqlx::migrate::Migrator;
 
+/// This project, as the binary's commands (`mizan::cli`) see it.
+pub struct Project;
+
+impl mizan::cli::Project for Project {
+    const NAME: &'static str = app::project::NAME;
+
+    fn migrations() -> Migrator {
+        app_migrations()
+    }
+
+    async fn build(config: Config, leptos: LeptosOptions) -> Result<App, StartupError> {
+        build(config, leptos).await
+    }
+}
+
 /// The app's own migrations (`migrations/`), embedded in the binary; the framework's
 /// tables come with `mizan`, run first and are tracked apart.
 pub fn app_migrations() -> Migrator {

@@ -1,89 +1,49 @@
-//! `server cache key|purge|edge-key`: look at and clear the origin cache from the command
-//! line.
+//! `cache key|purge|edge-key`: look at and clear the origin cache from the command line.
 //!
-//! - `server cache key <fn> <params-json>`: the digest of a call and the name it is
-//!   stored under (for a shared entry), computed with this environment's `SECRET_KEY`.
-//! - `server cache purge <fn> [params-json] [--user ID]`: with params, the one entry
-//!   (`{}` is the entry of a call without arguments, not "everything"); without, every
-//!   entry of the function. Needs `REDIS_URL`: the in-process cache lives inside the
-//!   running server (use its staff purge, or restart it). With `MIZAN_EDGE_URL`, the
-//!   purge is queued for the edge worker too (the running server's workers send it).
-//! - `server cache edge-key`: the key the edge worker is given (`MIZAN_CACHE_KEY`),
-//!   derived from `SECRET_KEY`.
+//! - `cache key <fn> <params-json>`: the digest of a call and the name it is stored under
+//!   (for a shared entry), computed with this environment's `SECRET_KEY`.
+//! - `cache purge <fn> [params-json] [--user ID]`: with params, the one entry (`{}` is
+//!   the entry of a call without arguments, not "everything"); without, every entry of
+//!   the function. Needs `REDIS_URL`: the in-process cache lives inside the running
+//!   server (use its staff purge, or restart it). With `MIZAN_EDGE_URL`, the purge is
+//!   queued for the edge worker too (the running server's workers send it).
+//! - `cache edge-key`: the key the edge worker is given (`MIZAN_CACHE_KEY`), derived from
+//!   `SECRET_KEY`.
 
-use mizan::cache::edge::EdgePurge;
-use mizan::cache::{Cache, KeyMaker, RedisStore, Scope};
-use mizan::config::Config;
-use mizan::server::redis_client;
+use clap::Subcommand;
 use serde_json::Value;
 use sqlx::AnyPool;
 
-/// What the command line asked for.
-#[derive(Debug, PartialEq)]
+use crate::cache::edge::EdgePurge;
+use crate::cache::{Cache, KeyMaker, RedisStore, Scope};
+use crate::config::Config;
+use crate::server::redis_client;
+
+/// What the command line asked of the cache.
+#[derive(Debug, PartialEq, Subcommand)]
 pub enum Command {
     /// Print the digest and stored key of a call.
     Key {
         /// The function's endpoint name.
         function: String,
-        /// Its params.
+        /// Its params as a JSON object, e.g. '{"text":"hi"}' or '{}'.
+        #[arg(value_parser = parse_params)]
         params: Value,
     },
-    /// Purge one entry, or all of a function's.
+    /// Purge one entry, or every entry of a function (and at the edge, with
+    /// MIZAN_EDGE_URL).
     Purge {
         /// The function's endpoint name.
         function: String,
-        /// `None`: every entry of the function.
+        /// The call's params as a JSON object; without them, every entry of the function.
+        #[arg(value_parser = parse_params)]
         params: Option<Value>,
-        /// Whose entry, for functions cached per user.
+        /// Whose entry, for a function cached per user.
+        #[arg(long, value_name = "ID")]
         user: Option<String>,
     },
-    /// Print the key the edge worker is given.
+    /// Print the key the edge worker is given (MIZAN_CACHE_KEY).
     EdgeKey,
-}
-
-impl Command {
-    /// Reads the arguments that follow `cache`.
-    ///
-    /// # Errors
-    /// A message saying what is missing or wrong.
-    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
-        let mut args = args.into_iter();
-        let action = args
-            .next()
-            .ok_or("cache needs `key`, `purge` or `edge-key`")?;
-        if action == "edge-key" {
-            return match args.next() {
-                None => Ok(Self::EdgeKey),
-                Some(arg) => Err(format!("unexpected argument `{arg}`")),
-            };
-        }
-        let function = args.next().ok_or("name the function (its endpoint name)")?;
-        let mut params = None;
-        let mut user = None;
-        while let Some(arg) = args.next() {
-            if arg == "--user" {
-                user = Some(args.next().ok_or("--user needs an id")?);
-            } else if params.is_none() {
-                params = Some(parse_params(&arg)?);
-            } else {
-                return Err(format!("unexpected argument `{arg}`"));
-            }
-        }
-        match action.as_str() {
-            "key" => Ok(Self::Key {
-                function,
-                params: params.ok_or("cache key needs the params as JSON, e.g. '{}'")?,
-            }),
-            "purge" => Ok(Self::Purge {
-                function,
-                params,
-                user,
-            }),
-            other => Err(format!(
-                "unknown cache action `{other}`: use `key`, `purge` or `edge-key`"
-            )),
-        }
-    }
 }
 
 fn parse_params(text: &str) -> Result<Value, String> {
@@ -170,8 +130,8 @@ pub async fn run(
             };
             // Only shared entries of the functions the edge may keep are there.
             match edge_queue {
-                Some(pool) if user.is_none() && mizan::cache::edge::is_at_edge(&function) => {
-                    mizan::jobs::enqueue(pool, &edge)
+                Some(pool) if user.is_none() && crate::cache::edge::is_at_edge(&function) => {
+                    crate::jobs::enqueue(pool, &edge)
                         .await
                         .map_err(|e| format!("{report}, but the edge purge was not queued: {e}"))?;
                     Ok(format!("{report}; queued for the edge"))
@@ -186,50 +146,53 @@ pub async fn run(
 mod tests {
     use serde_json::json;
 
-    use super::*;
-
-    fn parse(args: &[&str]) -> Result<Command, String> {
-        Command::parse(args.iter().map(|a| a.to_string()))
-    }
+    use super::Command;
+    use crate::cli::Command::Cache;
+    use crate::cli::args::parse;
 
     #[test]
     fn key_needs_params_and_purge_does_not() {
         assert_eq!(
-            parse(&["key", "echo", r#"{"text":"hi"}"#]),
-            Ok(Command::Key {
+            parse(&["cache", "key", "echo", r#"{"text":"hi"}"#]),
+            Ok(Some(Cache(Command::Key {
                 function: "echo".into(),
                 params: json!({"text": "hi"})
-            })
+            })))
         );
-        assert!(parse(&["key", "echo"]).is_err());
+        assert!(parse(&["cache", "key", "echo"]).is_err());
         assert_eq!(
-            parse(&["purge", "report"]),
-            Ok(Command::Purge {
+            parse(&["cache", "purge", "report"]),
+            Ok(Some(Cache(Command::Purge {
                 function: "report".into(),
                 params: None,
                 user: None
-            })
+            })))
         );
         assert_eq!(
-            parse(&["purge", "my_count", "{}", "--user", "u1"]),
-            Ok(Command::Purge {
+            parse(&["cache", "purge", "my_count", "{}", "--user", "u1"]),
+            Ok(Some(Cache(Command::Purge {
                 function: "my_count".into(),
                 params: Some(json!({})),
                 user: Some("u1".into())
-            })
+            })))
         );
     }
 
     #[test]
     fn edge_key_takes_no_arguments() {
-        assert_eq!(parse(&["edge-key"]), Ok(Command::EdgeKey));
-        assert!(parse(&["edge-key", "extra"]).is_err());
+        assert_eq!(
+            parse(&["cache", "edge-key"]),
+            Ok(Some(Cache(Command::EdgeKey)))
+        );
+        assert!(parse(&["cache", "edge-key", "extra"]).is_err());
     }
 
     #[test]
     fn params_are_a_json_object() {
-        assert!(parse(&["key", "echo", "[1]"]).is_err());
-        assert!(parse(&["key", "echo", "{nope"]).is_err());
-        assert!(parse(&["flush", "echo"]).is_err());
+        let refused = parse(&["cache", "key", "echo", "[1]"]).expect_err("refused");
+        assert!(refused.contains("a JSON object"), "{refused}");
+        let refused = parse(&["cache", "key", "echo", "{nope"]).expect_err("refused");
+        assert!(refused.contains("not JSON"), "{refused}");
+        assert!(parse(&["cache", "flush", "echo"]).is_err());
     }
 }

@@ -1,49 +1,33 @@
-//! `server createsuperuser`: creates a staff + superuser account.
+//! `createsuperuser`: creates a staff + superuser account.
 //!
 //! Interactive by default (prompts, password typed twice and not echoed). For scripts:
-//! `server createsuperuser --email E [--name N] --no-input` with the password in
+//! `createsuperuser --email E [--name N] --no-input` with the password in
 //! `MIZAN_SUPERUSER_PASSWORD`.
 
 use std::io::{BufRead, Write};
 
-use mizan::AppError;
-use mizan::auth::{NewPassword, password, users};
-use mizan::forms::{REQUIRED, Rule};
+use clap::Args;
 use sqlx::AnyPool;
+
+use crate::AppError;
+use crate::auth::{NewPassword, password, users};
+use crate::forms::{REQUIRED, Rule};
 
 /// The environment variable that holds the password with `--no-input`.
 pub const PASSWORD_VAR: &str = "MIZAN_SUPERUSER_PASSWORD";
 
-/// The command line of `createsuperuser`.
-#[derive(Debug, Default, PartialEq, Eq)]
+/// The command line of `createsuperuser`; what it leaves out is asked for.
+#[derive(Debug, Default, PartialEq, Eq, Args)]
 pub struct Options {
-    /// `--email`.
+    /// The account's email address.
+    #[arg(long)]
     pub email: Option<String>,
-    /// `--name`.
+    /// Its display name ("Admin" with --no-input).
+    #[arg(long)]
     pub name: Option<String>,
-    /// `--no-input`: never prompt.
+    /// Never prompt: needs --email, and reads the password from MIZAN_SUPERUSER_PASSWORD.
+    #[arg(long)]
     pub no_input: bool,
-}
-
-impl Options {
-    /// Reads the arguments that follow `createsuperuser`.
-    ///
-    /// # Errors
-    /// A message naming the argument that is unknown or lacks its value.
-    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
-        let mut options = Self::default();
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let mut value = |flag: &str| args.next().ok_or(format!("{flag} needs a value"));
-            match arg.as_str() {
-                "--email" => options.email = Some(value("--email")?),
-                "--name" => options.name = Some(value("--name")?),
-                "--no-input" => options.no_input = true,
-                other => return Err(format!("unknown argument `{other}`")),
-            }
-        }
-        Ok(options)
-    }
 }
 
 /// Why no account was created.
@@ -155,27 +139,28 @@ pub async fn run(pool: &AnyPool, options: Options) -> Result<String, CommandErro
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parse(args: &[&str]) -> Result<Options, String> {
-        Options::parse(args.iter().map(|a| a.to_string()))
-    }
+    use crate::cli::Command::Createsuperuser;
+    use crate::cli::args::parse;
 
     #[test]
     fn reads_its_flags() {
         assert_eq!(
-            parse(&["--email", "a@example.com", "--no-input"]),
-            Ok(Options {
+            parse(&["createsuperuser", "--email", "a@example.com", "--no-input"]),
+            Ok(Some(Createsuperuser(Options {
                 email: Some("a@example.com".into()),
                 name: None,
                 no_input: true
-            })
+            })))
         );
-        assert_eq!(parse(&[]), Ok(Options::default()));
+        assert_eq!(
+            parse(&["createsuperuser"]),
+            Ok(Some(Createsuperuser(Options::default())))
+        );
     }
 
     #[test]
     fn refuses_unknown_or_incomplete_flags() {
-        assert!(parse(&["--email"]).is_err());
-        assert!(parse(&["--force"]).is_err());
+        assert!(parse(&["createsuperuser", "--email"]).is_err());
+        assert!(parse(&["createsuperuser", "--force"]).is_err());
     }
 }

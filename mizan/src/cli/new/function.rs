@@ -1,0 +1,195 @@
+//! `new fn NAME --auth LEVEL`: a server function at `/api/NAME`, with a test of who may
+//! call it.
+
+use std::path::Path;
+
+use clap::ValueEnum;
+
+use super::edit::{self, Planned};
+use super::name::{Name, capitalized};
+
+const API: &str = "app/src/api/mod.rs";
+const TESTS: &str = "server/tests/accounts/auth.rs";
+
+/// Who may call a generated function (`#[mizan::server(auth = …)]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Level {
+    /// Anyone.
+    Public,
+    /// Anyone signed in.
+    Authenticated,
+    /// Staff and superusers.
+    Staff,
+    /// Superusers only.
+    Superuser,
+}
+
+impl Level {
+    fn keyword(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Authenticated => "authenticated",
+            Self::Staff => "staff",
+            Self::Superuser => "superuser",
+        }
+    }
+
+    /// The statuses of an anonymous caller, a user, staff and a superuser.
+    fn statuses(self) -> [u16; 4] {
+        match self {
+            Self::Public => [200, 200, 200, 200],
+            Self::Authenticated => [401, 200, 200, 200],
+            Self::Staff => [401, 403, 200, 200],
+            Self::Superuser => [401, 403, 403, 200],
+        }
+    }
+}
+
+/// Plans the function's module, its `pub mod` line and its test, then writes them.
+pub fn generate(root: &Path, name: &Name, level: Level) -> Result<Vec<String>, String> {
+    let snake = name.snake();
+    let module = format!("app/src/api/{snake}.rs");
+
+    let api = edit::read(root, API)?;
+    let api =
+        edit::insert_sorted(&api, None, "mod ", &format!("pub mod {snake};")).ok_or_else(|| {
+            format!("{API} has no `pub mod` block to add the function to (nothing was written)")
+        })?;
+
+    let tests = edit::read(root, TESTS)?;
+    let test = format!("{snake}_admits_exactly_its_callers");
+    if tests.contains(&format!("fn {test}(")) {
+        return Err(format!("{TESTS} has {test} already: nothing was written"));
+    }
+    let tests = format!(
+        "{}\n{}",
+        tests.trim_end_matches('\n'),
+        function_test(&test, snake, level)
+    );
+
+    let planned = vec![
+        edit::create(root, &module, function_module(name, level))?,
+        Planned::edited(API, api),
+        Planned::edited(TESTS, tests),
+    ];
+    edit::write_all(root, planned)
+}
+
+fn function_module(name: &Name, level: Level) -> String {
+    let (snake, camel, keyword) = (name.snake(), name.camel(), level.keyword());
+    let (imports, user_arg, message) = match level {
+        Level::Public => ("", String::new(), format!("\"{snake}\".to_owned()")),
+        _ => (
+            "use mizan::auth::CurrentUser;\n",
+            "#[user] user: CurrentUser".to_owned(),
+            format!("format!(\"{snake}, for {{}}\", user.name)"),
+        ),
+    };
+    format!(
+        r#"//! `POST /api/{snake}`.
+
+use mizan::AppError;
+{imports}use schemars::JsonSchema;
+use serde::{{Deserialize, Serialize}};
+
+/// What `{snake}` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct {camel}Reply {{
+    /// What happened.
+    pub message: String,
+}}
+
+/// {level_doc}: what it does goes here.
+#[mizan::server(auth = {keyword})]
+pub async fn {snake}({user_arg}) -> Result<{camel}Reply, AppError> {{
+    Ok({camel}Reply {{
+        message: {message},
+    }})
+}}
+"#,
+        level_doc = capitalized(keyword),
+    )
+}
+
+fn function_test(test: &str, snake: &str, level: Level) -> String {
+    let [anonymous, user, staff, superuser] = level.statuses();
+    format!(
+        r#"
+/// `{snake}` ({keyword}) answers exactly its callers.
+#[tokio::test]
+async fn {test}() {{
+    let app = spawn_app().await;
+    let c = callers(&app).await;
+    let callers = [
+        ("anonymous", &c.anonymous),
+        ("user", &c.user),
+        ("staff", &c.staff),
+        ("superuser", &c.superuser),
+    ];
+    app.assert_statuses(
+        &callers,
+        &[("{snake}", &[], &[{anonymous}, {user}, {staff}, {superuser}])],
+    )
+    .await;
+}}
+"#,
+        keyword = level.keyword(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+
+    const API_TEXT: &str =
+        "//! Functions.\n\npub mod accounts;\npub mod jobs;\n\npub const X: u8 = 1;\n";
+    const TESTS_TEXT: &str = "//! Tests.\n\nasync fn callers() {}\n";
+
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        for (path, text) in [(API, API_TEXT), (TESTS, TESTS_TEXT)] {
+            let path = dir.path().join(path);
+            fs::create_dir_all(path.parent().expect("a parent")).expect("directories");
+            fs::write(path, text).expect("written");
+        }
+        dir
+    }
+
+    #[test]
+    fn a_function_is_written_registered_and_tested() {
+        let dir = project();
+        let name: Name = "greeting".parse().expect("a name");
+        let report = generate(dir.path(), &name, Level::Staff).expect("generated");
+        assert_eq!(report.len(), 3, "{report:?}");
+        let read = |path: &str| fs::read_to_string(dir.path().join(path)).expect("readable");
+        let module = read("app/src/api/greeting.rs");
+        assert!(
+            module.contains("#[mizan::server(auth = staff)]"),
+            "{module}"
+        );
+        assert!(
+            module.contains("pub async fn greeting(#[user] user: CurrentUser)"),
+            "{module}"
+        );
+        assert_eq!(
+            read(API),
+            "//! Functions.\n\npub mod accounts;\npub mod greeting;\npub mod jobs;\n\npub const X: u8 = 1;\n"
+        );
+        let tests = read(TESTS);
+        assert!(
+            tests.contains(r#"&[("greeting", &[], &[401, 403, 200, 200])]"#),
+            "{tests}"
+        );
+        let refused = generate(dir.path(), &name, Level::Staff).expect_err("refused");
+        assert!(refused.contains("already"), "{refused}");
+    }
+
+    #[test]
+    fn a_public_function_takes_no_user() {
+        let module = function_module(&"ping".parse().expect("a name"), Level::Public);
+        assert!(module.contains("pub async fn ping() -> Result<PingReply, AppError>"));
+        assert!(!module.contains("CurrentUser"), "{module}");
+    }
+}

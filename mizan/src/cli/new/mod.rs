@@ -1,0 +1,63 @@
+//! `new page|fn|migration NAME`: generators that write a project's files *and* their
+//! wiring, run from the project's root. Each refuses to overwrite: run twice, the second
+//! run changes nothing and says why.
+//!
+//! - `new page NAME`: `app/src/pages/NAME.rs`, its `mod`, `use` and `lazy_pages!` rows,
+//!   its `<Route>` in `app/src/root.rs`, and a test in `server/tests/accounts/pages.rs`.
+//! - `new fn NAME --auth LEVEL`: `app/src/api/NAME.rs` (a function at `/api/NAME`), its
+//!   `pub mod` line, and a test of who may call it in `server/tests/accounts/auth.rs`.
+//! - `new migration NAME`: `migrations/<UTC timestamp>_NAME.sql`, run at the next start.
+
+mod edit;
+mod function;
+mod migration;
+mod name;
+mod page;
+
+use std::path::Path;
+
+use clap::Subcommand;
+
+pub use function::Level;
+pub use name::Name;
+
+/// What the command line asked to generate.
+#[derive(Debug, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// A page at /NAME (dashes for underscores): its module, lazy route, <Route> and test.
+    Page {
+        /// The page's name in snake_case (or kebab-case), e.g. `about_us`.
+        name: Name,
+    },
+    /// A server function at /api/NAME, with a test of who may call it.
+    Fn {
+        /// The function's name in snake_case, e.g. `greeting`.
+        name: Name,
+        /// Who may call it.
+        #[arg(long, value_enum)]
+        auth: Level,
+    },
+    /// An empty SQL migration, `migrations/<UTC timestamp>_NAME.sql`.
+    Migration {
+        /// What it does, in snake_case, e.g. `create_widgets`.
+        name: Name,
+    },
+}
+
+/// Generates what `command` asks for in the project at `root`; answers what it wrote.
+///
+/// # Errors
+/// A message when `root` is not a project made from the starter, when a file it would
+/// write exists already (nothing is written then), or on a file system error.
+pub fn run(root: &Path, command: Command) -> Result<String, String> {
+    let written = match command {
+        Command::Page { name } => page::generate(root, &name)?,
+        Command::Fn { name, auth } => function::generate(root, &name, auth)?,
+        Command::Migration { name } => vec![migration::generate(root, &name)?],
+    };
+    Ok(written
+        .iter()
+        .map(|line| format!("  {line}"))
+        .collect::<Vec<_>>()
+        .join("\n"))
+}

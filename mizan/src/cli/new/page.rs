@@ -1,0 +1,177 @@
+//! `new page NAME`: a page at `/NAME`, lazily loaded, with its test.
+
+use std::path::Path;
+
+use super::Name;
+use super::edit::{self, Planned};
+
+const PAGES: &str = "app/src/pages/mod.rs";
+const ROOT: &str = "app/src/root.rs";
+const TESTS: &str = "server/tests/accounts/pages.rs";
+
+/// Plans every file of page `name`, then writes them; answers what it wrote.
+pub fn generate(root: &Path, name: &Name) -> Result<Vec<String>, String> {
+    let (snake, kebab, camel, title) = (name.snake(), name.kebab(), name.camel(), name.title());
+    let module = format!("app/src/pages/{snake}.rs");
+    let route = format!("{camel}Route");
+    let component = format!("{camel}Page");
+    let unplaced = |file: &str, what: &str| {
+        format!("{file} has no {what} to add the page to: add it by hand (nothing was written)")
+    };
+
+    let pages = edit::read(root, PAGES)?;
+    if pages.contains(&format!("{route} =>")) {
+        return Err(format!("{PAGES} has {route} already: nothing was written"));
+    }
+    let pages = edit::insert_sorted(&pages, None, "mod ", &format!("mod {snake};"))
+        .ok_or_else(|| unplaced(PAGES, "`mod` block"))?;
+    let pages = edit::insert_sorted(
+        &pages,
+        Some("mod "),
+        "use ",
+        &format!("use {snake}::{component};"),
+    )
+    .ok_or_else(|| unplaced(PAGES, "`use` block"))?;
+    let row = format!("    /// `/{kebab}`.\n    {route} => {component},");
+    let pages = edit::insert_before(&pages, "self::lazy_pages! {", "}", &row)
+        .ok_or_else(|| unplaced(PAGES, "`self::lazy_pages!` block"))?;
+
+    let routes = edit::read(root, ROOT)?;
+    let indent =
+        edit::indent_of(&routes, "</Routes>").ok_or_else(|| unplaced(ROOT, "</Routes>"))?;
+    let line = format!(
+        "{indent}    <Route path=path!(\"{kebab}\") view={{Lazy::<crate::pages::{route}>::new()}} ssr=SSR/>"
+    );
+    let routes = edit::insert_before(&routes, "<Routes", "</Routes>", &line)
+        .ok_or_else(|| unplaced(ROOT, "<Routes>"))?;
+
+    let tests = edit::read(root, TESTS)?;
+    let test = format!("the_{snake}_page_is_served");
+    if tests.contains(&format!("fn {test}(")) {
+        return Err(format!("{TESTS} has {test} already: nothing was written"));
+    }
+    let tests = format!(
+        "{}\n{}",
+        tests.trim_end_matches('\n'),
+        page_test(&test, &kebab, &title)
+    );
+
+    let planned = vec![
+        edit::create(root, &module, page_module(&kebab, &component, &title))?,
+        Planned::edited(PAGES, pages),
+        Planned::edited(ROOT, routes),
+        Planned::edited(TESTS, tests),
+    ];
+    edit::write_all(root, planned)
+}
+
+fn page_module(kebab: &str, component: &str, title: &str) -> String {
+    format!(
+        r#"//! `/{kebab}`.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The page at `/{kebab}`.
+#[component]
+pub fn {component}() -> impl IntoView {{
+    view! {{
+        <Title text="{title}"/>
+        <section class="card">
+            <h1>"{title}"</h1>
+        </section>
+    }}
+}}
+"#
+    )
+}
+
+fn page_test(test: &str, kebab: &str, title: &str) -> String {
+    format!(
+        r#"
+/// `/{kebab}` is served to anyone, with its title.
+#[tokio::test]
+async fn {test}() {{
+    let app = crate::helpers::spawn_app().await;
+    let response = app.get("/{kebab}").await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let html = response.text().await.expect("body");
+    assert!(html.contains("<h1>{title}</h1>"), "{{html}}");
+}}
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+
+    const PAGES_TEXT: &str = "//! Pages.\n\nuse leptos::prelude::*;\n\nmod account;\nmod login;\n\nuse account::AccountPage;\npub use login::LoginPage;\n\nself::lazy_pages! {\n    /// `/account`.\n    AccountRoute => AccountPage,\n}\n";
+    const ROOT_TEXT: &str = "view! {\n        <Routes fallback=NotFound>\n            <Route path=path!(\"\") view={Lazy::<HomeRoute>::new()} ssr=SSR/>\n        </Routes>\n}\n";
+    const TESTS_TEXT: &str = "//! Tests.\n\n#[tokio::test]\nasync fn one() {}\n";
+
+    /// A project with the three files a page edits.
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        for (path, text) in [(PAGES, PAGES_TEXT), (ROOT, ROOT_TEXT), (TESTS, TESTS_TEXT)] {
+            let path = dir.path().join(path);
+            fs::create_dir_all(path.parent().expect("a parent")).expect("directories");
+            fs::write(path, text).expect("written");
+        }
+        dir
+    }
+
+    fn read(dir: &tempfile::TempDir, path: &str) -> String {
+        fs::read_to_string(dir.path().join(path)).expect("readable")
+    }
+
+    #[test]
+    fn a_page_is_written_and_wired() {
+        let dir = project();
+        let name: Name = "about-us".parse().expect("a name");
+        let report = generate(dir.path(), &name).expect("generated");
+        assert_eq!(report.len(), 4, "{report:?}");
+
+        let module = read(&dir, "app/src/pages/about_us.rs");
+        assert!(
+            module.contains("pub fn AboutUsPage() -> impl IntoView"),
+            "{module}"
+        );
+        assert!(module.contains("<h1>\"About us\"</h1>"), "{module}");
+        assert_eq!(
+            read(&dir, PAGES),
+            "//! Pages.\n\nuse leptos::prelude::*;\n\nmod about_us;\nmod account;\nmod login;\n\nuse about_us::AboutUsPage;\nuse account::AccountPage;\npub use login::LoginPage;\n\nself::lazy_pages! {\n    /// `/account`.\n    AccountRoute => AccountPage,\n    /// `/about-us`.\n    AboutUsRoute => AboutUsPage,\n}\n"
+        );
+        assert!(read(&dir, ROOT).contains(
+            "            <Route path=path!(\"about-us\") view={Lazy::<crate::pages::AboutUsRoute>::new()} ssr=SSR/>\n        </Routes>"
+        ));
+        let tests = read(&dir, TESTS);
+        assert!(
+            tests.contains("async fn the_about_us_page_is_served()"),
+            "{tests}"
+        );
+        assert!(tests.contains("app.get(\"/about-us\")"), "{tests}");
+    }
+
+    #[test]
+    fn a_second_run_refuses_and_changes_nothing() {
+        let dir = project();
+        let name: Name = "faq".parse().expect("a name");
+        generate(dir.path(), &name).expect("generated");
+        let before: Vec<String> = [PAGES, ROOT, TESTS].map(|p| read(&dir, p)).into();
+        let refused = generate(dir.path(), &name).expect_err("refused");
+        assert!(refused.contains("FaqRoute already"), "{refused}");
+        let after: Vec<String> = [PAGES, ROOT, TESTS].map(|p| read(&dir, p)).into();
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn outside_a_project_nothing_is_written() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let refused = generate(dir.path(), &"faq".parse().expect("a name")).expect_err("refused");
+        assert!(refused.contains("project's root"), "{refused}");
+        assert!(!dir.path().join("app").exists());
+    }
+}
