@@ -21,6 +21,7 @@ mod root;
 pub mod api;
 pub mod components;
 pub mod forms;
+pub mod models;
 pub mod pages;
 pub mod project; // Its names: set them once, here.{% if showcase %}
 pub mod showcase; // Remove with the lines naming it to start without it.{% endif %}

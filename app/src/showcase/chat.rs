@@ -8,6 +8,8 @@ use mizan::channels::{Channel, ChannelHandle, use_channel};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::models::chat_message::ChatMessage;
+
 /// The chat channel.
 pub struct ChatChannel;
 
@@ -27,21 +29,6 @@ pub struct ChatParams {
 pub struct ChatSend {
     /// The message.
     pub text: String,
-}
-
-/// What everyone in the room receives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct ChatMessage {
-    /// Its id (time-ordered).
-    pub id: String,
-    /// The room it was sent to.
-    pub room: String,
-    /// The sender's display name.
-    pub user: String,
-    /// The message.
-    pub text: String,
-    /// When it was sent, Unix seconds.
-    pub at: i64,
 }
 
 impl Channel for ChatChannel {
@@ -104,7 +91,7 @@ pub fn can_join_room(user: Option<&CurrentUser>, room: &str) -> Result<(), AppEr
 /// The last messages of `room`, oldest first (for its page, during SSR).
 #[mizan::server(auth = custom(can_join_room))]
 pub async fn chat_history(room: String) -> Result<Vec<ChatMessage>, AppError> {
-    handler::history(&mizan::runtime::state()?.db, &room).await
+    ChatMessage::latest(&mizan::runtime::state()?.db, &room, HISTORY).await
 }
 
 /// Staff: posts `text` to `room` from the server, like any member's message: sending to
@@ -129,7 +116,7 @@ mod handler {
     use mizan::auth::CurrentUser;
     use mizan::channels::{ChannelHandler, Joined};
     use mizan::server::db::{new_id, now};
-    use sqlx::{AnyPool, Row};
+    use sqlx::AnyPool;
 
     use super::{ChatChannel, ChatMessage, ChatParams, ChatSend, HISTORY, MAX_TEXT, can_join_room};
 
@@ -156,29 +143,12 @@ mod handler {
 
         async fn backlog(joined: &Joined<Self>) -> Result<Vec<ChatMessage>, AppError> {
             match &joined.params.after {
-                Some(after) => since(&joined.state.db, &joined.params.room, after).await,
+                Some(after) => {
+                    ChatMessage::after(&joined.state.db, &joined.params.room, after, HISTORY).await
+                }
                 None => Ok(Vec::new()),
             }
         }
-    }
-
-    /// The messages of `room` after the one with id `after` (ids are time-ordered), at
-    /// most a page's worth, oldest first.
-    pub async fn since(
-        pool: &AnyPool,
-        room: &str,
-        after: &str,
-    ) -> Result<Vec<ChatMessage>, AppError> {
-        let rows = sqlx::query(
-            "SELECT id, room, user_name, text, created_at FROM chat_messages \
-             WHERE room = $1 AND id > $2 ORDER BY id ASC LIMIT $3",
-        )
-        .bind(room)
-        .bind(after)
-        .bind(HISTORY)
-        .fetch_all(pool)
-        .await?;
-        rows.iter().map(message_of).collect()
     }
 
     /// The hub group of a room.
@@ -210,48 +180,8 @@ mod handler {
             text: text.to_owned(),
             at: now(),
         };
-        sqlx::query(
-            "INSERT INTO chat_messages (id, room, user_id, user_name, text, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&message.id)
-        .bind(room)
-        .bind(&user.id)
-        .bind(&message.user)
-        .bind(&message.text)
-        .bind(message.at)
-        .execute(pool)
-        .await?;
+        message.insert(pool, &user.id).await?;
         Ok(message)
-    }
-
-    /// The last messages of `room`, oldest first.
-    pub async fn history(pool: &AnyPool, room: &str) -> Result<Vec<ChatMessage>, AppError> {
-        let rows = sqlx::query(
-            "SELECT id, room, user_name, text, created_at FROM chat_messages \
-             WHERE room = $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(room)
-        .bind(HISTORY)
-        .fetch_all(pool)
-        .await?;
-        let mut messages = rows.iter().map(message_of).collect::<Result<Vec<_>, _>>()?;
-        messages.reverse();
-        Ok(messages)
-    }
-
-    /// A stored message, as the room receives it.
-    fn message_of(row: &sqlx::any::AnyRow) -> Result<ChatMessage, AppError> {
-        let message = || -> Result<ChatMessage, sqlx::Error> {
-            Ok(ChatMessage {
-                id: row.try_get("id")?,
-                room: row.try_get("room")?,
-                user: row.try_get("user_name")?,
-                text: row.try_get("text")?,
-                at: row.try_get("created_at")?,
-            })
-        };
-        message().map_err(AppError::from)
     }
 }
 

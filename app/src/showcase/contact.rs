@@ -4,6 +4,8 @@ use mizan::FieldErrors;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::models::contact_message::ContactMessage;
+
 /// A message to the site's staff.
 #[derive(Debug, Clone, mizan::Form)]
 #[form(
@@ -55,44 +57,23 @@ fn subject_differs_from_message(form: &ContactForm) -> FieldErrors {
     errors
 }
 
-/// A stored message, as staff see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct ContactMessage {
-    /// Its id.
-    pub id: String,
-    /// Sender's name.
-    pub name: String,
-    /// Sender's email.
-    pub email: String,
-    /// Subject.
-    pub subject: String,
-    /// Text.
-    pub message: String,
-    /// Urgency from 1 to 5, if given.
-    pub urgency: Option<i64>,
-    /// When it was sent, Unix seconds.
-    pub created_at: i64,
-}
-
 /// Staff: the latest contact messages, newest first.
 #[mizan::server(auth = staff)]
 pub async fn list_contact_messages() -> Result<Vec<ContactMessage>, mizan::AppError> {
-    handler::latest(&mizan::runtime::state()?.db).await
+    /// How many messages `/staff` shows.
+    const LATEST: i64 = 50;
+    ContactMessage::latest(&mizan::runtime::state()?.db, LATEST).await
 }
 
 #[cfg(feature = "ssr")]
 mod handler {
     use mizan::AppError;
     use mizan::forms::{FormHandler, Submission};
-    use mizan::server::db::{new_id, now};
     use mizan::server::rate_limit::{self, Rate};
-    use sqlx::{AnyPool, Row};
 
-    use super::{ContactForm, ContactMessage, ContactReceipt};
+    use super::{ContactForm, ContactReceipt};
+    use crate::models::contact_message::NewContactMessage;
     use crate::showcase::jobs::{NOTIFY_STAFF_AFTER, NotifyStaff};
-
-    /// How many messages `/staff` shows.
-    const LATEST: i64 = 50;
 
     /// Messages one client may send an hour: each is a row and, within a minute, mail to
     /// staff.
@@ -102,23 +83,17 @@ mod handler {
         async fn on_submit(self, submission: Submission) -> Result<ContactReceipt, AppError> {
             rate_limit::per_client(&MESSAGES_PER_CLIENT).await?;
             let state = mizan::runtime::state()?;
-            let id = new_id();
             // The message and the job that tells staff of it are stored together.
             let mut tx = state.db.begin().await?;
-            sqlx::query(
-                "INSERT INTO contact_messages \
-                 (id, name, email, subject, message, urgency, user_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(&id)
-            .bind(&self.name)
-            .bind(&self.email)
-            .bind(&self.subject)
-            .bind(&self.message)
-            .bind(self.urgency.map(i64::from))
-            .bind(submission.user.as_ref().map(|user| user.id.as_str()))
-            .bind(now())
-            .execute(&mut *tx)
+            let id = NewContactMessage {
+                name: &self.name,
+                email: &self.email,
+                subject: &self.subject,
+                message: &self.message,
+                urgency: self.urgency.map(i64::from),
+                user_id: submission.user.as_ref().map(|user| user.id.as_str()),
+            }
+            .insert(&mut *tx)
             .await?;
             // Staff hear of it within a minute, with whatever else came meanwhile.
             mizan::jobs::enqueue_once_after(&mut *tx, &NotifyStaff, NOTIFY_STAFF_AFTER).await?;
@@ -132,31 +107,6 @@ mod handler {
             }
             Ok(ContactReceipt { id })
         }
-    }
-
-    /// The latest messages, newest first.
-    pub async fn latest(pool: &AnyPool) -> Result<Vec<ContactMessage>, AppError> {
-        let rows = sqlx::query(
-            "SELECT id, name, email, subject, message, urgency, created_at \
-             FROM contact_messages ORDER BY created_at DESC, id DESC LIMIT $1",
-        )
-        .bind(LATEST)
-        .fetch_all(pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ContactMessage {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    email: row.try_get("email")?,
-                    subject: row.try_get("subject")?,
-                    message: row.try_get("message")?,
-                    urgency: row.try_get("urgency")?,
-                    created_at: row.try_get("created_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(AppError::from)
     }
 }
 

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use mizan::jobs::{Job, JobError};
 use mizan::runtime::AppState;
-use mizan::server::db::now;
 use mizan::server::mail::Email;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
+
+use crate::models::contact_message::ContactMessage;
 
 /// How long messages gather before staff hear of them: at most one notice a minute,
 /// however many messages arrive (the form is public).
@@ -32,34 +32,21 @@ impl Job for NotifyStaff {
 
     async fn run(self, state: AppState) -> Result<(), JobError> {
         let mut tx = state.db.begin().await?;
-        let rows = sqlx::query(
-            "SELECT id, subject FROM contact_messages WHERE notified_at IS NULL \
-             ORDER BY created_at, id",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        if rows.is_empty() {
+        let untold = ContactMessage::untold(&mut *tx).await?;
+        if untold.is_empty() {
             return Ok(());
         }
-        let subjects = rows
+        let subjects = untold
             .iter()
             .take(SUBJECTS_LISTED)
-            .map(|row| {
-                row.try_get::<String, _>("subject")
-                    .map(|s| format!("- {s}"))
-            })
-            .collect::<Result<Vec<_>, _>>()?
+            .map(|message| format!("- {}", message.subject))
+            .collect::<Vec<_>>()
             .join("\n");
-        let more = rows.len().saturating_sub(SUBJECTS_LISTED);
-        let staff: Vec<String> = sqlx::query_scalar(
-            "SELECT email FROM users WHERE is_staff = TRUE AND is_active = TRUE ORDER BY email",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        for to in staff {
+        let more = untold.len().saturating_sub(SUBJECTS_LISTED);
+        for to in mizan::auth::users::staff_emails(&mut *tx).await? {
             let mail = Email {
                 to,
-                subject: format!("{} new contact message(s)", rows.len()),
+                subject: format!("{} new contact message(s)", untold.len()),
                 body: format!(
                     "{subjects}\n{}\nRead them on {}/staff\n",
                     if more > 0 {
@@ -72,12 +59,8 @@ impl Job for NotifyStaff {
             };
             mizan::jobs::enqueue(&mut *tx, &mail).await?;
         }
-        for row in &rows {
-            sqlx::query("UPDATE contact_messages SET notified_at = $1 WHERE id = $2")
-                .bind(now())
-                .bind(row.try_get::<String, _>("id")?)
-                .execute(&mut *tx)
-                .await?;
+        for message in &untold {
+            ContactMessage::mark_told(&mut *tx, &message.id).await?;
         }
         tx.commit().await?;
         state.jobs.wake();

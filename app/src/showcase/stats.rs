@@ -23,8 +23,8 @@ pub struct StatsReport {
 pub async fn site_stats() -> Result<StatsReport, AppError> {
     let started = std::time::Instant::now();
     let db = &mizan::runtime::state()?.db;
-    let users = server::count(db, "users").await?;
-    let messages = server::count(db, "contact_messages").await?;
+    let users = mizan::auth::users::count(db).await?;
+    let messages = crate::models::contact_message::ContactMessage::count(db).await?;
     // Stands in for the slow part of a real report (a large aggregate, a remote API):
     // it makes what the cache saves visible on the page.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -58,7 +58,11 @@ pub async fn my_message_count(
     #[user] user: mizan::auth::CurrentUser,
 ) -> Result<MessageCount, AppError> {
     Ok(MessageCount {
-        sent: server::messages_of(&mizan::runtime::state()?.db, &user.id).await?,
+        sent: crate::models::contact_message::ContactMessage::count_sent_by(
+            &mizan::runtime::state()?.db,
+            &user.id,
+        )
+        .await?,
         counted_at: mizan::server::db::now(),
     })
 }
@@ -67,29 +71,6 @@ pub async fn my_message_count(
 pub fn clock(unix_seconds: i64) -> String {
     let day = unix_seconds.rem_euclid(86_400);
     format!("{:02}:{:02}:{:02} UTC", day / 3600, day / 60 % 60, day % 60)
-}
-
-#[cfg(feature = "ssr")]
-mod server {
-    use mizan::AppError;
-    use sqlx::AnyPool;
-
-    /// Rows in `table` (a name from this module, never from input).
-    pub async fn count(pool: &AnyPool, table: &'static str) -> Result<i64, AppError> {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(pool)
-            .await
-            .map_err(AppError::from)
-    }
-
-    /// Contact messages sent by `user_id`.
-    pub async fn messages_of(pool: &AnyPool, user_id: &str) -> Result<i64, AppError> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM contact_messages WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_one(pool)
-            .await
-            .map_err(AppError::from)
-    }
 }
 
 #[cfg(test)]

@@ -312,6 +312,32 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<Account>, AppError> {
         .map_err(AppError::from)
 }
 
+/// How many accounts there are, deactivated ones included.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn count(pool: &AnyPool) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await?)
+}
+
+/// The addresses of the active staff, sorted: whom mail meant for staff goes to. Takes
+/// any executor, so that a job can read them in the transaction that enqueues the mail.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn staff_emails<'e, E>(executor: E) -> Result<Vec<String>, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_scalar(
+        "SELECT email FROM users WHERE is_staff = TRUE AND is_active = TRUE ORDER BY email",
+    )
+    .fetch_all(executor)
+    .await?)
+}
+
 /// Grants or removes staff rights.
 ///
 /// # Errors

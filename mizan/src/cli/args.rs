@@ -34,7 +34,8 @@ pub enum Command {
     /// Look at the job queue, run a dead job again, or delete one.
     #[command(subcommand)]
     Jobs(jobs::Command),
-    /// Generate a page, a function or a migration, wired in; run in the project's root.
+    /// Generate a page, a function, a model or a migration, wired in; run in the project's
+    /// root.
     #[command(subcommand)]
     New(new::Command),
 }

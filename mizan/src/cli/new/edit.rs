@@ -1,25 +1,29 @@
 //! Edits of a project's source files, planned in memory and written only once every one
-//! of a generator's edits is known to apply: a refusal leaves every file as it was.
+//! of a generator's edits is known to apply: a refusal, or a failed write, leaves every
+//! file as it was.
 
+use std::cmp::Ordering;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::error::NewError;
+
 /// A file's new text, not yet written.
 pub struct Planned {
     /// The file, relative to the project's root.
-    pub path: PathBuf,
+    path: String,
     /// Its whole text after the edit.
-    pub text: String,
+    text: String,
     /// Whether the file is new (it must not exist when written).
-    pub new: bool,
+    new: bool,
 }
 
 impl Planned {
     /// An existing file's new text.
     pub fn edited(path: &str, text: String) -> Self {
         Self {
-            path: path.into(),
+            path: path.to_owned(),
             text,
             new: false,
         }
@@ -29,7 +33,7 @@ impl Planned {
     /// modules of its own (rustfmt would go through those too), so new modules and test
     /// files, not `mod.rs`.
     fn formatted(&self) -> bool {
-        self.path.extension().is_some_and(|ext| ext == "rs")
+        self.path.ends_with(".rs")
             && !self.text.lines().any(|line| {
                 let line = line.strip_prefix("pub ").unwrap_or(line);
                 line.starts_with("mod ") && line.ends_with(';')
@@ -37,53 +41,85 @@ impl Planned {
     }
 }
 
-/// The text of `path` under `root`, or a message naming the file.
-pub fn read(root: &Path, path: &str) -> Result<String, String> {
-    fs::read_to_string(root.join(path)).map_err(|e| {
-        format!("cannot read {path}: {e} (run this in the project's root, where Cargo.toml is)")
+/// The text of `path` under `root`.
+pub fn read(root: &Path, path: &str) -> Result<String, NewError> {
+    fs::read_to_string(root.join(path)).map_err(|source| NewError::NotAProject {
+        path: path.to_owned(),
+        source,
     })
 }
 
 /// `path`, new, refused when it exists already.
-pub fn create(root: &Path, path: &str, text: String) -> Result<Planned, String> {
-    if root.join(path).exists() {
-        return Err(format!("{path} exists already: nothing was written"));
+pub fn create(root: &Path, path: String, text: String) -> Result<Planned, NewError> {
+    if root.join(&path).exists() {
+        return Err(NewError::Taken(format!("{path} exists already")));
     }
     Ok(Planned {
-        path: path.into(),
+        path,
         text,
         new: true,
     })
 }
 
-/// Writes every planned file, then formats the Rust ones (rustfmt lays out what was
-/// inserted as `cargo fmt` would); answers a line for each (`created …`, `edited …`).
-pub fn write_all(root: &Path, planned: Vec<Planned>) -> Result<Vec<String>, String> {
+/// Writes every planned file (each beside its target first, then renamed over it, so
+/// a failed write undoes the others), then formats the Rust ones as `cargo fmt` would;
+/// answers a line for each (`created …`, `edited …`).
+pub fn write_all(root: &Path, planned: Vec<Planned>) -> Result<Vec<String>, NewError> {
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let undo = |staged: &[(PathBuf, PathBuf)]| {
+        for (temporary, _) in staged {
+            let _ = fs::remove_file(temporary);
+        }
+    };
+    for file in &planned {
+        let target = root.join(&file.path);
+        let temporary = root.join(format!("{}.mizan-new", file.path));
+        let written = target
+            .parent()
+            .map_or(Ok(()), fs::create_dir_all)
+            .and_then(|()| fs::write(&temporary, &file.text));
+        if file.new && target.exists() {
+            let _ = fs::remove_file(&temporary);
+            undo(&staged);
+            return Err(NewError::Taken(format!("{} exists already", file.path)));
+        }
+        staged.push((temporary, target));
+        if let Err(source) = written {
+            undo(&staged);
+            return Err(NewError::Io {
+                path: file.path.clone(),
+                source,
+            });
+        }
+    }
+    for (temporary, target) in &staged {
+        fs::rename(temporary, target).map_err(|source| NewError::Io {
+            path: target.display().to_string(),
+            source,
+        })?;
+    }
+    let mut report: Vec<String> = planned
+        .iter()
+        .map(|file| {
+            let verb = if file.new { "created" } else { "edited " };
+            format!("{verb} {}", file.path)
+        })
+        .collect();
     let rust: Vec<PathBuf> = planned
         .iter()
         .filter(|file| file.formatted())
         .map(|file| root.join(&file.path))
         .collect();
-    let mut report = Vec::new();
-    for file in planned {
-        let path = root.join(&file.path);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-        fs::write(&path, &file.text)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        let verb = if file.new { "created" } else { "edited " };
-        report.push(format!("{verb} {}", file.path.display()));
-    }
-    if !rust.is_empty() {
-        report.extend(format(&rust));
-    }
+    report.extend(format(&rust));
     Ok(report)
 }
 
 /// Formats `files` with rustfmt (edition 2024, the starter's); a line to report when it
 /// could not.
 fn format(files: &[PathBuf]) -> Option<String> {
+    if files.is_empty() {
+        return None;
+    }
     let status = Command::new("rustfmt")
         .args(["--edition", "2024"])
         .args(files)
@@ -95,24 +131,27 @@ fn format(files: &[PathBuf]) -> Option<String> {
     }
 }
 
-/// `text` with `line` inserted, in sorted order, among the first run of lines that start
-/// with `prefix` (a block of `mod …;` or `use …;`) after the last line that starts with
-/// `after` (when given); the run must exist.
+/// `text` with `line` inserted, in rustfmt's order, among the first block of items that
+/// start with `prefix` (`mod …;` or `use …;`, an item running to its `;`) after the last
+/// item that starts with `after` (when given); the block must exist.
 pub fn insert_sorted(text: &str, after: Option<&str>, prefix: &str, line: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
     let from = match after {
         Some(after) => lines.iter().rposition(|l| starts_item(l, after))? + 1,
         None => 0,
     };
-    let first = from + lines[from..].iter().position(|l| starts_item(l, prefix))?;
-    let end = lines[first..]
-        .iter()
-        .position(|l| !starts_item(l, prefix))
-        .map_or(lines.len(), |n| first + n);
-    let at = (first..end)
-        .find(|&i| sort_key(lines[i]) > sort_key(line))
-        .unwrap_or(end);
-    Some(with_line_at(&lines, at, line, text.ends_with('\n')))
+    let mut at = from + lines[from..].iter().position(|l| starts_item(l, prefix))?;
+    let key = item_key(line, prefix);
+    while at < lines.len() && starts_item(lines[at], prefix) {
+        if version_order(item_key(lines[at], prefix), key) == Ordering::Greater {
+            break;
+        }
+        while at < lines.len() && !lines[at].trim_end().ends_with(';') {
+            at += 1;
+        }
+        at += 1;
+    }
+    Some(with_line_at(text, &lines, at.min(lines.len()), line))
 }
 
 /// `text` with `line` inserted before the first line, after a line containing `after`,
@@ -121,7 +160,7 @@ pub fn insert_before(text: &str, after: &str, before: &str, line: &str) -> Optio
     let lines: Vec<&str> = text.lines().collect();
     let start = lines.iter().position(|l| l.contains(after))?;
     let at = start + lines[start..].iter().position(|l| l.trim() == before)?;
-    Some(with_line_at(&lines, at, line, text.ends_with('\n')))
+    Some(with_line_at(text, &lines, at, line))
 }
 
 /// The leading whitespace of the first line of `text` containing `marker`.
@@ -136,19 +175,59 @@ fn starts_item(line: &str, prefix: &str) -> bool {
         .starts_with(prefix)
 }
 
-/// What rustfmt orders a `mod`/`use` line by: the path, not its visibility.
-fn sort_key(line: &str) -> &str {
-    line.strip_prefix("pub ").unwrap_or(line)
+/// What rustfmt orders a `mod`/`use` item by: its first path segment.
+fn item_key<'a>(line: &'a str, prefix: &str) -> &'a str {
+    let line = line.strip_prefix("pub ").unwrap_or(line);
+    let rest = line.strip_prefix(prefix).unwrap_or(line);
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    &rest[..end]
 }
 
-fn with_line_at(lines: &[&str], at: usize, line: &str, final_newline: bool) -> String {
+/// rustfmt's "version sort" of identifiers: runs of digits compare as numbers, so
+/// `home` < `home2` < `home10`.
+fn version_order(a: &str, b: &str) -> Ordering {
+    let chunks = |s: &str| -> Vec<String> {
+        let mut chunks: Vec<String> = Vec::new();
+        for c in s.chars() {
+            match chunks.last_mut() {
+                Some(last)
+                    if last.starts_with(|d: char| d.is_ascii_digit()) == c.is_ascii_digit() =>
+                {
+                    last.push(c);
+                }
+                _ => chunks.push(c.to_string()),
+            }
+        }
+        chunks
+    };
+    for (x, y) in chunks(a).iter().zip(chunks(b).iter()) {
+        let order = if x.starts_with(|d: char| d.is_ascii_digit())
+            && y.starts_with(|d: char| d.is_ascii_digit())
+        {
+            let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+            x.len().cmp(&y.len()).then_with(|| x.cmp(y))
+        } else {
+            x.cmp(y)
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+    chunks(a).len().cmp(&chunks(b).len())
+}
+
+/// `text`'s lines with `line` at index `at`, in `text`'s own line endings.
+fn with_line_at(text: &str, lines: &[&str], at: usize, line: &str) -> String {
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut out: Vec<&str> = lines.to_vec();
     out.insert(at, line);
-    let mut text = out.join("\n");
-    if final_newline {
-        text.push('\n');
+    let mut joined = out.join(newline);
+    if text.ends_with('\n') {
+        joined.push_str(newline);
     }
-    text
+    joined
 }
 
 #[cfg(test)]
@@ -156,17 +235,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_line_joins_its_block_in_order() {
-        let text = "use x::*;\n\nmod account;\nmod login;\n\nuse account::A;\npub use login::L;\n";
+    fn a_line_joins_its_block_in_rustfmt_order() {
+        let text = "use x::*;\n\nmod account;\nmod home;\nmod login;\n\nuse account::A;\npub use login::L;\n";
         assert_eq!(
-            insert_sorted(text, None, "mod ", "mod home;").expect("a block"),
-            "use x::*;\n\nmod account;\nmod home;\nmod login;\n\nuse account::A;\npub use login::L;\n"
+            insert_sorted(text, None, "mod ", "mod help;").expect("a block"),
+            "use x::*;\n\nmod account;\nmod help;\nmod home;\nmod login;\n\nuse account::A;\npub use login::L;\n"
+        );
+        assert_eq!(
+            insert_sorted(text, None, "mod ", "mod home2;").expect("a block"),
+            "use x::*;\n\nmod account;\nmod home;\nmod home2;\nmod login;\n\nuse account::A;\npub use login::L;\n"
         );
         assert_eq!(
             insert_sorted(text, Some("mod "), "use ", "use zebra::Z;").expect("a block"),
-            "use x::*;\n\nmod account;\nmod login;\n\nuse account::A;\npub use login::L;\nuse zebra::Z;\n"
+            "use x::*;\n\nmod account;\nmod home;\nmod login;\n\nuse account::A;\npub use login::L;\nuse zebra::Z;\n"
         );
         assert!(insert_sorted(text, None, "const ", "const A: u8 = 1;").is_none());
+    }
+
+    #[test]
+    fn an_item_over_several_lines_is_kept_whole() {
+        let text = "mod a;\n\nuse a::{\n    One,\n    Two,\n};\nuse zed::Z;\n";
+        assert_eq!(
+            insert_sorted(text, Some("mod "), "use ", "use pricing::P;").expect("a block"),
+            "mod a;\n\nuse a::{\n    One,\n    Two,\n};\nuse pricing::P;\nuse zed::Z;\n"
+        );
+    }
+
+    #[test]
+    fn versions_sort_as_numbers_and_line_endings_stay() {
+        assert_eq!(version_order("home", "home2"), Ordering::Less);
+        assert_eq!(version_order("home10", "home2"), Ordering::Greater);
+        assert_eq!(version_order("account", "about_us"), Ordering::Greater);
+        assert_eq!(
+            insert_sorted("mod a;\r\nmod c;\r\n", None, "mod ", "mod b;").expect("a block"),
+            "mod a;\r\nmod b;\r\nmod c;\r\n"
+        );
     }
 
     #[test]
@@ -181,5 +284,31 @@ mod tests {
             indent_of("x\n    <Routes>\n", "<Routes").as_deref(),
             Some("    ")
         );
+    }
+
+    #[test]
+    fn a_failed_write_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::write(dir.path().join("kept.rs"), "// kept\n").expect("written");
+        std::fs::write(dir.path().join("blocker"), "a file, not a folder").expect("written");
+        let planned = vec![
+            Planned::edited("kept.rs", "// changed\n".to_owned()),
+            create(
+                dir.path(),
+                "blocker/new.rs".to_owned(),
+                "// new\n".to_owned(),
+            )
+            .expect("planned"),
+        ];
+        assert!(matches!(
+            write_all(dir.path(), planned),
+            Err(NewError::Io { .. })
+        ));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("kept.rs")).expect("readable"),
+            "// kept\n"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("listed").collect();
+        assert_eq!(left.len(), 2, "only kept.rs and blocker: {left:?}");
     }
 }

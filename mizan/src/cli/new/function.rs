@@ -6,6 +6,7 @@ use std::path::Path;
 use clap::ValueEnum;
 
 use super::edit::{self, Planned};
+use super::error::NewError;
 use super::name::{Name, capitalized};
 
 const API: &str = "app/src/api/mod.rs";
@@ -45,21 +46,39 @@ impl Level {
     }
 }
 
+/// Names the generated module uses: a function whose argument type (its name in
+/// CamelCase, made by the macro) would be one of them does not compile.
+const IMPORTED: &[&str] = &["AppError", "Deserialize", "JsonSchema", "Serialize"];
+
 /// Plans the function's module, its `pub mod` line and its test, then writes them.
-pub fn generate(root: &Path, name: &Name, level: Level) -> Result<Vec<String>, String> {
+pub fn generate(root: &Path, name: &Name, level: Level) -> Result<Vec<String>, NewError> {
     let snake = name.snake();
     let module = format!("app/src/api/{snake}.rs");
+    if IMPORTED.contains(&name.camel().as_str()) {
+        return Err(NewError::Invalid(format!(
+            "`{snake}` would name its argument type {}, which the module imports: pick another name",
+            name.camel()
+        )));
+    }
+    if let Some(file) = declared_in(&root.join("app/src"), &format!("fn {snake}(")) {
+        return Err(NewError::Taken(format!(
+            "{} has a function {snake} already (each answers at /api/<name>)",
+            file.display()
+        )));
+    }
 
     let api = edit::read(root, API)?;
-    let api =
-        edit::insert_sorted(&api, None, "mod ", &format!("pub mod {snake};")).ok_or_else(|| {
-            format!("{API} has no `pub mod` block to add the function to (nothing was written)")
-        })?;
+    let api = edit::insert_sorted(&api, None, "mod ", &format!("pub mod {snake};")).ok_or(
+        NewError::Unplaced {
+            file: API.to_owned(),
+            place: "`pub mod` block",
+        },
+    )?;
 
     let tests = edit::read(root, TESTS)?;
     let test = format!("{snake}_admits_exactly_its_callers");
     if tests.contains(&format!("fn {test}(")) {
-        return Err(format!("{TESTS} has {test} already: nothing was written"));
+        return Err(NewError::Taken(format!("{TESTS} has {test} already")));
     }
     let tests = format!(
         "{}\n{}",
@@ -68,20 +87,36 @@ pub fn generate(root: &Path, name: &Name, level: Level) -> Result<Vec<String>, S
     );
 
     let planned = vec![
-        edit::create(root, &module, function_module(name, level))?,
+        edit::create(root, module, function_module(name, level))?,
         Planned::edited(API, api),
         Planned::edited(TESTS, tests),
     ];
     edit::write_all(root, planned)
 }
 
+/// The first Rust file under `dir` (recursively) whose text contains `needle`.
+fn declared_in(dir: &Path, needle: &str) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            declared_in(&path, needle)
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            let text = std::fs::read_to_string(&path).ok()?;
+            text.contains(needle).then_some(path)
+        } else {
+            None
+        }
+    })
+}
+
 fn function_module(name: &Name, level: Level) -> String {
     let (snake, camel, keyword) = (name.snake(), name.camel(), level.keyword());
-    let (imports, user_arg, message) = match level {
-        Level::Public => ("", String::new(), format!("\"{snake}\".to_owned()")),
+    // The user's type by its path: the browser's build drops the body, and an import
+    // used only there would be unused in it.
+    let (user_arg, message) = match level {
+        Level::Public => (String::new(), format!("\"{snake}\".to_owned()")),
         _ => (
-            "use mizan::auth::CurrentUser;\n",
-            "#[user] user: CurrentUser".to_owned(),
+            "#[user] user: mizan::auth::CurrentUser".to_owned(),
             format!("format!(\"{snake}, for {{}}\", user.name)"),
         ),
     };
@@ -89,7 +124,7 @@ fn function_module(name: &Name, level: Level) -> String {
         r#"//! `POST /api/{snake}`.
 
 use mizan::AppError;
-{imports}use schemars::JsonSchema;
+use schemars::JsonSchema;
 use serde::{{Deserialize, Serialize}};
 
 /// What `{snake}` answers.
@@ -170,7 +205,7 @@ mod tests {
             "{module}"
         );
         assert!(
-            module.contains("pub async fn greeting(#[user] user: CurrentUser)"),
+            module.contains("pub async fn greeting(#[user] user: mizan::auth::CurrentUser)"),
             "{module}"
         );
         assert_eq!(
@@ -182,8 +217,23 @@ mod tests {
             tests.contains(r#"&[("greeting", &[], &[401, 403, 200, 200])]"#),
             "{tests}"
         );
-        let refused = generate(dir.path(), &name, Level::Staff).expect_err("refused");
-        assert!(refused.contains("already"), "{refused}");
+        let refused = generate(dir.path(), &name, Level::Staff)
+            .expect_err("refused")
+            .to_string();
+        assert!(refused.contains("a function greeting already"), "{refused}");
+    }
+
+    #[test]
+    fn a_name_whose_argument_type_is_imported_is_refused() {
+        let dir = project();
+        let refused = generate(
+            dir.path(),
+            &"app_error".parse().expect("a name"),
+            Level::Public,
+        )
+        .expect_err("refused")
+        .to_string();
+        assert!(refused.contains("AppError"), "{refused}");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `new page|fn|migration NAME`: generators that write a project's files *and* their
+//! `new page|fn|model|migration NAME`: generators that write a project's files *and* their
 //! wiring, run from the project's root. Each refuses to overwrite: run twice, the second
 //! run changes nothing and says why.
 //!
@@ -6,11 +6,15 @@
 //!   its `<Route>` in `app/src/root.rs`, and a test in `server/tests/accounts/pages.rs`.
 //! - `new fn NAME --auth LEVEL`: `app/src/api/NAME.rs` (a function at `/api/NAME`), its
 //!   `pub mod` line, and a test of who may call it in `server/tests/accounts/auth.rs`.
+//! - `new model NAME field:type…`: a table (its migration), its row type and queries in
+//!   `app/src/models/NAME.rs`, and a test in `server/tests/accounts/models.rs`.
 //! - `new migration NAME`: `migrations/<UTC timestamp>_NAME.sql`, run at the next start.
 
 mod edit;
+mod error;
 mod function;
 mod migration;
+mod model;
 mod name;
 mod page;
 
@@ -18,7 +22,9 @@ use std::path::Path;
 
 use clap::Subcommand;
 
+pub use error::NewError;
 pub use function::Level;
+pub use model::Field;
 pub use name::Name;
 
 /// What the command line asked to generate.
@@ -37,6 +43,15 @@ pub enum Command {
         #[arg(long, value_enum)]
         auth: Level,
     },
+    /// A table, its row type and queries in app/src/models/, and a test.
+    Model {
+        /// The row's name in snake_case, singular, e.g. `widget` (table `widgets`).
+        name: Name,
+        /// Its columns besides `id` and `created_at`: `title:string`, `count:int`,
+        /// `note:string?` (optional).
+        #[arg(required = true)]
+        fields: Vec<Field>,
+    },
     /// An empty SQL migration, `migrations/<UTC timestamp>_NAME.sql`.
     Migration {
         /// What it does, in snake_case, e.g. `create_widgets`.
@@ -47,13 +62,14 @@ pub enum Command {
 /// Generates what `command` asks for in the project at `root`; answers what it wrote.
 ///
 /// # Errors
-/// A message when `root` is not a project made from the starter, when a file it would
-/// write exists already (nothing is written then), or on a file system error.
-pub fn run(root: &Path, command: Command) -> Result<String, String> {
+/// A [`NewError`] when `root` is not a project made from the starter, when the name is
+/// taken, or when a write fails; the project is left as it was.
+pub fn run(root: &Path, command: Command) -> Result<String, NewError> {
     let written = match command {
         Command::Page { name } => page::generate(root, &name)?,
         Command::Fn { name, auth } => function::generate(root, &name, auth)?,
-        Command::Migration { name } => vec![migration::generate(root, &name)?],
+        Command::Model { name, fields } => model::generate(root, &name, &fields)?,
+        Command::Migration { name } => migration::generate(root, &name)?,
     };
     Ok(written
         .iter()

@@ -8,12 +8,72 @@ use std::str::FromStr;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
 
-/// Words a module may not be named.
-const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum",
-    "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
-    "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true",
-    "try", "type", "unsafe", "use", "where", "while", "yield",
+/// Words a module may not be named: Rust's keywords, reserved ones included, and the
+/// crates a project's modules use by name (a module of that name would hide the crate).
+const RESERVED: &[&str] = &[
+    "abstract",
+    "alloc",
+    "app",
+    "as",
+    "async",
+    "await",
+    "become",
+    "box",
+    "break",
+    "const",
+    "continue",
+    "core",
+    "crate",
+    "do",
+    "dyn",
+    "else",
+    "enum",
+    "extern",
+    "false",
+    "final",
+    "fn",
+    "for",
+    "gen",
+    "if",
+    "impl",
+    "in",
+    "leptos",
+    "leptos_meta",
+    "leptos_router",
+    "let",
+    "loop",
+    "macro",
+    "match",
+    "mizan",
+    "mod",
+    "move",
+    "mut",
+    "override",
+    "priv",
+    "pub",
+    "ref",
+    "return",
+    "schemars",
+    "self",
+    "serde",
+    "sqlx",
+    "static",
+    "std",
+    "struct",
+    "super",
+    "tokio",
+    "trait",
+    "true",
+    "try",
+    "type",
+    "typeof",
+    "unsafe",
+    "unsized",
+    "use",
+    "virtual",
+    "where",
+    "while",
+    "yield",
 ];
 
 impl FromStr for Name {
@@ -33,8 +93,10 @@ impl FromStr for Name {
                  starting with a letter (e.g. about_us)"
             ));
         }
-        if KEYWORDS.contains(&snake.as_str()) {
-            return Err(format!("`{text}` is a Rust keyword: pick another name"));
+        if RESERVED.contains(&snake.as_str()) {
+            return Err(format!(
+                "`{text}` is a Rust keyword or a crate the project uses: pick another name"
+            ));
         }
         Ok(Self(snake))
     }
@@ -93,7 +155,9 @@ mod tests {
 
     #[test]
     fn what_cannot_name_a_module_is_refused() {
-        for bad in ["", "About", "2fa", "a__b", "a_", "a b", "é", "mod", "type"] {
+        for bad in [
+            "", "About", "2fa", "a__b", "a_", "a b", "é", "mod", "macro", "leptos",
+        ] {
             assert!(bad.parse::<Name>().is_err(), "{bad:?}");
         }
     }

@@ -4,24 +4,32 @@ use std::path::Path;
 
 use super::Name;
 use super::edit::{self, Planned};
+use super::error::NewError;
 
 const PAGES: &str = "app/src/pages/mod.rs";
 const ROOT: &str = "app/src/root.rs";
 const TESTS: &str = "server/tests/accounts/pages.rs";
 
 /// Plans every file of page `name`, then writes them; answers what it wrote.
-pub fn generate(root: &Path, name: &Name) -> Result<Vec<String>, String> {
+pub fn generate(root: &Path, name: &Name) -> Result<Vec<String>, NewError> {
     let (snake, kebab, camel, title) = (name.snake(), name.kebab(), name.camel(), name.title());
     let module = format!("app/src/pages/{snake}.rs");
     let route = format!("{camel}Route");
     let component = format!("{camel}Page");
-    let unplaced = |file: &str, what: &str| {
-        format!("{file} has no {what} to add the page to: add it by hand (nothing was written)")
+    let unplaced = |file: &str, place| NewError::Unplaced {
+        file: file.to_owned(),
+        place,
     };
 
     let pages = edit::read(root, PAGES)?;
-    if pages.contains(&format!("{route} =>")) {
-        return Err(format!("{PAGES} has {route} already: nothing was written"));
+    let taken = pages.lines().any(|line| {
+        let line = line.trim();
+        line.starts_with(&format!("{route} =>")) || line == format!("mod {snake};")
+    });
+    if taken {
+        return Err(NewError::Taken(format!(
+            "{PAGES} has a page {snake} already"
+        )));
     }
     let pages = edit::insert_sorted(&pages, None, "mod ", &format!("mod {snake};"))
         .ok_or_else(|| unplaced(PAGES, "`mod` block"))?;
@@ -37,6 +45,9 @@ pub fn generate(root: &Path, name: &Name) -> Result<Vec<String>, String> {
         .ok_or_else(|| unplaced(PAGES, "`self::lazy_pages!` block"))?;
 
     let routes = edit::read(root, ROOT)?;
+    if routes.contains(&format!("path!(\"{kebab}\")")) {
+        return Err(NewError::Taken(format!("{ROOT} routes /{kebab} already")));
+    }
     let indent =
         edit::indent_of(&routes, "</Routes>").ok_or_else(|| unplaced(ROOT, "</Routes>"))?;
     let line = format!(
@@ -48,7 +59,7 @@ pub fn generate(root: &Path, name: &Name) -> Result<Vec<String>, String> {
     let tests = edit::read(root, TESTS)?;
     let test = format!("the_{snake}_page_is_served");
     if tests.contains(&format!("fn {test}(")) {
-        return Err(format!("{TESTS} has {test} already: nothing was written"));
+        return Err(NewError::Taken(format!("{TESTS} has {test} already")));
     }
     let tests = format!(
         "{}\n{}",
@@ -57,7 +68,7 @@ pub fn generate(root: &Path, name: &Name) -> Result<Vec<String>, String> {
     );
 
     let planned = vec![
-        edit::create(root, &module, page_module(&kebab, &component, &title))?,
+        edit::create(root, module, page_module(&kebab, &component, &title))?,
         Planned::edited(PAGES, pages),
         Planned::edited(ROOT, routes),
         Planned::edited(TESTS, tests),
@@ -161,16 +172,41 @@ mod tests {
         let name: Name = "faq".parse().expect("a name");
         generate(dir.path(), &name).expect("generated");
         let before: Vec<String> = [PAGES, ROOT, TESTS].map(|p| read(&dir, p)).into();
-        let refused = generate(dir.path(), &name).expect_err("refused");
-        assert!(refused.contains("FaqRoute already"), "{refused}");
+        let refused = generate(dir.path(), &name)
+            .expect_err("refused")
+            .to_string();
+        assert!(refused.contains("a page faq already"), "{refused}");
         let after: Vec<String> = [PAGES, ROOT, TESTS].map(|p| read(&dir, p)).into();
         assert_eq!(before, after);
     }
 
     #[test]
+    fn a_name_inside_another_is_free_and_a_taken_path_is_not() {
+        let dir = project();
+        let pages = read(&dir, PAGES).replace(
+            "AccountRoute => AccountPage,",
+            "AccountRoute => AccountPage,\n    ConfirmEmailRoute => ConfirmEmailPage,",
+        );
+        fs::write(dir.path().join(PAGES), pages).expect("written");
+        generate(dir.path(), &"email".parse().expect("a name")).expect("generated");
+        let refused = generate(dir.path(), &"email".parse().expect("a name"))
+            .expect_err("refused")
+            .to_string();
+        assert!(refused.contains("has a page email already"), "{refused}");
+        let root = read(&dir, ROOT).replace("path!(\"\")", "path!(\"help\")");
+        fs::write(dir.path().join(ROOT), root).expect("written");
+        let refused = generate(dir.path(), &"help".parse().expect("a name"))
+            .expect_err("refused")
+            .to_string();
+        assert!(refused.contains("routes /help already"), "{refused}");
+    }
+
+    #[test]
     fn outside_a_project_nothing_is_written() {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let refused = generate(dir.path(), &"faq".parse().expect("a name")).expect_err("refused");
+        let refused = generate(dir.path(), &"faq".parse().expect("a name"))
+            .expect_err("refused")
+            .to_string();
         assert!(refused.contains("project's root"), "{refused}");
         assert!(!dir.path().join("app").exists());
     }
