@@ -119,6 +119,24 @@ pub enum Level {
 }
 
 impl Level {
+    /// Every level, from the most open.
+    pub const ALL: [Self; 4] = [
+        Self::Public,
+        Self::Authenticated,
+        Self::Staff,
+        Self::Superuser,
+    ];
+
+    /// Its name in `#[mizan::server(auth = …)]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Authenticated => "authenticated",
+            Self::Staff => "staff",
+            Self::Superuser => "superuser",
+        }
+    }
+
     /// Whether `user` (`None`: anonymous) may pass: `Unauthenticated` when a sign-in is
     /// needed, `Forbidden` when the signed-in user lacks the rights.
     ///
@@ -140,6 +158,19 @@ impl Level {
     }
 }
 
+impl std::str::FromStr for Level {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|level| level.name() == name)
+            .ok_or(format!(
+                "`{name}` is not a level: public, authenticated, staff or superuser"
+            ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +184,14 @@ mod tests {
             is_superuser,
             email_verified: true,
         }
+    }
+
+    #[test]
+    fn a_level_is_read_by_its_name() {
+        for level in Level::ALL {
+            assert_eq!(level.name().parse(), Ok(level));
+        }
+        assert!("admin".parse::<Level>().is_err());
     }
 
     #[test]

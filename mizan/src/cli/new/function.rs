@@ -3,47 +3,35 @@
 
 use std::path::Path;
 
-use clap::ValueEnum;
-
 use super::edit::{self, Planned};
 use super::error::NewError;
 use super::name::{Name, capitalized};
+use crate::auth::{CurrentUser, Level};
 
 const API: &str = "app/src/api/mod.rs";
 const TESTS: &str = "server/tests/accounts/auth.rs";
 
-/// Who may call a generated function (`#[mizan::server(auth = …)]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Level {
-    /// Anyone.
-    Public,
-    /// Anyone signed in.
-    Authenticated,
-    /// Staff and superusers.
-    Staff,
-    /// Superusers only.
-    Superuser,
-}
-
-impl Level {
-    fn keyword(self) -> &'static str {
-        match self {
-            Self::Public => "public",
-            Self::Authenticated => "authenticated",
-            Self::Staff => "staff",
-            Self::Superuser => "superuser",
-        }
-    }
-
-    /// The statuses of an anonymous caller, a user, staff and a superuser.
-    fn statuses(self) -> [u16; 4] {
-        match self {
-            Self::Public => [200, 200, 200, 200],
-            Self::Authenticated => [401, 200, 200, 200],
-            Self::Staff => [401, 403, 200, 200],
-            Self::Superuser => [401, 403, 403, 200],
-        }
-    }
+/// The statuses an anonymous caller, a user, staff and a superuser get from a function
+/// of `level`, as [`Level::check`] decides.
+fn statuses(level: Level) -> [u16; 4] {
+    let user = |is_staff, is_superuser| CurrentUser {
+        id: String::new(),
+        email: String::new(),
+        name: String::new(),
+        is_staff,
+        is_superuser,
+        email_verified: true,
+    };
+    let callers = [
+        None,
+        Some(user(false, false)),
+        Some(user(true, false)),
+        Some(user(true, true)),
+    ];
+    callers.map(|caller| match level.check(caller.as_ref()) {
+        Ok(()) => 200,
+        Err(error) => error.status(),
+    })
 }
 
 /// Names the generated module uses: a function whose argument type (its name in
@@ -110,7 +98,7 @@ fn declared_in(dir: &Path, needle: &str) -> Option<std::path::PathBuf> {
 }
 
 fn function_module(name: &Name, level: Level) -> String {
-    let (snake, camel, keyword) = (name.snake(), name.camel(), level.keyword());
+    let (snake, camel, keyword) = (name.snake(), name.camel(), level.name());
     // The user's type by its path: the browser's build drops the body, and an import
     // used only there would be unused in it.
     let (user_arg, message) = match level {
@@ -147,7 +135,7 @@ pub async fn {snake}({user_arg}) -> Result<{camel}Reply, AppError> {{
 }
 
 fn function_test(test: &str, snake: &str, level: Level) -> String {
-    let [anonymous, user, staff, superuser] = level.statuses();
+    let [anonymous, user, staff, superuser] = statuses(level);
     format!(
         r#"
 /// `{snake}` ({keyword}) answers exactly its callers.
@@ -168,7 +156,7 @@ async fn {test}() {{
     .await;
 }}
 "#,
-        keyword = level.keyword(),
+        keyword = level.name(),
     )
 }
 

@@ -23,7 +23,6 @@ use std::path::Path;
 use clap::Subcommand;
 
 pub use error::NewError;
-pub use function::Level;
 pub use model::Field;
 pub use name::Name;
 
@@ -39,9 +38,9 @@ pub enum Command {
     Fn {
         /// The function's name in snake_case, e.g. `greeting`.
         name: Name,
-        /// Who may call it.
-        #[arg(long, value_enum)]
-        auth: Level,
+        /// Who may call it: public, authenticated, staff or superuser.
+        #[arg(long)]
+        auth: crate::auth::Level,
     },
     /// A table, its row type and queries in app/src/models/, and a test.
     Model {
@@ -76,4 +75,30 @@ pub fn run(root: &Path, command: Command) -> Result<String, NewError> {
         .map(|line| format!("  {line}"))
         .collect::<Vec<_>>()
         .join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Command;
+    use crate::auth::Level;
+    use crate::cli::Command::New;
+    use crate::cli::args::parse;
+
+    #[test]
+    fn a_function_needs_a_level_by_its_name() {
+        assert_eq!(
+            parse(&["new", "fn", "ping", "--auth", "staff"]),
+            Ok(Some(New(Command::Fn {
+                name: "ping".parse().expect("a name"),
+                auth: Level::Staff
+            })))
+        );
+        let refused = parse(&["new", "fn", "ping", "--auth", "admin"]).expect_err("refused");
+        assert!(refused.contains("not a level"), "{refused}");
+        assert!(parse(&["new", "fn", "ping"]).is_err());
+        assert!(
+            parse(&["new", "model", "widget"]).is_err(),
+            "a model needs fields"
+        );
+    }
 }
