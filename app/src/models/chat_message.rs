@@ -23,14 +23,13 @@ pub struct ChatMessage {
 
 #[cfg(feature = "ssr")]
 mod queries {
-    use mizan::AppError;
     use sqlx::AnyPool;
 
     use super::ChatMessage;
 
     impl ChatMessage {
         /// Stores the message, sent by the account with id `user_id`.
-        pub async fn insert(&self, pool: &AnyPool, user_id: &str) -> Result<(), AppError> {
+        pub async fn insert(&self, pool: &AnyPool, user_id: &str) -> Result<(), sqlx::Error> {
             sqlx::query(
                 "INSERT INTO chat_messages (id, room, user_id, user_name, text, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -47,7 +46,11 @@ mod queries {
         }
 
         /// The last `limit` messages of `room`, oldest first.
-        pub async fn latest(pool: &AnyPool, room: &str, limit: i64) -> Result<Vec<Self>, AppError> {
+        pub async fn latest(
+            pool: &AnyPool,
+            room: &str,
+            limit: i64,
+        ) -> Result<Vec<Self>, sqlx::Error> {
             let mut messages: Vec<Self> = sqlx::query_as(
                 "SELECT id, room, user_name, text, created_at FROM chat_messages \
                  WHERE room = $1 ORDER BY id DESC LIMIT $2",
@@ -67,8 +70,8 @@ mod queries {
             room: &str,
             after: &str,
             limit: i64,
-        ) -> Result<Vec<Self>, AppError> {
-            Ok(sqlx::query_as(
+        ) -> Result<Vec<Self>, sqlx::Error> {
+            sqlx::query_as(
                 "SELECT id, room, user_name, text, created_at FROM chat_messages \
                  WHERE room = $1 AND id > $2 ORDER BY id ASC LIMIT $3",
             )
@@ -76,7 +79,7 @@ mod queries {
             .bind(after)
             .bind(limit)
             .fetch_all(pool)
-            .await?)
+            .await
         }
     }
 }

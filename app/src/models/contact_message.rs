@@ -29,7 +29,6 @@ pub use queries::{NewContactMessage, Untold};
 
 #[cfg(feature = "ssr")]
 mod queries {
-    use mizan::AppError;
     use mizan::server::db::{new_id, now};
     use sqlx::{Any, AnyPool, Executor};
 
@@ -64,7 +63,7 @@ mod queries {
     impl NewContactMessage<'_> {
         /// Stores the message (in a transaction, with the job that tells staff of it);
         /// answers its id.
-        pub async fn insert<'e, E>(&self, executor: E) -> Result<String, AppError>
+        pub async fn insert<'e, E>(&self, executor: E) -> Result<String, sqlx::Error>
         where
             E: Executor<'e, Database = Any>,
         {
@@ -90,48 +89,46 @@ mod queries {
 
     impl ContactMessage {
         /// The latest `limit` messages, newest first.
-        pub async fn latest(pool: &AnyPool, limit: i64) -> Result<Vec<Self>, AppError> {
-            Ok(sqlx::query_as(
+        pub async fn latest(pool: &AnyPool, limit: i64) -> Result<Vec<Self>, sqlx::Error> {
+            sqlx::query_as(
                 "SELECT id, name, email, subject, message, urgency, created_at \
                  FROM contact_messages ORDER BY created_at DESC, id DESC LIMIT $1",
             )
             .bind(limit)
             .fetch_all(pool)
-            .await?)
+            .await
         }
 
         /// How many messages there are.
-        pub async fn count(pool: &AnyPool) -> Result<i64, AppError> {
-            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM contact_messages")
+        pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
+            sqlx::query_scalar("SELECT COUNT(*) FROM contact_messages")
                 .fetch_one(pool)
-                .await?)
+                .await
         }
 
         /// How many messages the account with id `user_id` sent while signed in.
-        pub async fn count_sent_by(pool: &AnyPool, user_id: &str) -> Result<i64, AppError> {
-            Ok(
-                sqlx::query_scalar("SELECT COUNT(*) FROM contact_messages WHERE user_id = $1")
-                    .bind(user_id)
-                    .fetch_one(pool)
-                    .await?,
-            )
+        pub async fn count_sent_by(pool: &AnyPool, user_id: &str) -> Result<i64, sqlx::Error> {
+            sqlx::query_scalar("SELECT COUNT(*) FROM contact_messages WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_one(pool)
+                .await
         }
 
         /// The messages staff have not been told of, oldest first.
-        pub async fn untold<'e, E>(executor: E) -> Result<Vec<Untold>, AppError>
+        pub async fn untold<'e, E>(executor: E) -> Result<Vec<Untold>, sqlx::Error>
         where
             E: Executor<'e, Database = Any>,
         {
-            Ok(sqlx::query_as(
+            sqlx::query_as(
                 "SELECT id, subject FROM contact_messages WHERE notified_at IS NULL \
                  ORDER BY created_at, id",
             )
             .fetch_all(executor)
-            .await?)
+            .await
         }
 
         /// Records that staff were told of the message with id `id`.
-        pub async fn mark_told<'e, E>(executor: E, id: &str) -> Result<(), AppError>
+        pub async fn mark_told<'e, E>(executor: E, id: &str) -> Result<(), sqlx::Error>
         where
             E: Executor<'e, Database = Any>,
         {

@@ -91,7 +91,7 @@ pub fn can_join_room(user: Option<&CurrentUser>, room: &str) -> Result<(), AppEr
 /// The last messages of `room`, oldest first (for its page, during SSR).
 #[mizan::server(auth = custom(can_join_room))]
 pub async fn chat_history(room: String) -> Result<Vec<ChatMessage>, AppError> {
-    ChatMessage::latest(&mizan::runtime::state()?.db, &room, HISTORY).await
+    Ok(ChatMessage::latest(&mizan::runtime::state()?.db, &room, HISTORY).await?)
 }
 
 /// Staff: posts `text` to `room` from the server, like any member's message: sending to
@@ -144,7 +144,10 @@ mod handler {
         async fn backlog(joined: &Joined<Self>) -> Result<Vec<ChatMessage>, AppError> {
             match &joined.params.after {
                 Some(after) => {
-                    ChatMessage::after(&joined.state.db, &joined.params.room, after, HISTORY).await
+                    Ok(
+                        ChatMessage::after(&joined.state.db, &joined.params.room, after, HISTORY)
+                            .await?,
+                    )
                 }
                 None => Ok(Vec::new()),
             }

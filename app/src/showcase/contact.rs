@@ -62,7 +62,7 @@ fn subject_differs_from_message(form: &ContactForm) -> FieldErrors {
 pub async fn list_contact_messages() -> Result<Vec<ContactMessage>, mizan::AppError> {
     /// How many messages `/staff` shows.
     const LATEST: i64 = 50;
-    ContactMessage::latest(&mizan::runtime::state()?.db, LATEST).await
+    Ok(ContactMessage::latest(&mizan::runtime::state()?.db, LATEST).await?)
 }
 
 #[cfg(feature = "ssr")]

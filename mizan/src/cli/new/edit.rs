@@ -61,9 +61,10 @@ pub fn create(root: &Path, path: String, text: String) -> Result<Planned, NewErr
     })
 }
 
-/// Writes every planned file (each beside its target first, then renamed over it, so
-/// a failed write undoes the others), then formats the Rust ones as `cargo fmt` would;
-/// answers a line for each (`created …`, `edited …`).
+/// Writes every planned file (each beside its target first, then renamed over it, so a
+/// failed write leaves every file as it was; only a failed rename, after every write
+/// succeeded, can leave the files before it renamed), then formats the Rust ones as
+/// `cargo fmt` would; answers a line for each (`created …`, `edited …`).
 pub fn write_all(root: &Path, planned: Vec<Planned>) -> Result<Vec<String>, NewError> {
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let undo = |staged: &[(PathBuf, PathBuf)]| {
@@ -92,11 +93,15 @@ pub fn write_all(root: &Path, planned: Vec<Planned>) -> Result<Vec<String>, NewE
             });
         }
     }
-    for (temporary, target) in &staged {
-        fs::rename(temporary, target).map_err(|source| NewError::Io {
-            path: target.display().to_string(),
-            source,
-        })?;
+    for (done, (temporary, target)) in staged.iter().enumerate() {
+        if let Err(source) = fs::rename(temporary, target) {
+            // The files renamed so far stay; the rest are not written.
+            undo(&staged[done..]);
+            return Err(NewError::Io {
+                path: target.display().to_string(),
+                source,
+            });
+        }
     }
     let mut report: Vec<String> = planned
         .iter()
@@ -146,7 +151,7 @@ pub fn insert_sorted(text: &str, after: Option<&str>, prefix: &str, line: &str) 
         if version_order(item_key(lines[at], prefix), key) == Ordering::Greater {
             break;
         }
-        while at < lines.len() && !lines[at].trim_end().ends_with(';') {
+        while at < lines.len() && !ends_item(lines[at]) {
             at += 1;
         }
         at += 1;
@@ -167,6 +172,12 @@ pub fn insert_before(text: &str, after: &str, before: &str, line: &str) -> Optio
 pub fn indent_of(text: &str, marker: &str) -> Option<String> {
     let line = text.lines().find(|l| l.contains(marker))?;
     Some(line[..line.len() - line.trim_start().len()].to_owned())
+}
+
+/// Whether `line` ends an item: its code (before any `//` comment) ends with `;`.
+fn ends_item(line: &str) -> bool {
+    let code = line.split_once("//").map_or(line, |(code, _)| code);
+    code.trim_end().ends_with(';')
 }
 
 fn starts_item(line: &str, prefix: &str) -> bool {
@@ -250,6 +261,15 @@ mod tests {
             "use x::*;\n\nmod account;\nmod home;\nmod login;\n\nuse account::A;\npub use login::L;\nuse zebra::Z;\n"
         );
         assert!(insert_sorted(text, None, "const ", "const A: u8 = 1;").is_none());
+    }
+
+    #[test]
+    fn a_comment_after_an_item_does_not_hide_its_end() {
+        let text = "pub mod a;\npub mod c; // The showcase's.\npub mod widget;\n";
+        assert_eq!(
+            insert_sorted(text, None, "mod ", "pub mod note;").expect("a block"),
+            "pub mod a;\npub mod c; // The showcase's.\npub mod note;\npub mod widget;\n"
+        );
     }
 
     #[test]

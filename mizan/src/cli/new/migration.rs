@@ -42,6 +42,20 @@ pub fn file(root: &Path, name: &Name, sql: &str) -> Result<(String, String), New
     Ok((format!("migrations/{}_{name}.sql", version(at)), text))
 }
 
+/// The first migration (`migrations/<file>`) whose text contains `needle`, if any.
+pub fn containing(root: &Path, needle: &str) -> Result<Option<String>, NewError> {
+    let entries =
+        std::fs::read_dir(root.join("migrations")).map_err(|source| NewError::NotAProject {
+            path: "migrations/".to_owned(),
+            source,
+        })?;
+    Ok(entries.flatten().find_map(|entry| {
+        let text = std::fs::read_to_string(entry.path()).ok()?;
+        text.contains(needle)
+            .then(|| format!("migrations/{}", entry.file_name().to_string_lossy()))
+    }))
+}
+
 /// `20261202153000`: sqlx's version of a migration, sorting as time does.
 fn version(at: OffsetDateTime) -> String {
     format!(

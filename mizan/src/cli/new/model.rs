@@ -10,22 +10,59 @@ use super::migration;
 use super::name::Name;
 
 const MODELS: &str = "app/src/models/mod.rs";
+
+/// The framework's tables (`mizan/migrations`, besides its `mizan_…` ones).
+const FRAMEWORK_TABLES: &[&str] = &["account_tokens", "sessions", "social_accounts", "users"];
+
+/// Types a model's module uses by name: a model named like one would hide it.
+const CLASHING: &[&str] = &[
+    "Any",
+    "AnyPool",
+    "Deserialize",
+    "Executor",
+    "JsonSchema",
+    "Option",
+    "Result",
+    "Serialize",
+    "String",
+    "Vec",
+];
 const TESTS_MAIN: &str = "server/tests/accounts/main.rs";
 const TESTS: &str = "server/tests/accounts/models.rs";
 
-/// Words PostgreSQL or SQLite reserve, which a column may not be named.
+/// Words PostgreSQL reserves (and SQLite's own), which a column may not be named.
 const SQL_KEYWORDS: &[&str] = &[
     "all",
+    "analyse",
+    "analyze",
     "and",
     "any",
+    "array",
     "as",
     "asc",
+    "asymmetric",
+    "authorization",
+    "binary",
+    "both",
     "case",
+    "cast",
     "check",
+    "collate",
+    "collation",
     "column",
+    "concurrently",
     "constraint",
     "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
     "default",
+    "deferrable",
     "desc",
     "distinct",
     "do",
@@ -33,36 +70,66 @@ const SQL_KEYWORDS: &[&str] = &[
     "end",
     "except",
     "false",
+    "fetch",
     "for",
     "foreign",
+    "freeze",
     "from",
+    "full",
     "grant",
     "group",
     "having",
+    "ilike",
     "in",
     "index",
+    "initially",
+    "inner",
+    "intersect",
     "into",
     "is",
+    "isnull",
     "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
     "limit",
+    "localtime",
+    "localtimestamp",
+    "natural",
     "not",
+    "notnull",
     "null",
     "offset",
     "on",
     "only",
     "or",
     "order",
+    "outer",
+    "overlaps",
+    "placing",
     "primary",
     "references",
+    "returning",
+    "right",
     "select",
+    "session_user",
+    "similar",
+    "some",
+    "symmetric",
+    "system_user",
     "table",
+    "tablesample",
     "then",
     "to",
+    "trailing",
     "true",
     "union",
     "unique",
     "user",
     "using",
+    "variadic",
+    "verbose",
     "when",
     "where",
     "window",
@@ -190,6 +257,21 @@ pub fn generate(root: &Path, name: &Name, fields: &[Field]) -> Result<Vec<String
             "name its fields: new model widget title:string count:int".into(),
         ));
     }
+    if CLASHING.contains(&name.camel().as_str()) {
+        return Err(NewError::Invalid(format!(
+            "`{snake}` would name its type {}, which its module uses: pick another name",
+            name.camel()
+        )));
+    }
+    if FRAMEWORK_TABLES.contains(&table.as_str()) || table.starts_with("mizan_") {
+        return Err(NewError::Taken(format!(
+            "the framework has a table {table}"
+        )));
+    }
+    let create = format!("CREATE TABLE {table} (");
+    if let Some(file) = migration::containing(root, &create)? {
+        return Err(NewError::Taken(format!("{file} creates {table} already")));
+    }
     let mut seen = std::collections::BTreeSet::new();
     if let Some(twice) = fields.iter().find(|field| !seen.insert(field.name.snake())) {
         return Err(NewError::Invalid(format!(
@@ -254,7 +336,7 @@ fn create_table(table: &str, fields: &[Field]) -> String {
         .map(|field| format!("    {} {},\n", field.name, field.sql_type()))
         .collect();
     format!(
-        "CREATE TABLE {table} (\n    id TEXT PRIMARY KEY,\n{columns}    created_at BIGINT NOT NULL\n);\n"
+        "CREATE TABLE {table} (\n    id TEXT PRIMARY KEY NOT NULL,\n{columns}    created_at BIGINT NOT NULL\n);\n"
     )
 }
 
@@ -291,7 +373,8 @@ fn model_module(name: &Name, table: &str, fields: &[Field]) -> String {
         })
         .collect();
     format!(
-        r#"//! `{table}`.
+        r#"//! `{table}`. Its queries answer `sqlx::Error`: `?` makes it an `AppError` in a
+//! server function and keeps its detail in a job.
 
 use schemars::JsonSchema;
 use serde::{{Deserialize, Serialize}};
@@ -308,8 +391,6 @@ pub struct {camel} {{
 
 #[cfg(feature = "ssr")]
 mod queries {{
-    use mizan::AppError;
-    use mizan::server::db::{{new_id, now}};
     use sqlx::{{Any, AnyPool, Executor}};
 
     use super::{camel};
@@ -318,18 +399,21 @@ mod queries {{
         /// A new row, not stored yet: a fresh id, made now.
         pub fn new({new_args}) -> Self {{
             Self {{
-                id: new_id(),
+                id: mizan::server::db::new_id(),
                 {field_list},
-                created_at: now(),
+                created_at: mizan::server::db::now(),
             }}
         }}
 
         /// Stores the row (on the pool, or in a transaction).
-        pub async fn insert<'e, E>(&self, executor: E) -> Result<(), AppError>
+        pub async fn insert<'e, E>(&self, executor: E) -> Result<(), sqlx::Error>
         where
             E: Executor<'e, Database = Any>,
         {{
-            sqlx::query("INSERT INTO {table} ({columns}) VALUES ({placeholders})")
+            sqlx::query(
+                "INSERT INTO {table} ({columns}) \
+                 VALUES ({placeholders})",
+            )
             .bind(&self.id)
 {binds}            .bind(self.created_at)
             .execute(executor)
@@ -338,25 +422,25 @@ mod queries {{
         }}
 
         /// The row with id `id`, if there is one.
-        pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<Self>, AppError> {{
-            Ok(sqlx::query_as("SELECT {columns} FROM {table} WHERE id = $1")
+        pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<Self>, sqlx::Error> {{
+            sqlx::query_as("SELECT {columns} FROM {table} WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
-                .await?)
+                .await
         }}
 
         /// The newest `limit` rows, newest first.
-        pub async fn list(pool: &AnyPool, limit: i64) -> Result<Vec<Self>, AppError> {{
-            Ok(sqlx::query_as(
+        pub async fn list(pool: &AnyPool, limit: i64) -> Result<Vec<Self>, sqlx::Error> {{
+            sqlx::query_as(
                 "SELECT {columns} FROM {table} ORDER BY created_at DESC, id DESC LIMIT $1",
             )
             .bind(limit)
             .fetch_all(pool)
-            .await?)
+            .await
         }}
 
         /// Deletes the row with id `id`; answers whether there was one.
-        pub async fn delete(pool: &AnyPool, id: &str) -> Result<bool, AppError> {{
+        pub async fn delete(pool: &AnyPool, id: &str) -> Result<bool, sqlx::Error> {{
             let done = sqlx::query("DELETE FROM {table} WHERE id = $1")
                 .bind(id)
                 .execute(pool)
@@ -477,11 +561,10 @@ mod tests {
             "{module}"
         );
         assert!(
-            module.contains(
-                "INSERT INTO widgets (id, title, count, created_at) VALUES ($1, $2, $3, $4)"
-            ),
+            module.contains("\"INSERT INTO widgets (id, title, count, created_at) \\\n"),
             "{module}"
         );
+        assert!(module.contains("VALUES ($1, $2, $3, $4)\","), "{module}");
         let migration = report
             .iter()
             .find_map(|line| line.strip_prefix("created migrations/"))
@@ -489,7 +572,7 @@ mod tests {
         assert!(migration.ends_with("_create_widgets.sql"), "{migration}");
         let sql = read(&format!("migrations/{migration}"));
         assert!(
-            sql.contains("CREATE TABLE widgets (\n    id TEXT PRIMARY KEY,\n    title TEXT NOT NULL,\n    count BIGINT NOT NULL,\n    created_at BIGINT NOT NULL\n);"),
+            sql.contains("CREATE TABLE widgets (\n    id TEXT PRIMARY KEY NOT NULL,\n    title TEXT NOT NULL,\n    count BIGINT NOT NULL,\n    created_at BIGINT NOT NULL\n);"),
             "{sql}"
         );
         assert!(read(TESTS).contains("let row = Widget::new(\"a title\".to_owned(), 1);"));
@@ -506,5 +589,31 @@ mod tests {
         .expect_err("refused")
         .to_string();
         assert!(twice.contains("named twice"), "{twice}");
+        for (taken, why) in [
+            ("user", "framework has a table users"),
+            ("result", "type Result"),
+        ] {
+            let refused = generate(
+                dir.path(),
+                &taken.parse().expect("a name"),
+                &fields(&["a:int"]),
+            )
+            .expect_err("refused")
+            .to_string();
+            assert!(refused.contains(why), "{refused}");
+        }
+        std::fs::write(
+            dir.path().join("migrations/1_gadgets.sql"),
+            "CREATE TABLE gadgets (\n    id TEXT\n);\n",
+        )
+        .expect("written");
+        let refused = generate(
+            dir.path(),
+            &"gadget".parse().expect("a name"),
+            &fields(&["a:int"]),
+        )
+        .expect_err("refused")
+        .to_string();
+        assert!(refused.contains("creates gadgets already"), "{refused}");
     }
 }
