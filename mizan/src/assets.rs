@@ -5,7 +5,7 @@
 //! executable's path) on every page they render, and `AutoReload` reads an environment
 //! variable each time; a profile of the home page put those file-system calls on every
 //! request. These components render the same tags from names found at the first render.
-//! [`hydrate`] is the bundle's entry point in the browser.
+//! `hydrate` (feature `hydrate`) is the bundle's entry point in the browser.
 
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;

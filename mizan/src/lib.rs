@@ -31,7 +31,7 @@
 //! - [`runtime`] (ssr): [`runtime::App`], which assembles the framework (state, routes,
 //!   the one middleware service, cache and hub from the settings, migrations); the state
 //!   per request, direct dispatch of server functions, the cache as functions use it.
-//! - [`server`] (ssr): the infrastructure: database pool and migrations, Redis, sessions,
+//! - [`server`](mod@server) (ssr): the infrastructure: database pool and migrations, Redis, sessions,
 //!   CSRF rule, `Cache-Control` policy, rate limits, mail, health endpoints, metrics,
 //!   logging, request tracing and graceful shutdown.
 //! - [`testing`] (feature `testing`): `TestApp`, a real server per test for an app's

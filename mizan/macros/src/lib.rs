@@ -14,13 +14,13 @@ mod server_fn;
 ///
 /// ```ignore
 /// #[mizan::server(auth = staff)]
-/// pub async fn list_users() -> Result<Vec<UserRow>, AppError> { … }
+/// pub async fn list_users() -> Result<Vec<UserRow>, AppError> { /* … */ }
 ///
 /// #[mizan::server(auth = custom(can_read_user), endpoint = "user")]
-/// pub async fn user_detail(user_id: String) -> Result<UserRow, AppError> { … }
+/// pub async fn user_detail(user_id: String) -> Result<UserRow, AppError> { /* … */ }
 ///
 /// #[mizan::server(auth = public, context = local)]   // <GreetProvider name=…>, use_greet()
-/// pub async fn greet(name: String) -> Result<Greeting, AppError> { … }
+/// pub async fn greet(name: String) -> Result<Greeting, AppError> { /* … */ }
 /// ```
 ///
 /// - `auth` (required): `public`, `authenticated`, `staff`, `superuser` or

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::runtime::dispatch::{Endpoint, Input, MAX_ARGUMENTS};
 
 /// The name of the session cookie's security scheme. Bearer tokens, when the app has
-/// them, are another entry beside it in [`security_schemes`].
+/// them, are another entry beside it in `security_schemes`.
 pub const SESSION_SCHEME: &str = "session";
 
 /// The document's title, version and description (`AppBuilder::api_info`).

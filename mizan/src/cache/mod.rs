@@ -1,7 +1,7 @@
 //! The origin cache: successful results of server functions declared with
 //! `#[mizan::server(…, cache = "60s")]`, kept for their TTL.
 //!
-//! - Keys are HMACs of the function's name and its canonical params ([`key`], specified
+//! - Keys are HMACs of the function's name and its canonical params (`key`, specified
 //!   with test vectors in `docs/cache-keys.md`), so they reveal nothing and cannot be
 //!   forged without `SECRET_KEY`.
 //! - Stored under `mizan:cache:<name>:v<version>:<scope>:<digest>`: `<scope>` is `shared`

@@ -12,7 +12,7 @@ use super::state;
 use crate::cache::{CacheSpec, Scope, edge};
 use crate::error::AppError;
 
-/// What `#[mizan::server(cache = …)]` calls: [`Cache::get_or_compute`] on the server's
+/// What `#[mizan::server(cache = …)]` calls: [`crate::cache::Cache::get_or_compute`] on the server's
 /// cache, for `user` (the caller's id, which the function's guard resolved) when the
 /// function is cached per user.
 ///

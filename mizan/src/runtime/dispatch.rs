@@ -137,7 +137,7 @@ pub fn paths() -> Vec<String> {
 }
 
 /// A router with one route per registered endpoint. Bodies are read only by
-/// [`decode`], which stops at [`MAX_ARGUMENTS`].
+/// `decode`, which stops at [`MAX_ARGUMENTS`].
 pub fn routes() -> Router<AppState> {
     endpoints().fold(Router::new(), |router, endpoint| {
         let handler = endpoint.handler;

@@ -4,7 +4,7 @@
 //!
 //! In order, for each request:
 //! 1. **CSRF**: a state-changing request a browser sent from another site is refused
-//!    (403) before anything else runs ([`super::csrf`]); so is a body that says it is
+//!    (403) before anything else runs ([`crate::server::csrf`]); so is a body that says it is
 //!    larger than the limit (413). Readers of bodies enforce the same limit on the bytes.
 //! 2. **The request's user slot**: an empty [`RequestUser`] for the current user to be
 //!    resolved into, once, by whoever asks first.
@@ -14,7 +14,7 @@
 //! 4. The router.
 //! 5. **Error statuses**: a server-function error from Leptos' own handler (functions
 //!    that are not dispatched directly) gets the status its [`AppError`] names.
-//! 6. **`Cache-Control`** where the response has none ([`super::headers::policy`]).
+//! 6. **`Cache-Control`** where the response has none ([`crate::server::headers::policy`]).
 //! 7. **Security headers** where the response has none: CSP, `nosniff`, frame and
 //!    referrer policies, HSTS in production ([`crate::server::security_headers`]).
 

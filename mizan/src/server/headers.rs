@@ -8,7 +8,7 @@
 //! - everything else, pages, server functions, redirects, errors, health checks:
 //!   `no-store`.
 //!
-//! The framework's middleware ([`super::middleware`]) sets it where a response has none.
+//! The framework's middleware ([`crate::runtime::middleware`]) sets it where a response has none.
 
 use axum::http::StatusCode;
 

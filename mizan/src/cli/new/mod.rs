@@ -29,7 +29,7 @@ pub use name::Name;
 /// What the command line asked to generate.
 #[derive(Debug, PartialEq, Eq, Subcommand)]
 pub enum Command {
-    /// A page at /NAME (dashes for underscores): its module, lazy route, <Route> and test.
+    /// A page at /NAME (dashes for underscores): its module, lazy route, `<Route>` and test.
     Page {
         /// The page's name in snake_case (or kebab-case), e.g. `about_us`.
         name: Name,
