@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A message, as everyone in its room receives it.
+/// What everyone in the room receives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ChatMessage {
