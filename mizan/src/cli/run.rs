@@ -67,11 +67,7 @@ async fn run<P: Project>(command: Command) -> Result<(), Failure> {
         // Without the settings loaded: it reports every problem, not the first.
         Command::Check { deploy } => check::run(P::NAME, deploy),
         // Files only: no settings, no database.
-        Command::New(command) => {
-            let report = new::run(Path::new("."), command).map_err(|e| Failure::new("new", e))?;
-            println!("{report}");
-            Ok(())
-        }
+        Command::New(command) => printed("new", new::run(Path::new("."), command)),
         Command::Serve => serve::<P>(settings::<P>()?).await,
         Command::Worker => work::<P>(settings::<P>()?).await,
         Command::Createsuperuser(options) => {
@@ -90,21 +86,22 @@ async fn run<P: Project>(command: Command) -> Result<(), Failure> {
                 (cache::Command::Purge { .. }, Some(_)) => Some(database::<P>(&config).await?),
                 _ => None,
             };
-            let report = cache::run(&config, command, edge_queue.as_ref())
-                .await
-                .map_err(|e| Failure::new("cache", e))?;
-            println!("{report}");
-            Ok(())
+            printed(
+                "cache",
+                cache::run(&config, command, edge_queue.as_ref()).await,
+            )
         }
         Command::Jobs(command) => {
             let pool = database::<P>(&settings::<P>()?).await?;
-            let report = jobs::run(&pool, command)
-                .await
-                .map_err(|e| Failure::new("jobs", e))?;
-            println!("{report}");
-            Ok(())
+            printed("jobs", jobs::run(&pool, command).await)
         }
     }
+}
+
+/// Prints what command `what` reports, or says why it failed.
+fn printed(what: &str, outcome: Result<String, impl Display>) -> Result<(), Failure> {
+    println!("{}", outcome.map_err(|e| Failure::new(what, e))?);
+    Ok(())
 }
 
 /// The project's settings (`.env`, then the environment), and its logs started.

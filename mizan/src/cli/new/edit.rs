@@ -136,6 +136,15 @@ fn format(files: &[PathBuf]) -> Option<String> {
     }
 }
 
+/// The test file `path`'s `text` with `test`, the function named `name`, appended;
+/// refused when the file has a function of that name already.
+pub fn with_test(path: &str, text: &str, name: &str, test: &str) -> Result<String, NewError> {
+    if text.contains(&format!("fn {name}(")) {
+        return Err(NewError::Taken(format!("{path} has {name} already")));
+    }
+    Ok(format!("{}\n{test}", text.trim_end_matches('\n')))
+}
+
 /// `text` with `line` inserted, in rustfmt's order, among the first block of items that
 /// start with `prefix` (`mod …;` or `use …;`, an item running to its `;`) after the last
 /// item that starts with `after` (when given); the block must exist.

@@ -65,14 +65,7 @@ pub fn generate(root: &Path, name: &Name, level: Level) -> Result<Vec<String>, N
 
     let tests = edit::read(root, TESTS)?;
     let test = format!("{snake}_admits_exactly_its_callers");
-    if tests.contains(&format!("fn {test}(")) {
-        return Err(NewError::Taken(format!("{TESTS} has {test} already")));
-    }
-    let tests = format!(
-        "{}\n{}",
-        tests.trim_end_matches('\n'),
-        function_test(&test, snake, level)
-    );
+    let tests = edit::with_test(TESTS, &tests, &test, &function_test(&test, snake, level))?;
 
     let planned = vec![
         edit::create(root, module, function_module(name, level))?,

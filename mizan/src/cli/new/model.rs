@@ -299,14 +299,7 @@ pub fn generate(root: &Path, name: &Name, fields: &[Field]) -> Result<Vec<String
         }
     };
     let test = format!("a_{snake}_is_stored_found_listed_and_deleted");
-    if tests.contains(&format!("fn {test}(")) {
-        return Err(NewError::Taken(format!("{TESTS} has {test} already")));
-    }
-    let tests = format!(
-        "{}\n{}",
-        tests.trim_end_matches('\n'),
-        model_test(&test, name, fields)
-    );
+    let tests = edit::with_test(TESTS, &tests, &test, &model_test(&test, name, fields))?;
 
     let migration_name: Name = format!("create_{table}")
         .parse()

@@ -58,14 +58,7 @@ pub fn generate(root: &Path, name: &Name) -> Result<Vec<String>, NewError> {
 
     let tests = edit::read(root, TESTS)?;
     let test = format!("the_{snake}_page_is_served");
-    if tests.contains(&format!("fn {test}(")) {
-        return Err(NewError::Taken(format!("{TESTS} has {test} already")));
-    }
-    let tests = format!(
-        "{}\n{}",
-        tests.trim_end_matches('\n'),
-        page_test(&test, &kebab, &title)
-    );
+    let tests = edit::with_test(TESTS, &tests, &test, &page_test(&test, &kebab, &title))?;
 
     let planned = vec![
         edit::create(root, module, page_module(&kebab, &component, &title))?,
