@@ -5,10 +5,13 @@
 //! - [`project`]: the project's names (title, database file, session cookie).
 //! - [`api`]: the server functions (`/api/<name>`), each with its auth level; the current
 //!   user (a global context) among them.
+//! - [`channels`]: WebSocket channels (`/ws/<name>`), typed on both sides.
 //! - [`forms`]: the account forms (sign-up, log-in, password, email), each declared once
 //!   for both sides.
 //! - [`components`]: pieces shared by pages (the layout with its nav bar, forms, the
 //!   access-denied view).
+//! - `jobs`: background work, run by a worker (server only).
+//! - [`models`]: the app's tables and their queries.
 //! - [`pages`]: one module per page.{% if showcase %}
 //! - [`showcase`]: working examples of each feature (a local context, caching, a
 //!   channel, a form with a background job).{% endif %}
@@ -19,8 +22,11 @@
 mod root;
 
 pub mod api;
+pub mod channels;
 pub mod components;
 pub mod forms;
+#[cfg(feature = "ssr")]
+pub mod jobs;
 pub mod models;
 pub mod pages;
 pub mod project; // Its names: set them once, here.{% if showcase %}

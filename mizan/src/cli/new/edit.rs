@@ -145,6 +145,65 @@ pub fn with_test(path: &str, text: &str, name: &str, test: &str) -> Result<Strin
     Ok(format!("{}\n{test}", text.trim_end_matches('\n')))
 }
 
+/// The module list `path` (a `mod.rs`) with `pub mod {module};` among its modules, or
+/// after its text when it lists none yet.
+pub fn with_module(root: &Path, path: &str, module: &str) -> Result<Planned, NewError> {
+    let text = read(root, path)?;
+    let line = format!("pub mod {module};");
+    let text = insert_sorted(&text, None, "mod ", &line)
+        .unwrap_or_else(|| format!("{}\n{line}\n", text.trim_end_matches('\n')));
+    Ok(Planned::edited(path, text))
+}
+
+/// The project's test file `server/tests/accounts/{module}.rs` with `test`, the function
+/// named `name`, appended; the file is created (with `header` and its `mod` line in the
+/// test binary's `main.rs`) when it is not there yet.
+pub fn with_test_in(
+    root: &Path,
+    module: &str,
+    header: &str,
+    name: &str,
+    test: &str,
+) -> Result<Vec<Planned>, NewError> {
+    const MAIN: &str = "server/tests/accounts/main.rs";
+    let path = format!("server/tests/accounts/{module}.rs");
+    if let Ok(text) = read(root, &path) {
+        return Ok(vec![Planned::edited(
+            &path,
+            with_test(&path, &text, name, test)?,
+        )]);
+    }
+    let main = read(root, MAIN)?;
+    // Among the test modules, after the shared helpers' `mod helpers;`.
+    let main = insert_sorted(
+        &main,
+        Some("mod helpers"),
+        "mod ",
+        &format!("mod {module};"),
+    )
+    .ok_or(NewError::Unplaced {
+        file: MAIN.to_owned(),
+        place: "`mod` block",
+    })?;
+    let text = with_test(&path, header, name, test)?;
+    Ok(vec![Planned::edited(MAIN, main), create(root, path, text)?])
+}
+
+/// The first Rust file under `dir` (recursively) whose text contains `needle`.
+pub fn declared_in(dir: &Path, needle: &str) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            declared_in(&path, needle)
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            let text = std::fs::read_to_string(&path).ok()?;
+            text.contains(needle).then_some(path)
+        } else {
+            None
+        }
+    })
+}
+
 /// `text` with `line` inserted, in rustfmt's order, among the first block of items that
 /// start with `prefix` (`mod …;` or `use …;`, an item running to its `;`) after the last
 /// item that starts with `after` (when given); the block must exist.

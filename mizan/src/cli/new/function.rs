@@ -13,7 +13,7 @@ const TESTS: &str = "server/tests/accounts/auth.rs";
 
 /// The statuses an anonymous caller, a user, staff and a superuser get from a function
 /// of `level`, as [`Level::check`] decides.
-fn statuses(level: Level) -> [u16; 4] {
+pub(super) fn statuses(level: Level) -> [u16; 4] {
     let user = |is_staff, is_superuser| CurrentUser {
         id: String::new(),
         email: String::new(),
@@ -48,7 +48,7 @@ pub fn generate(root: &Path, name: &Name, level: Level) -> Result<Vec<String>, N
             name.camel()
         )));
     }
-    if let Some(file) = declared_in(&root.join("app/src"), &format!("fn {snake}(")) {
+    if let Some(file) = edit::declared_in(&root.join("app/src"), &format!("fn {snake}(")) {
         return Err(NewError::Taken(format!(
             "{} has a function {snake} already (each answers at /api/<name>)",
             file.display()
@@ -73,21 +73,6 @@ pub fn generate(root: &Path, name: &Name, level: Level) -> Result<Vec<String>, N
         Planned::edited(TESTS, tests),
     ];
     edit::write_all(root, planned)
-}
-
-/// The first Rust file under `dir` (recursively) whose text contains `needle`.
-fn declared_in(dir: &Path, needle: &str) -> Option<std::path::PathBuf> {
-    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
-        let path = entry.path();
-        if path.is_dir() {
-            declared_in(&path, needle)
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            let text = std::fs::read_to_string(&path).ok()?;
-            text.contains(needle).then_some(path)
-        } else {
-            None
-        }
-    })
 }
 
 fn function_module(name: &Name, level: Level) -> String {

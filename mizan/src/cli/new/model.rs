@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use super::edit::{self, Planned};
+use super::edit;
 use super::error::NewError;
 use super::migration;
 use super::name::Name;
@@ -27,8 +27,6 @@ const CLASHING: &[&str] = &[
     "String",
     "Vec",
 ];
-const TESTS_MAIN: &str = "server/tests/accounts/main.rs";
-const TESTS: &str = "server/tests/accounts/models.rs";
 
 /// Words PostgreSQL reserves (and SQLite's own), which a column may not be named.
 const SQL_KEYWORDS: &[&str] = &[
@@ -280,26 +278,14 @@ pub fn generate(root: &Path, name: &Name, fields: &[Field]) -> Result<Vec<String
         )));
     }
 
-    let models = edit::read(root, MODELS)?;
-    let line = format!("pub mod {snake};");
-    let models = edit::insert_sorted(&models, None, "mod ", &line)
-        .unwrap_or_else(|| format!("{}\n{line}\n", models.trim_end_matches('\n')));
-
-    let (tests_main, tests) = match edit::read(root, TESTS) {
-        Ok(tests) => (None, tests),
-        Err(_) => {
-            let main = edit::read(root, TESTS_MAIN)?;
-            // Among the test modules, after the shared helpers' `mod helpers;`.
-            let main = edit::insert_sorted(&main, Some("mod helpers"), "mod ", "mod models;")
-                .ok_or(NewError::Unplaced {
-                    file: TESTS_MAIN.to_owned(),
-                    place: "`mod` block",
-                })?;
-            (Some(main), TESTS_HEADER.to_owned())
-        }
-    };
     let test = format!("a_{snake}_is_stored_found_listed_and_deleted");
-    let tests = edit::with_test(TESTS, &tests, &test, &model_test(&test, name, fields))?;
+    let tests = edit::with_test_in(
+        root,
+        "models",
+        TESTS_HEADER,
+        &test,
+        &model_test(&test, name, fields),
+    )?;
 
     let migration_name: Name = format!("create_{table}")
         .parse()
@@ -309,15 +295,9 @@ pub fn generate(root: &Path, name: &Name, fields: &[Field]) -> Result<Vec<String
     let mut planned = vec![
         edit::create(root, migration_path, migration_text)?,
         edit::create(root, module, model_module(name, &table, fields))?,
-        Planned::edited(MODELS, models),
+        edit::with_module(root, MODELS, snake)?,
     ];
-    match tests_main {
-        Some(main) => {
-            planned.push(Planned::edited(TESTS_MAIN, main));
-            planned.push(edit::create(root, TESTS.to_owned(), tests)?);
-        }
-        None => planned.push(Planned::edited(TESTS, tests)),
-    }
+    planned.extend(tests);
     edit::write_all(root, planned)
 }
 
@@ -479,6 +459,9 @@ mod tests {
     use std::fs;
 
     use super::*;
+
+    const TESTS_MAIN: &str = "server/tests/accounts/main.rs";
+    const TESTS: &str = "server/tests/accounts/models.rs";
 
     fn fields(specs: &[&str]) -> Vec<Field> {
         specs.iter().map(|s| s.parse().expect("a field")).collect()

@@ -9,9 +9,13 @@ use super::error::NewError;
 const PAGES: &str = "app/src/pages/mod.rs";
 const ROOT: &str = "app/src/root.rs";
 const TESTS: &str = "server/tests/accounts/pages.rs";
+const LAYOUT: &str = "app/src/components/layout.rs";
+/// The nav bar's links for everyone end before this line of the layout.
+const NAV_END: &str = "<Transition fallback=|| ()>";
 
-/// Plans every file of page `name`, then writes them; answers what it wrote.
-pub fn generate(root: &Path, name: &Name) -> Result<Vec<String>, NewError> {
+/// Plans every file of page `name` (and its nav link, with `nav`), then writes them;
+/// answers what it wrote.
+pub fn generate(root: &Path, name: &Name, nav: bool) -> Result<Vec<String>, NewError> {
     let (snake, kebab, camel, title) = (name.snake(), name.kebab(), name.camel(), name.title());
     let module = format!("app/src/pages/{snake}.rs");
     let route = format!("{camel}Route");
@@ -58,14 +62,22 @@ pub fn generate(root: &Path, name: &Name) -> Result<Vec<String>, NewError> {
 
     let tests = edit::read(root, TESTS)?;
     let test = format!("the_{snake}_page_is_served");
-    let tests = edit::with_test(TESTS, &tests, &test, &page_test(&test, &kebab, &title))?;
+    let tests = edit::with_test(TESTS, &tests, &test, &page_test(&test, &kebab, &title, nav))?;
 
-    let planned = vec![
+    let mut planned = vec![
         edit::create(root, module, page_module(&kebab, &component, &title))?,
         Planned::edited(PAGES, pages),
         Planned::edited(ROOT, routes),
         Planned::edited(TESTS, tests),
     ];
+    if nav {
+        let layout = edit::read(root, LAYOUT)?;
+        let indent = edit::indent_of(&layout, NAV_END).ok_or_else(|| unplaced(LAYOUT, NAV_END))?;
+        let link = format!("{indent}<li><A href=\"/{kebab}\">\"{title}\"</A></li>");
+        let layout = edit::insert_before(&layout, "<nav", NAV_END, &link)
+            .ok_or_else(|| unplaced(LAYOUT, "nav bar"))?;
+        planned.push(Planned::edited(LAYOUT, layout));
+    }
     edit::write_all(root, planned)
 }
 
@@ -90,19 +102,31 @@ pub fn {component}() -> impl IntoView {{
     )
 }
 
-fn page_test(test: &str, kebab: &str, title: &str) -> String {
+fn page_test(test: &str, kebab: &str, title: &str, nav: bool) -> String {
+    let linked = if nav {
+        format!(
+            "\n    assert!(html.contains(r#\"<a href=\"/{kebab}\"\"#), \"the nav bar's link: {{html}}\");"
+        )
+    } else {
+        String::new()
+    };
     format!(
         r#"
-/// `/{kebab}` is served to anyone, with its title.
+/// `/{kebab}` is served to anyone, with its title{and_link}.
 #[tokio::test]
 async fn {test}() {{
     let app = crate::helpers::spawn_app().await;
     let response = app.get("/{kebab}").await;
     assert_eq!(response.status(), reqwest::StatusCode::OK);
     let html = response.text().await.expect("body");
-    assert!(html.contains("<h1>{title}</h1>"), "{{html}}");
+    assert!(html.contains("<h1>{title}</h1>"), "{{html}}");{linked}
 }}
-"#
+"#,
+        and_link = if nav {
+            " and a link in the nav bar"
+        } else {
+            ""
+        },
     )
 }
 
@@ -135,7 +159,7 @@ mod tests {
     fn a_page_is_written_and_wired() {
         let dir = project();
         let name: Name = "about-us".parse().expect("a name");
-        let report = generate(dir.path(), &name).expect("generated");
+        let report = generate(dir.path(), &name, false).expect("generated");
         assert_eq!(report.len(), 4, "{report:?}");
 
         let module = read(&dir, "app/src/pages/about_us.rs");
@@ -163,9 +187,9 @@ mod tests {
     fn a_second_run_refuses_and_changes_nothing() {
         let dir = project();
         let name: Name = "faq".parse().expect("a name");
-        generate(dir.path(), &name).expect("generated");
+        generate(dir.path(), &name, false).expect("generated");
         let before: Vec<String> = [PAGES, ROOT, TESTS].map(|p| read(&dir, p)).into();
-        let refused = generate(dir.path(), &name)
+        let refused = generate(dir.path(), &name, false)
             .expect_err("refused")
             .to_string();
         assert!(refused.contains("a page faq already"), "{refused}");
@@ -181,23 +205,40 @@ mod tests {
             "AccountRoute => AccountPage,\n    ConfirmEmailRoute => ConfirmEmailPage,",
         );
         fs::write(dir.path().join(PAGES), pages).expect("written");
-        generate(dir.path(), &"email".parse().expect("a name")).expect("generated");
-        let refused = generate(dir.path(), &"email".parse().expect("a name"))
+        generate(dir.path(), &"email".parse().expect("a name"), false).expect("generated");
+        let refused = generate(dir.path(), &"email".parse().expect("a name"), false)
             .expect_err("refused")
             .to_string();
         assert!(refused.contains("has a page email already"), "{refused}");
         let root = read(&dir, ROOT).replace("path!(\"\")", "path!(\"help\")");
         fs::write(dir.path().join(ROOT), root).expect("written");
-        let refused = generate(dir.path(), &"help".parse().expect("a name"))
+        let refused = generate(dir.path(), &"help".parse().expect("a name"), false)
             .expect_err("refused")
             .to_string();
         assert!(refused.contains("routes /help already"), "{refused}");
     }
 
     #[test]
+    fn a_page_in_the_nav_bar_gets_a_link_after_the_others() {
+        let dir = project();
+        let layout = "view! {\n    <nav>\n        <ul>\n            <li><A href=\"/\">\"Home\"</A></li>\n            <Transition fallback=|| ()>\n                <li/>\n            </Transition>\n        </ul>\n    </nav>\n}\n";
+        fs::create_dir_all(dir.path().join("app/src/components")).expect("directories");
+        fs::write(dir.path().join(LAYOUT), layout).expect("written");
+        generate(dir.path(), &"pricing".parse().expect("a name"), true).expect("generated");
+        assert!(read(&dir, LAYOUT).contains(
+            "<li><A href=\"/\">\"Home\"</A></li>\n            <li><A href=\"/pricing\">\"Pricing\"</A></li>\n            <Transition"
+        ));
+        let tests = read(&dir, TESTS);
+        assert!(
+            tests.contains(r##"html.contains(r#"<a href="/pricing""#)"##),
+            "{tests}"
+        );
+    }
+
+    #[test]
     fn outside_a_project_nothing_is_written() {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let refused = generate(dir.path(), &"faq".parse().expect("a name"))
+        let refused = generate(dir.path(), &"faq".parse().expect("a name"), false)
             .expect_err("refused")
             .to_string();
         assert!(refused.contains("project's root"), "{refused}");

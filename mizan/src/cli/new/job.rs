@@ -1,0 +1,161 @@
+//! `new job NAME`: a background job in `app/src/jobs/`, registered where it is declared,
+//! with a test that the app's worker runs it.
+
+use std::path::Path;
+
+use super::edit;
+use super::error::NewError;
+use super::name::Name;
+
+const JOBS: &str = "app/src/jobs/mod.rs";
+
+/// Types a job's module uses by name: a job named like one would hide it.
+const CLASHING: &[&str] = &["AppState", "Deserialize", "Job", "JobError", "Serialize"];
+
+/// Plans the job's module, its `pub mod` line and its test, then writes them.
+pub fn generate(root: &Path, name: &Name) -> Result<Vec<String>, NewError> {
+    let (snake, camel) = (name.snake(), name.camel());
+    if CLASHING.contains(&camel.as_str()) {
+        return Err(NewError::Invalid(format!(
+            "`{snake}` would name its type {camel}, which its module uses: pick another name"
+        )));
+    }
+    let test = format!("a_{snake}_job_is_run_by_the_worker");
+    let mut planned = vec![
+        edit::create(root, format!("app/src/jobs/{snake}.rs"), job_module(name))?,
+        edit::with_module(root, JOBS, snake)?,
+    ];
+    planned.extend(edit::with_test_in(
+        root,
+        "jobs",
+        "//! The app's background jobs (`app::jobs`), run by a real worker.\n",
+        &test,
+        &job_test(&test, name),
+    )?);
+    edit::write_all(root, planned)
+}
+
+fn job_module(name: &Name) -> String {
+    let (snake, camel) = (name.snake(), name.camel());
+    format!(
+        r#"//! `{camel}`: background work, run by a worker (`server worker`, or the server
+//! itself) and retried with backoff when it fails. Enqueue it where its work arises,
+//! e.g. in a server function: `mizan::runtime::state()?.jobs.enqueue(&{camel}).await?`.
+
+use mizan::jobs::{{Job, JobError}};
+use mizan::runtime::AppState;
+use serde::{{Deserialize, Serialize}};
+
+/// What the job needs, stored with it in the queue: give it fields (ids, not rows).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct {camel};
+
+mizan::job!({camel});
+
+impl Job for {camel} {{
+    const KIND: &'static str = "app.{snake}";
+
+    async fn run(self, _state: AppState) -> Result<(), JobError> {{
+        // The work, with the state's `db`, `mailer` and `jobs`. An error is retried
+        // later; a job may run more than once, so make it safe to repeat.
+        Ok(())
+    }}
+}}
+"#
+    )
+}
+
+fn job_test(test: &str, name: &Name) -> String {
+    let (snake, camel) = (name.snake(), name.camel());
+    format!(
+        r#"
+/// A `{camel}` enqueued is run by the app's worker, without failing.
+#[tokio::test]
+async fn {test}() {{
+    let app = crate::helpers::spawn_app().await;
+    let id = app
+        .state
+        .jobs
+        .enqueue(&app::jobs::{snake}::{camel})
+        .await
+        .expect("enqueued");
+    crate::helpers::jobs_settled(&app.state.db).await;
+    let done = mizan::jobs::list(&app.state.db, Some(mizan::jobs::JobState::Done), 100)
+        .await
+        .expect("the queue is readable");
+    assert!(
+        done.iter().any(|job| job.id == id && job.kind == "app.{snake}"),
+        "{{done:?}}"
+    );
+}}
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+
+    const MAIN: &str = "server/tests/accounts/main.rs";
+
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        for (path, text) in [
+            (JOBS, "//! Jobs.\n// One module per job.\n"),
+            (
+                MAIN,
+                "//! Tests.\n\nmod helpers;\n\nmod auth;\nmod pages;\n",
+            ),
+        ] {
+            let path = dir.path().join(path);
+            fs::create_dir_all(path.parent().expect("a parent")).expect("directories");
+            fs::write(path, text).expect("written");
+        }
+        dir
+    }
+
+    #[test]
+    fn a_job_is_written_registered_and_tested() {
+        let dir = project();
+        let read = |path: &str| fs::read_to_string(dir.path().join(path)).expect("readable");
+        let name: Name = "send_report".parse().expect("a name");
+        generate(dir.path(), &name).expect("generated");
+        let module = read("app/src/jobs/send_report.rs");
+        assert!(module.contains("mizan::job!(SendReport);"), "{module}");
+        assert!(
+            module.contains("const KIND: &'static str = \"app.send_report\";"),
+            "{module}"
+        );
+        assert_eq!(
+            read(JOBS),
+            "//! Jobs.\n// One module per job.\npub mod send_report;\n"
+        );
+        assert_eq!(
+            read(MAIN),
+            "//! Tests.\n\nmod helpers;\n\nmod auth;\nmod jobs;\nmod pages;\n"
+        );
+        let tests = read("server/tests/accounts/jobs.rs");
+        assert!(
+            tests.contains(".enqueue(&app::jobs::send_report::SendReport)"),
+            "{tests}"
+        );
+
+        generate(dir.path(), &"purge".parse().expect("a name")).expect("a second job");
+        assert!(read(JOBS).ends_with("pub mod purge;\npub mod send_report;\n"));
+        assert!(read("server/tests/accounts/jobs.rs").contains("fn a_purge_job_is_run"));
+        let refused = generate(dir.path(), &name)
+            .expect_err("refused")
+            .to_string();
+        assert!(refused.contains("exists already"), "{refused}");
+    }
+
+    #[test]
+    fn a_name_its_module_uses_is_refused() {
+        let refused = generate(project().path(), &"job".parse().expect("a name"))
+            .expect_err("refused")
+            .to_string();
+        assert!(refused.contains("pick another name"), "{refused}");
+    }
+}
