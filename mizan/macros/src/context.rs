@@ -83,14 +83,15 @@ pub fn expand(kind: ContextKind, function: &ItemFn, endpoint: &str) -> syn::Resu
         }
         ContextKind::Local => {
             let provider = format_ident!("{}Provider", camel(&stem));
-            let types = sig
+            // `argument_names` refused a `self` above: every input is typed.
+            let types: Vec<&Type> = sig
                 .inputs
                 .iter()
-                .map(|arg| match arg {
-                    FnArg::Typed(typed) => Ok(&*typed.ty),
-                    FnArg::Receiver(r) => Err(syn::Error::new_spanned(r, "no `self`")),
+                .filter_map(|arg| match arg {
+                    FnArg::Typed(typed) => Some(&*typed.ty),
+                    FnArg::Receiver(_) => None,
                 })
-                .collect::<syn::Result<Vec<_>>>()?;
+                .collect();
             let prop_docs = args
                 .iter()
                 .map(|arg| format!("`{arg}` for [`{name}`]: a value or a signal."));

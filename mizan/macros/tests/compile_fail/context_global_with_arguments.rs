@@ -1,0 +1,6 @@
+#[mizan_macros::server(auth = public, context = global)]
+pub async fn greet(name: String) -> Result<String, ()> {
+    Ok(name)
+}
+
+fn main() {}
