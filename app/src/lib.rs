@@ -6,8 +6,8 @@
 //! - [`api`]: the server functions (`/api/<name>`), each with its auth level; the current
 //!   user (a global context) among them.
 //! - [`channels`]: WebSocket channels (`/ws/<name>`), typed on both sides.
-//! - [`forms`]: the account forms (sign-up, log-in, password, email), each declared once
-//!   for both sides.
+//! - [`forms`]: the forms (the account's among them: sign-up, log-in, password, email),
+//!   each declared once for both sides.
 //! - [`components`]: pieces shared by pages (the layout with its nav bar, forms, the
 //!   access-denied view).
 //! - `jobs`: background work, run by a worker (server only).

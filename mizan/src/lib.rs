@@ -49,7 +49,12 @@ pub mod routes;
 pub mod url;
 
 pub use error::{AppError, FieldErrors};
-pub use mizan_macros::{Form, server};
+// The macros' examples live here, where their expansion's paths (`::mizan`,
+// `::leptos`) resolve, and run as this crate's doctests on the server side.
+#[cfg_attr(feature = "ssr", doc = include_str!("examples/form.md"))]
+pub use mizan_macros::Form;
+#[cfg_attr(feature = "ssr", doc = include_str!("examples/server.md"))]
+pub use mizan_macros::server;
 
 #[cfg(feature = "ssr")]
 pub mod api;

@@ -71,7 +71,7 @@ pub fn expand(item: TokenStream) -> syn::Result<TokenStream> {
     // Behind a level the caller is known to be signed in; `public` and `custom(…)` may
     // let anonymous callers through.
     let caller = match auth {
-        Auth::Level(level) if level != "public" => quote!(::mizan::auth::CurrentUser),
+        Auth::Level(..) if !auth.is_public() => quote!(::mizan::auth::CurrentUser),
         _ => quote!(::core::option::Option<::mizan::auth::CurrentUser>),
     };
     let auth = auth.tokens();

@@ -12,16 +12,7 @@ mod server_fn;
 /// A server function with a stable endpoint (`/api/<name>`) and an auth level that is
 /// checked before its body runs, on every path: HTTP calls and direct calls during SSR.
 ///
-/// ```ignore
-/// #[mizan::server(auth = staff)]
-/// pub async fn list_users() -> Result<Vec<UserRow>, AppError> { /* … */ }
-///
-/// #[mizan::server(auth = custom(can_read_user), endpoint = "user")]
-/// pub async fn user_detail(user_id: String) -> Result<UserRow, AppError> { /* … */ }
-///
-/// #[mizan::server(auth = public, context = local)]   // <GreetProvider name=…>, use_greet()
-/// pub async fn greet(name: String) -> Result<Greeting, AppError> { /* … */ }
-/// ```
+/// Its examples, which run as tests, are on `mizan::server`.
 ///
 /// - `auth` (required): `public`, `authenticated`, `staff`, `superuser` or
 ///   `custom(path)`, where `path(user: Option<&CurrentUser>, &arg1, …)` returns
@@ -31,6 +22,10 @@ mod server_fn;
 /// - `context = global`: also `provide_<name>()` (call it once, at the root) and
 ///   `use_<name>()`; `context = local`: also `<NameProvider arg=…>` and `use_<name>()`,
 ///   where `<name>` is the endpoint's name.
+/// - `cache = "60s"`: answers are kept that long, shared for a public function that
+///   does not take its caller, per user otherwise (`cache_scope = "shared"|"user"`);
+///   `<name>::purge(…)` and `<name>::purge_all()` forget them.
+/// - `errors(not_found, …)`: the refusals it may answer, for the API document.
 #[proc_macro_attribute]
 pub fn server(args: TokenStream, item: TokenStream) -> TokenStream {
     server_fn::expand(args.into(), item.into())
@@ -40,20 +35,7 @@ pub fn server(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// A form declared once: schema, validate and submit endpoints, and a browser hook.
 ///
-/// ```ignore
-/// #[derive(Debug, Clone, mizan::Form)]
-/// #[form(name = "contact", auth = public, output = Receipt, check = path::to::fn)]
-/// pub struct ContactForm {
-///     #[field(label = "Email", email, help = "We answer here.")]
-///     pub email: String,
-///     #[field(widget = "textarea", length(min = 10, max = 5000))]
-///     pub message: String,
-///     #[field(range(min = 1, max = 5))]
-///     pub urgency: Option<u8>,
-///     #[field(regex(pattern = "[a-z-]+", message = "lowercase letters and dashes"))]
-///     pub slug: String,
-/// }
-/// ```
+/// Its examples, which run as tests, are on `mizan::Form`.
 ///
 /// Generates `impl mizan::forms::Form`, the server functions `<name>_schema`,
 /// `<name>_validate` and `<name>_submit` (at `/api/<name>.schema|validate|submit`), and

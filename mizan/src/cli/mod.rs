@@ -8,7 +8,7 @@
 //! - `createsuperuser`: a staff + superuser account ([`createsuperuser`]).
 //! - `cache key|purge|edge-key`: the origin cache ([`cache`]).
 //! - `jobs list|retry|discard`: the job queue ([`jobs`]).
-//! - `new page|fn|model|migration NAME`: generators, run in the project's root
+//! - `new page|fn|form|channel|job|model|migration NAME`: generators, run in the project's root
 //!   ([`new`]).
 
 pub mod cache;

@@ -1,5 +1,6 @@
 //! Job kinds and the workers that run them.
 
+use std::any::TypeId;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -86,6 +87,8 @@ type Start = Arc<
 struct Kind {
     start: Start,
     timeout: Duration,
+    /// The type that runs it: two types may not claim one kind.
+    job: TypeId,
 }
 
 /// The job kinds this process runs, and the periodic ones it enqueues.
@@ -93,6 +96,8 @@ struct Kind {
 pub struct Registry {
     kinds: HashMap<&'static str, Kind>,
     periodic: Vec<Every>,
+    /// Kinds a second type claimed: the first type's jobs would never run.
+    clashes: Vec<&'static str>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -137,13 +142,21 @@ impl Registry {
             let run: BoxFuture<'static, Result<(), JobError>> = Box::pin(job.run(state));
             Ok(run)
         });
-        self.kinds.insert(
-            J::KIND,
-            Kind {
-                start,
-                timeout: J::TIMEOUT,
-            },
-        );
+        let kind = Kind {
+            start,
+            timeout: J::TIMEOUT,
+            job: TypeId::of::<J>(),
+        };
+        if let Some(before) = self.kinds.insert(J::KIND, kind)
+            && before.job != TypeId::of::<J>()
+        {
+            self.clashes.push(J::KIND);
+        }
+    }
+
+    /// The kinds that two job types claim (`Job::KIND` repeated): start-up refuses them.
+    pub fn clashes(&self) -> &[&'static str] {
+        &self.clashes
     }
 
     /// Enqueues `every`'s job once per period across every process (and runs its kind).
@@ -446,5 +459,35 @@ mod tests {
         assert_eq!(backoff(base, 5), Duration::from_secs(16));
         assert_eq!(backoff(base, 40), MAX_BACKOFF);
         assert_eq!(backoff(base, 0), base);
+    }
+
+    #[derive(Serialize, serde::Deserialize)]
+    struct Report;
+
+    #[derive(Serialize, serde::Deserialize)]
+    struct Digest;
+
+    impl Job for Report {
+        const KIND: &'static str = "app.report";
+        async fn run(self, _: AppState) -> Result<(), JobError> {
+            Ok(())
+        }
+    }
+
+    impl Job for Digest {
+        const KIND: &'static str = "app.report";
+        async fn run(self, _: AppState) -> Result<(), JobError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn two_types_of_one_kind_clash_and_one_type_twice_does_not() {
+        let mut registry = Registry::default();
+        registry.register::<Report>();
+        registry.register::<Report>();
+        assert!(registry.clashes().is_empty());
+        registry.register::<Digest>();
+        assert_eq!(registry.clashes(), ["app.report"]);
     }
 }

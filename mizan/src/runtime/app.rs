@@ -93,6 +93,9 @@ pub enum StartupError {
     /// Account pages the app named are not among its routes.
     #[error("the app's routes lack these account pages (AppBuilder::account_pages): {0}")]
     AccountPages(String),
+    /// Two job types have the same `Job::KIND`: one of them would never run.
+    #[error("two job types share each of these kinds (Job::KIND): {0}")]
+    JobKinds(String),
 }
 
 /// Makes the app's page routes, given the finished state.
@@ -218,6 +221,9 @@ impl AppBuilder {
             api_info,
             jobs: job_kinds,
         } = self;
+        if !job_kinds.clashes().is_empty() {
+            return Err(StartupError::JobKinds(job_kinds.clashes().join(", ")));
+        }
         if let Some(account_pages) = &account_pages {
             let paths = page_paths.map(|list| list()).unwrap_or_default();
             let missing = account_pages.missing_from(paths.iter().map(String::as_str));

@@ -12,6 +12,8 @@ const CHANNELS: &str = "app/src/channels/mod.rs";
 /// Plans the channel's module, its `pub mod` line and its test, then writes them.
 pub fn generate(root: &Path, name: &Name) -> Result<Vec<String>, NewError> {
     let snake = name.snake();
+    edit::outside_of(name, &["channels", "handler"])?;
+    edit::home(root, CHANNELS, "pub mod channels;")?;
     let declaration = format!("const NAME: &'static str = \"{}\";", name.kebab());
     if let Some(file) = edit::declared_in(&root.join("app/src"), &declaration) {
         return Err(NewError::Taken(format!(

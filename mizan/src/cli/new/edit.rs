@@ -150,6 +150,9 @@ pub fn with_test(path: &str, text: &str, name: &str, test: &str) -> Result<Strin
 pub fn with_module(root: &Path, path: &str, module: &str) -> Result<Planned, NewError> {
     let text = read(root, path)?;
     let line = format!("pub mod {module};");
+    if text.lines().any(|l| l.trim() == line) {
+        return Err(NewError::Taken(format!("{path} lists `{module}` already")));
+    }
     let text = insert_sorted(&text, None, "mod ", &line)
         .unwrap_or_else(|| format!("{}\n{line}\n", text.trim_end_matches('\n')));
     Ok(Planned::edited(path, text))
@@ -174,22 +177,56 @@ pub fn with_test_in(
         )]);
     }
     let main = read(root, MAIN)?;
+    let line = format!("mod {module};");
+    let file = create(root, path.clone(), with_test(&path, header, name, test)?)?;
+    if main.lines().any(|l| l.trim() == line) {
+        return Ok(vec![file]);
+    }
     // Among the test modules, after the shared helpers' `mod helpers;`.
-    let main = insert_sorted(
-        &main,
-        Some("mod helpers"),
-        "mod ",
-        &format!("mod {module};"),
-    )
-    .ok_or(NewError::Unplaced {
-        file: MAIN.to_owned(),
-        place: "`mod` block",
-    })?;
-    let text = with_test(&path, header, name, test)?;
-    Ok(vec![Planned::edited(MAIN, main), create(root, path, text)?])
+    let main =
+        insert_sorted(&main, Some("mod helpers"), "mod ", &line).ok_or(NewError::Unplaced {
+            file: MAIN.to_owned(),
+            place: "`mod` block",
+        })?;
+    Ok(vec![Planned::edited(MAIN, main), file])
 }
 
-/// The first Rust file under `dir` (recursively) whose text contains `needle`.
+/// Refuses to go on in a project without the module list `path` (made before its
+/// generator existed): says to add it, and `declaration` in `app/src/lib.rs`.
+pub fn home(root: &Path, path: &str, declaration: &str) -> Result<(), NewError> {
+    if root.join(path).exists() || !root.join("app/src/lib.rs").exists() {
+        // Present, or not a project at all: reading it says which.
+        return Ok(());
+    }
+    Err(NewError::Invalid(format!(
+        "{path} is missing (a project made before this generator): add it with a doc \
+         comment, and `{declaration}` in app/src/lib.rs"
+    )))
+}
+
+/// Refuses `name` for a module that would sit inside a module of the same name (clippy's
+/// `module_inception`): its folder's, or one the generated file declares.
+pub fn outside_of(name: &super::Name, modules: &[&str]) -> Result<(), NewError> {
+    if modules.contains(&name.snake()) {
+        return Err(NewError::Invalid(format!(
+            "`{name}` would be a module inside a module of the same name: pick another name"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `text` has `needle` where it starts a word (not `rename = "x"` for `name = "x"`).
+pub fn has_word(text: &str, needle: &str) -> bool {
+    text.match_indices(needle).any(|(at, _)| {
+        !text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
+/// The first Rust file under `dir` (recursively) whose text has `needle` at the start of
+/// a word.
 pub fn declared_in(dir: &Path, needle: &str) -> Option<std::path::PathBuf> {
     std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
         let path = entry.path();
@@ -197,7 +234,7 @@ pub fn declared_in(dir: &Path, needle: &str) -> Option<std::path::PathBuf> {
             declared_in(&path, needle)
         } else if path.extension().is_some_and(|ext| ext == "rs") {
             let text = std::fs::read_to_string(&path).ok()?;
-            text.contains(needle).then_some(path)
+            has_word(&text, needle).then_some(path)
         } else {
             None
         }
@@ -249,9 +286,9 @@ fn ends_item(line: &str) -> bool {
 }
 
 fn starts_item(line: &str, prefix: &str) -> bool {
-    line.strip_prefix("pub ")
-        .unwrap_or(line)
-        .starts_with(prefix)
+    let item = line.strip_prefix("pub ").unwrap_or(line);
+    // `mod name;` only: an inline `mod tests {` is not part of the module list.
+    item.starts_with(prefix) && (prefix != "mod " || ends_item(line))
 }
 
 /// What rustfmt orders a `mod`/`use` item by: its first path segment.
@@ -338,6 +375,24 @@ mod tests {
             insert_sorted(text, None, "mod ", "pub mod note;").expect("a block"),
             "pub mod a;\npub mod c; // The showcase's.\npub mod note;\npub mod widget;\n"
         );
+    }
+
+    #[test]
+    fn an_inline_module_is_not_in_the_module_list() {
+        let text = "mod a;\nmod c;\n\n#[cfg(test)]\nmod tests {\n    mod z;\n}\n";
+        assert_eq!(
+            insert_sorted(text, None, "mod ", "mod x;").expect("a block"),
+            "mod a;\nmod c;\nmod x;\n\n#[cfg(test)]\nmod tests {\n    mod z;\n}\n"
+        );
+        let only_inline = "//! Docs.\n\nmod tests {\n}\n";
+        assert!(insert_sorted(only_inline, None, "mod ", "mod x;").is_none());
+    }
+
+    #[test]
+    fn a_name_is_found_where_a_word_starts() {
+        assert!(has_word("#[form(name = \"a\")]", "name = \"a\""));
+        assert!(!has_word("#[sqlx(rename = \"a\")]", "name = \"a\""));
+        assert!(has_word("x\nname = \"a\"", "name = \"a\""));
     }
 
     #[test]

@@ -11,9 +11,23 @@ use crate::auth::Level;
 const FORMS: &str = "app/src/forms/mod.rs";
 const TESTS: &str = "server/tests/accounts/forms.rs";
 
+/// What a form's module imports by name.
+const IMPORTED: &[&str] = &["Deserialize", "JsonSchema", "Serialize"];
+
 /// Plans the form's module, its `pub mod` line and its test, then writes them.
 pub fn generate(root: &Path, name: &Name, level: Level) -> Result<Vec<String>, NewError> {
     let snake = name.snake();
+    edit::outside_of(name, &["forms", "handler"])?;
+    // The derive's types: the form, its receipt and its functions' argument structs.
+    if let Some(clash) = ["Form", "Receipt", "Schema", "Validate", "Submit"]
+        .map(|suffix| format!("{}{suffix}", name.camel()))
+        .into_iter()
+        .find(|ty| IMPORTED.contains(&ty.as_str()))
+    {
+        return Err(NewError::Invalid(format!(
+            "`{snake}` would name a type {clash}, which its module imports: pick another name"
+        )));
+    }
     if let Some(file) = edit::declared_in(&root.join("app/src"), &format!("name = \"{snake}\"")) {
         return Err(NewError::Taken(format!(
             "{} has a form {snake} already (each answers at /api/<name>.submit)",
@@ -79,7 +93,7 @@ mod handler {{
             _submission: Submission<{caller}>,
         ) -> Result<{camel}Receipt, AppError> {{
             // What the form is for: store it (a model), enqueue a job, … Its sender is
-            // `_submission.user`.
+            // `submission.user` (drop the underscore to use it).
             Ok({camel}Receipt {{
                 message: self.message,
             }})
@@ -186,6 +200,17 @@ mod tests {
             .expect_err("refused")
             .to_string();
         assert!(refused.contains("a form feedback already"), "{refused}");
+    }
+
+    #[test]
+    fn names_that_would_not_compile_are_refused() {
+        let dir = project();
+        for name in ["json", "forms", "handler"] {
+            let refused = generate(dir.path(), &name.parse().expect("a name"), Level::Public)
+                .expect_err("refused")
+                .to_string();
+            assert!(refused.contains("pick another name"), "{name}: {refused}");
+        }
     }
 
     #[test]

@@ -41,6 +41,7 @@ const IMPORTED: &[&str] = &["AppError", "Deserialize", "JsonSchema", "Serialize"
 /// Plans the function's module, its `pub mod` line and its test, then writes them.
 pub fn generate(root: &Path, name: &Name, level: Level) -> Result<Vec<String>, NewError> {
     let snake = name.snake();
+    edit::outside_of(name, &["api"])?;
     let module = format!("app/src/api/{snake}.rs");
     if IMPORTED.contains(&name.camel().as_str()) {
         return Err(NewError::Invalid(format!(

@@ -10,7 +10,15 @@ use super::name::Name;
 const JOBS: &str = "app/src/jobs/mod.rs";
 
 /// Types a job's module uses by name: a job named like one would hide it.
-const CLASHING: &[&str] = &["AppState", "Deserialize", "Job", "JobError", "Serialize"];
+const CLASHING: &[&str] = &[
+    "AppState",
+    "Deserialize",
+    "Job",
+    "JobError",
+    "Ok",
+    "Result",
+    "Serialize",
+];
 
 /// Plans the job's module, its `pub mod` line and its test, then writes them.
 pub fn generate(root: &Path, name: &Name) -> Result<Vec<String>, NewError> {
@@ -18,6 +26,14 @@ pub fn generate(root: &Path, name: &Name) -> Result<Vec<String>, NewError> {
     if CLASHING.contains(&camel.as_str()) {
         return Err(NewError::Invalid(format!(
             "`{snake}` would name its type {camel}, which its module uses: pick another name"
+        )));
+    }
+    edit::outside_of(name, &["jobs"])?;
+    edit::home(root, JOBS, "#[cfg(feature = \"ssr\")] pub mod jobs;")?;
+    if let Some(file) = edit::declared_in(&root.join("app/src"), &format!("\"app.{snake}\"")) {
+        return Err(NewError::Taken(format!(
+            "{} has a job of kind app.{snake} already",
+            file.display()
         )));
     }
     let test = format!("a_{snake}_job_is_run_by_the_worker");
@@ -39,8 +55,10 @@ fn job_module(name: &Name) -> String {
     let (snake, camel) = (name.snake(), name.camel());
     format!(
         r#"//! `{camel}`: background work, run by a worker (`server worker`, or the server
-//! itself) and retried with backoff when it fails. Enqueue it where its work arises,
-//! e.g. in a server function: `mizan::runtime::state()?.jobs.enqueue(&{camel}).await?`.
+//! itself) and retried with backoff when it fails. Enqueue it where its work arises, in
+//! the transaction that writes its data (`mizan::jobs::enqueue(&mut *tx, &job)`), or
+//! alone: in a server function's body,
+//! `mizan::runtime::state()?.jobs.enqueue(&crate::jobs::{snake}::{camel}).await?`.
 
 use mizan::jobs::{{Job, JobError}};
 use mizan::runtime::AppState;
@@ -148,14 +166,43 @@ mod tests {
         let refused = generate(dir.path(), &name)
             .expect_err("refused")
             .to_string();
-        assert!(refused.contains("exists already"), "{refused}");
+        assert!(
+            refused.contains("a job of kind app.send_report already"),
+            "{refused}"
+        );
     }
 
     #[test]
-    fn a_name_its_module_uses_is_refused() {
-        let refused = generate(project().path(), &"job".parse().expect("a name"))
+    fn a_name_its_module_uses_or_a_kind_taken_is_refused() {
+        let dir = project();
+        for name in ["job", "result", "jobs"] {
+            let refused = generate(dir.path(), &name.parse().expect("a name"))
+                .expect_err("refused")
+                .to_string();
+            assert!(refused.contains("pick another name"), "{name}: {refused}");
+        }
+        fs::write(
+            dir.path().join("app/src/jobs/digest.rs"),
+            "impl Job for Mail {\n    const KIND: &'static str = \"app.notify\";\n}\n",
+        )
+        .expect("written");
+        let refused = generate(dir.path(), &"notify".parse().expect("a name"))
             .expect_err("refused")
             .to_string();
-        assert!(refused.contains("pick another name"), "{refused}");
+        assert!(
+            refused.contains("a job of kind app.notify already"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_project_without_the_jobs_module_is_told_what_to_add() {
+        let dir = project();
+        fs::remove_file(dir.path().join(JOBS)).expect("removed");
+        fs::write(dir.path().join("app/src/lib.rs"), "//! App.\n").expect("written");
+        let refused = generate(dir.path(), &"notify".parse().expect("a name"))
+            .expect_err("refused")
+            .to_string();
+        assert!(refused.contains("pub mod jobs;"), "{refused}");
     }
 }

@@ -249,6 +249,7 @@ fn table_of(name: &Name) -> String {
 pub fn generate(root: &Path, name: &Name, fields: &[Field]) -> Result<Vec<String>, NewError> {
     let snake = name.snake();
     let table = table_of(name);
+    edit::outside_of(name, &["models", "queries"])?;
     let module = format!("app/src/models/{snake}.rs");
     if fields.is_empty() {
         return Err(NewError::Invalid(

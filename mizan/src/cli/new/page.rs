@@ -17,6 +17,7 @@ const NAV_END: &str = "<Transition fallback=|| ()>";
 /// answers what it wrote.
 pub fn generate(root: &Path, name: &Name, nav: bool) -> Result<Vec<String>, NewError> {
     let (snake, kebab, camel, title) = (name.snake(), name.kebab(), name.camel(), name.title());
+    edit::outside_of(name, &["pages"])?;
     let module = format!("app/src/pages/{snake}.rs");
     let route = format!("{camel}Route");
     let component = format!("{camel}Page");
