@@ -149,6 +149,7 @@ impl Registry {
         };
         if let Some(before) = self.kinds.insert(J::KIND, kind)
             && before.job != TypeId::of::<J>()
+            && !self.clashes.contains(&J::KIND)
         {
             self.clashes.push(J::KIND);
         }
@@ -488,6 +489,7 @@ mod tests {
         registry.register::<Report>();
         assert!(registry.clashes().is_empty());
         registry.register::<Digest>();
+        registry.register::<Report>();
         assert_eq!(registry.clashes(), ["app.report"]);
     }
 }

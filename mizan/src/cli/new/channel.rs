@@ -162,18 +162,13 @@ mod tests {
 
     #[test]
     fn a_channel_is_written_registered_and_tested() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        for (path, text) in [
+        let dir = edit::project_with(&[
             (CHANNELS, "//! Channels.\n// One module per channel.\n"),
             (
                 "server/tests/accounts/main.rs",
                 "//! Tests.\n\nmod helpers;\n\nmod pages;\n",
             ),
-        ] {
-            let path = dir.path().join(path);
-            fs::create_dir_all(path.parent().expect("a parent")).expect("directories");
-            fs::write(path, text).expect("written");
-        }
+        ]);
         let read = |path: &str| fs::read_to_string(dir.path().join(path)).expect("readable");
         let name: Name = "live_feed".parse().expect("a name");
         generate(dir.path(), &name).expect("generated");

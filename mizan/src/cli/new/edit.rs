@@ -346,6 +346,19 @@ fn with_line_at(text: &str, lines: &[&str], at: usize, line: &str) -> String {
     joined
 }
 
+/// A project in a temporary folder holding `files` (path, text): the generators' tests
+/// run on it.
+#[cfg(test)]
+pub fn project_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().expect("a parent")).expect("directories");
+        fs::write(path, text).expect("written");
+    }
+    dir
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -156,19 +156,13 @@ mod tests {
     use super::*;
 
     fn project() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        for (path, text) in [
+        edit::project_with(&[
             (
                 FORMS,
                 "//! Forms.\n\npub mod account;\npub mod signup;\n\npub use signup::SignupForm;\n",
             ),
             (TESTS, "//! Tests.\n"),
-        ] {
-            let path = dir.path().join(path);
-            fs::create_dir_all(path.parent().expect("a parent")).expect("directories");
-            fs::write(path, text).expect("written");
-        }
-        dir
+        ])
     }
 
     #[test]

@@ -150,13 +150,7 @@ mod tests {
     const TESTS_TEXT: &str = "//! Tests.\n\nasync fn callers() {}\n";
 
     fn project() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        for (path, text) in [(API, API_TEXT), (TESTS, TESTS_TEXT)] {
-            let path = dir.path().join(path);
-            fs::create_dir_all(path.parent().expect("a parent")).expect("directories");
-            fs::write(path, text).expect("written");
-        }
-        dir
+        edit::project_with(&[(API, API_TEXT), (TESTS, TESTS_TEXT)])
     }
 
     #[test]

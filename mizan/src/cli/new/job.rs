@@ -119,19 +119,13 @@ mod tests {
     const MAIN: &str = "server/tests/accounts/main.rs";
 
     fn project() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        for (path, text) in [
+        edit::project_with(&[
             (JOBS, "//! Jobs.\n// One module per job.\n"),
             (
                 MAIN,
                 "//! Tests.\n\nmod helpers;\n\nmod auth;\nmod pages;\n",
             ),
-        ] {
-            let path = dir.path().join(path);
-            fs::create_dir_all(path.parent().expect("a parent")).expect("directories");
-            fs::write(path, text).expect("written");
-        }
-        dir
+        ])
     }
 
     #[test]

@@ -505,18 +505,13 @@ mod tests {
 
     #[test]
     fn a_model_is_written_with_its_table_registration_and_test() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        for (path, text) in [
+        let dir = edit::project_with(&[
             (MODELS, "//! Models.\n// One module per table.\n"),
             (
                 TESTS_MAIN,
                 "//! Tests.\n\nmod helpers;\n\nmod auth;\nmod pages;\n",
             ),
-        ] {
-            let path = dir.path().join(path);
-            fs::create_dir_all(path.parent().expect("a parent")).expect("directories");
-            fs::write(path, text).expect("written");
-        }
+        ]);
         fs::create_dir(dir.path().join("migrations")).expect("created");
         let name: Name = "widget".parse().expect("a name");
         let report = generate(dir.path(), &name, &fields(&["title:string", "count:int"]))

@@ -143,13 +143,7 @@ mod tests {
 
     /// A project with the three files a page edits.
     fn project() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        for (path, text) in [(PAGES, PAGES_TEXT), (ROOT, ROOT_TEXT), (TESTS, TESTS_TEXT)] {
-            let path = dir.path().join(path);
-            fs::create_dir_all(path.parent().expect("a parent")).expect("directories");
-            fs::write(path, text).expect("written");
-        }
-        dir
+        edit::project_with(&[(PAGES, PAGES_TEXT), (ROOT, ROOT_TEXT), (TESTS, TESTS_TEXT)])
     }
 
     fn read(dir: &tempfile::TempDir, path: &str) -> String {
