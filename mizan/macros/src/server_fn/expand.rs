@@ -8,7 +8,7 @@ use syn::{ItemFn, LitStr, Path, Stmt};
 
 use super::api;
 use super::arguments::{argument_names, take_user_param};
-use super::options::{Auth, CacheScope, Options};
+use super::options::{Auth, CacheScope, Level, Options};
 use super::purge;
 use crate::context;
 
@@ -191,7 +191,7 @@ fn cache_scope_of(
 fn guard(auth: &Auth, sig: &syn::Signature, needs_user: bool) -> syn::Result<Guard> {
     let optional_id = quote!(__mizan_user.as_ref().map(|user| user.id.clone()));
     Ok(match auth {
-        Auth::Level(_, _) if auth.is_public() => Guard {
+        Auth::Level(Level::Public, _) => Guard {
             check: needs_user.then(|| {
                 quote! { let __mizan_user = ::mizan::auth::current_user().await?; }
             }),

@@ -183,9 +183,7 @@ mod tests {
         let tests = read("server/tests/accounts/channels.rs");
         assert!(tests.contains("\"/ws/live-feed\""), "{tests}");
         assert!(read("server/tests/accounts/main.rs").contains("mod channels;\nmod pages;"));
-        let refused = generate(dir.path(), &name)
-            .expect_err("refused")
-            .to_string();
+        let refused = edit::refusal(generate(dir.path(), &name));
         assert!(
             refused.contains("a channel at /ws/live-feed already"),
             "{refused}"

@@ -359,6 +359,12 @@ pub fn project_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// The message a generator refused with, for the generators' tests.
+#[cfg(test)]
+pub fn refusal(result: Result<Vec<String>, NewError>) -> String {
+    result.expect_err("refused").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -190,9 +190,7 @@ mod tests {
             "{tests}"
         );
         assert!(tests.contains("SET is_staff = TRUE"), "{tests}");
-        let refused = generate(dir.path(), &name, Level::Staff)
-            .expect_err("refused")
-            .to_string();
+        let refused = edit::refusal(generate(dir.path(), &name, Level::Staff));
         assert!(refused.contains("a form feedback already"), "{refused}");
     }
 
@@ -200,9 +198,11 @@ mod tests {
     fn names_that_would_not_compile_are_refused() {
         let dir = project();
         for name in ["json", "forms", "handler"] {
-            let refused = generate(dir.path(), &name.parse().expect("a name"), Level::Public)
-                .expect_err("refused")
-                .to_string();
+            let refused = edit::refusal(generate(
+                dir.path(),
+                &name.parse().expect("a name"),
+                Level::Public,
+            ));
             assert!(refused.contains("pick another name"), "{name}: {refused}");
         }
     }

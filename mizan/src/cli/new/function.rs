@@ -178,22 +178,18 @@ mod tests {
             tests.contains(r#"&[("greeting", &[], &[401, 403, 200, 200])]"#),
             "{tests}"
         );
-        let refused = generate(dir.path(), &name, Level::Staff)
-            .expect_err("refused")
-            .to_string();
+        let refused = edit::refusal(generate(dir.path(), &name, Level::Staff));
         assert!(refused.contains("a function greeting already"), "{refused}");
     }
 
     #[test]
     fn a_name_whose_argument_type_is_imported_is_refused() {
         let dir = project();
-        let refused = generate(
+        let refused = edit::refusal(generate(
             dir.path(),
             &"app_error".parse().expect("a name"),
             Level::Public,
-        )
-        .expect_err("refused")
-        .to_string();
+        ));
         assert!(refused.contains("AppError"), "{refused}");
     }
 

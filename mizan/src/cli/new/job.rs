@@ -157,9 +157,7 @@ mod tests {
         generate(dir.path(), &"purge".parse().expect("a name")).expect("a second job");
         assert!(read(JOBS).ends_with("pub mod purge;\npub mod send_report;\n"));
         assert!(read("server/tests/accounts/jobs.rs").contains("fn a_purge_job_is_run"));
-        let refused = generate(dir.path(), &name)
-            .expect_err("refused")
-            .to_string();
+        let refused = edit::refusal(generate(dir.path(), &name));
         assert!(
             refused.contains("a job of kind app.send_report already"),
             "{refused}"
@@ -170,9 +168,7 @@ mod tests {
     fn a_name_its_module_uses_or_a_kind_taken_is_refused() {
         let dir = project();
         for name in ["job", "result", "jobs"] {
-            let refused = generate(dir.path(), &name.parse().expect("a name"))
-                .expect_err("refused")
-                .to_string();
+            let refused = edit::refusal(generate(dir.path(), &name.parse().expect("a name")));
             assert!(refused.contains("pick another name"), "{name}: {refused}");
         }
         fs::write(
@@ -180,9 +176,7 @@ mod tests {
             "impl Job for Mail {\n    const KIND: &'static str = \"app.notify\";\n}\n",
         )
         .expect("written");
-        let refused = generate(dir.path(), &"notify".parse().expect("a name"))
-            .expect_err("refused")
-            .to_string();
+        let refused = edit::refusal(generate(dir.path(), &"notify".parse().expect("a name")));
         assert!(
             refused.contains("a job of kind app.notify already"),
             "{refused}"
@@ -194,9 +188,7 @@ mod tests {
         let dir = project();
         fs::remove_file(dir.path().join(JOBS)).expect("removed");
         fs::write(dir.path().join("app/src/lib.rs"), "//! App.\n").expect("written");
-        let refused = generate(dir.path(), &"notify".parse().expect("a name"))
-            .expect_err("refused")
-            .to_string();
+        let refused = edit::refusal(generate(dir.path(), &"notify".parse().expect("a name")));
         assert!(refused.contains("pub mod jobs;"), "{refused}");
     }
 }

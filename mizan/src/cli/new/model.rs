@@ -549,29 +549,23 @@ mod tests {
         );
         assert!(read(TESTS).contains("let row = Widget::new(\"a title\".to_owned(), 1);"));
 
-        let refused = generate(dir.path(), &name, &fields(&["title:string"]))
-            .expect_err("refused")
-            .to_string();
+        let refused = edit::refusal(generate(dir.path(), &name, &fields(&["title:string"])));
         assert!(refused.contains("already"), "{refused}");
-        let twice = generate(
+        let twice = edit::refusal(generate(
             dir.path(),
             &"gadget".parse().expect("a name"),
             &fields(&["a:int", "a:string"]),
-        )
-        .expect_err("refused")
-        .to_string();
+        ));
         assert!(twice.contains("named twice"), "{twice}");
         for (taken, why) in [
             ("user", "framework has a table users"),
             ("result", "type Result"),
         ] {
-            let refused = generate(
+            let refused = edit::refusal(generate(
                 dir.path(),
                 &taken.parse().expect("a name"),
                 &fields(&["a:int"]),
-            )
-            .expect_err("refused")
-            .to_string();
+            ));
             assert!(refused.contains(why), "{refused}");
         }
         std::fs::write(
@@ -579,13 +573,11 @@ mod tests {
             "CREATE TABLE gadgets (\n    id TEXT\n);\n",
         )
         .expect("written");
-        let refused = generate(
+        let refused = edit::refusal(generate(
             dir.path(),
             &"gadget".parse().expect("a name"),
             &fields(&["a:int"]),
-        )
-        .expect_err("refused")
-        .to_string();
+        ));
         assert!(refused.contains("creates gadgets already"), "{refused}");
     }
 }

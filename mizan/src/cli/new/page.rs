@@ -184,9 +184,7 @@ mod tests {
         let name: Name = "faq".parse().expect("a name");
         generate(dir.path(), &name, false).expect("generated");
         let before: Vec<String> = [PAGES, ROOT, TESTS].map(|p| read(&dir, p)).into();
-        let refused = generate(dir.path(), &name, false)
-            .expect_err("refused")
-            .to_string();
+        let refused = edit::refusal(generate(dir.path(), &name, false));
         assert!(refused.contains("a page faq already"), "{refused}");
         let after: Vec<String> = [PAGES, ROOT, TESTS].map(|p| read(&dir, p)).into();
         assert_eq!(before, after);
@@ -201,15 +199,19 @@ mod tests {
         );
         fs::write(dir.path().join(PAGES), pages).expect("written");
         generate(dir.path(), &"email".parse().expect("a name"), false).expect("generated");
-        let refused = generate(dir.path(), &"email".parse().expect("a name"), false)
-            .expect_err("refused")
-            .to_string();
+        let refused = edit::refusal(generate(
+            dir.path(),
+            &"email".parse().expect("a name"),
+            false,
+        ));
         assert!(refused.contains("has a page email already"), "{refused}");
         let root = read(&dir, ROOT).replace("path!(\"\")", "path!(\"help\")");
         fs::write(dir.path().join(ROOT), root).expect("written");
-        let refused = generate(dir.path(), &"help".parse().expect("a name"), false)
-            .expect_err("refused")
-            .to_string();
+        let refused = edit::refusal(generate(
+            dir.path(),
+            &"help".parse().expect("a name"),
+            false,
+        ));
         assert!(refused.contains("routes /help already"), "{refused}");
     }
 
@@ -233,9 +235,7 @@ mod tests {
     #[test]
     fn outside_a_project_nothing_is_written() {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let refused = generate(dir.path(), &"faq".parse().expect("a name"), false)
-            .expect_err("refused")
-            .to_string();
+        let refused = edit::refusal(generate(dir.path(), &"faq".parse().expect("a name"), false));
         assert!(refused.contains("project's root"), "{refused}");
         assert!(!dir.path().join("app").exists());
     }
