@@ -3,7 +3,7 @@
 //! (Sign-up and the password forms are forms: `crate::forms`.)
 
 use mizan::AppError;
-use mizan::auth::{CurrentUser, LoginMethods, ProviderInfo};
+use mizan::auth::{CurrentUser, LoginMethods, ProviderInfo, Role};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -57,23 +57,16 @@ pub struct AccountInfo {
     pub name: String,
     /// Email address.
     pub email: String,
-    /// "user", "staff" or "superuser".
-    pub role: String,
+    /// What the account may do.
+    pub role: Role,
 }
 
 /// Authenticated: the caller's own account.
 #[mizan::server(auth = authenticated)]
 pub async fn account_summary(#[user] user: CurrentUser) -> Result<AccountInfo, AppError> {
-    let role = if user.is_superuser {
-        "superuser"
-    } else if user.is_staff {
-        "staff"
-    } else {
-        "user"
-    };
     Ok(AccountInfo {
+        role: user.role(),
         name: user.name,
         email: user.email,
-        role: role.to_owned(),
     })
 }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
+use mizan::auth::Role;
 use mizan::forms::ActionButton;
 
 use crate::api::accounts::Logout;
@@ -41,8 +42,8 @@ fn UserLinks() -> impl IntoView {
                 Ok(Some(user)) => view! {
                     // Pages for signed-in users.{% if showcase %}
                     <li><A href="/chat/lobby">"Chat"</A></li> // The showcase's.{% endif %}
-                    {user.is_staff.then(|| view! { <li><A href="/staff">"Staff"</A></li> })}
-                    {user.is_superuser.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
+                    {(user.role() >= Role::Staff).then(|| view! { <li><A href="/staff">"Staff"</A></li> })}
+                    {(user.role() == Role::Superuser).then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
                     <li><A href="/account" attr:data-testid="nav-user">{user.name}</A></li>
                     <li><LogoutButton/></li>
                 }

@@ -42,7 +42,7 @@ pub fn AccountPage() -> impl IntoView {
                 <dl>
                     <dt>"Name"</dt><dd data-testid="account-name">{info.name}</dd>
                     <dt>"Email"</dt><dd>{info.email}" "<EmailStatus/></dd>
-                    <dt>"Role"</dt><dd data-testid="account-role">{info.role}</dd>
+                    <dt>"Role"</dt><dd data-testid="account-role">{info.role.name()}</dd>
                     // More about the account may follow here.{% if showcase %}
                     <crate::showcase::MessageCount/> // The showcase's cached count.{% endif %}
                 </dl>

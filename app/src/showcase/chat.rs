@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use mizan::AppError;
-use mizan::auth::CurrentUser;
+use mizan::auth::{CurrentUser, Role};
 use mizan::channels::{Channel, ChannelHandle, use_channel};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ pub struct ChatChannel;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ChatParams {
     /// The room's name.
-    pub room: String,
+    pub room: RoomName,
     /// The id of the last message the client has: the messages after it are sent first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
@@ -43,46 +43,79 @@ pub const MAX_TEXT: usize = 1000;
 /// How many past messages a room's page shows.
 pub const HISTORY: i64 = 50;
 
-/// The chat of `room` (reconnecting to the new room whenever it changes), resuming
-/// after `last`, the last message the page shows when it connects.
+/// A room's name: 1 to 40 lowercase letters, digits and dashes. Checked wherever one is
+/// read (an address, a query string, a function's arguments), so a `RoomName` is valid.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schemars(extend("pattern" = "^[a-z0-9-]{1,40}$"))]
+pub struct RoomName(String);
+
+impl RoomName {
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the room is for staff (`staff-…`).
+    pub fn is_for_staff(&self) -> bool {
+        self.0.starts_with("staff-")
+    }
+}
+
+impl TryFrom<String> for RoomName {
+    type Error = &'static str;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        let valid = (1..=40).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if valid {
+            Ok(Self(name))
+        } else {
+            Err("a room name is 1 to 40 lowercase letters, digits and dashes")
+        }
+    }
+}
+
+impl From<RoomName> for String {
+    fn from(room: RoomName) -> Self {
+        room.0
+    }
+}
+
+impl std::fmt::Display for RoomName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The chat of `room`, resuming after `last`, the last message the page shows when it
+/// connects.
 pub fn use_chat_channel(
-    room: Signal<String>,
+    room: RoomName,
     last: Signal<Option<ChatMessage>>,
 ) -> ChannelHandle<ChatChannel> {
     use_channel::<ChatChannel>(Signal::derive(move || {
-        let room = room.get();
         // Read, not followed: a new message must not reconnect.
         let after = last
             .get_untracked()
-            .filter(|message| message.room == room)
+            .filter(|message| message.room == room.as_str())
             .map(|message| message.id);
-        ChatParams { room, after }
+        ChatParams {
+            room: room.clone(),
+            after,
+        }
     }))
-}
-
-/// What is wrong with a room name, if anything: 1 to 40 lowercase letters, digits and
-/// dashes.
-pub fn room_problem(room: &str) -> Option<&'static str> {
-    let valid = (1..=40).contains(&room.len())
-        && room
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    (!valid).then_some("a room name is 1 to 40 lowercase letters, digits and dashes")
 }
 
 /// Who may join `room`: signed-in users; `staff-…` rooms are for staff.
 ///
 /// # Errors
-/// [`AppError::BadRequest`] for a bad name, [`AppError::Unauthenticated`],
-/// [`AppError::Forbidden`].
-pub fn can_join_room(user: Option<&CurrentUser>, room: &str) -> Result<(), AppError> {
-    if let Some(problem) = room_problem(room) {
-        return Err(AppError::BadRequest {
-            message: problem.to_owned(),
-        });
-    }
+/// [`AppError::Unauthenticated`], [`AppError::Forbidden`].
+pub fn can_join_room(user: Option<&CurrentUser>, room: &RoomName) -> Result<(), AppError> {
     let user = user.ok_or(AppError::Unauthenticated)?;
-    if room.starts_with("staff-") && !(user.is_staff || user.is_superuser) {
+    if room.is_for_staff() && user.role() < Role::Staff {
         return Err(AppError::Forbidden);
     }
     Ok(())
@@ -90,19 +123,18 @@ pub fn can_join_room(user: Option<&CurrentUser>, room: &str) -> Result<(), AppEr
 
 /// The last messages of `room`, oldest first (for its page, during SSR).
 #[mizan::server(auth = custom(can_join_room))]
-pub async fn chat_history(room: String) -> Result<Vec<ChatMessage>, AppError> {
-    Ok(ChatMessage::latest(&mizan::runtime::state()?.db, &room, HISTORY).await?)
+pub async fn chat_history(room: RoomName) -> Result<Vec<ChatMessage>, AppError> {
+    Ok(ChatMessage::latest(&mizan::runtime::state()?.db, room.as_str(), HISTORY).await?)
 }
 
 /// Staff: posts `text` to `room` from the server, like any member's message: sending to
-/// a group from a server function.
+/// a group from a server function. (Staff may join every room.)
 #[mizan::server(auth = staff, errors(validation))]
 pub async fn announce(
     #[user] user: CurrentUser,
-    room: String,
+    room: RoomName,
     text: String,
 ) -> Result<ChatMessage, AppError> {
-    can_join_room(Some(&user), &room)?;
     let state = mizan::runtime::state()?;
     let message = handler::store(&state.db, &room, &user, &text).await?;
     mizan::channels::group_send::<ChatChannel>(&state.channels, &handler::group(&room), &message)
@@ -118,7 +150,9 @@ mod handler {
     use mizan::server::db::{new_id, now};
     use sqlx::AnyPool;
 
-    use super::{ChatChannel, ChatMessage, ChatParams, ChatSend, HISTORY, MAX_TEXT, can_join_room};
+    use super::{
+        ChatChannel, ChatMessage, ChatParams, ChatSend, HISTORY, MAX_TEXT, RoomName, can_join_room,
+    };
 
     mizan::channel!(ChatChannel);
 
@@ -143,26 +177,27 @@ mod handler {
 
         async fn backlog(joined: &Joined<Self>) -> Result<Vec<ChatMessage>, AppError> {
             match &joined.params.after {
-                Some(after) => {
-                    Ok(
-                        ChatMessage::after(&joined.state.db, &joined.params.room, after, HISTORY)
-                            .await?,
-                    )
-                }
+                Some(after) => Ok(ChatMessage::after(
+                    &joined.state.db,
+                    joined.params.room.as_str(),
+                    after,
+                    HISTORY,
+                )
+                .await?),
                 None => Ok(Vec::new()),
             }
         }
     }
 
     /// The hub group of a room.
-    pub fn group(room: &str) -> String {
+    pub fn group(room: &RoomName) -> String {
         format!("chat:{room}")
     }
 
     /// Checks and stores a message.
     pub async fn store(
         pool: &AnyPool,
-        room: &str,
+        room: &RoomName,
         user: &CurrentUser,
         text: &str,
     ) -> Result<ChatMessage, AppError> {
@@ -178,7 +213,7 @@ mod handler {
         }
         let message = ChatMessage {
             id: new_id(),
-            room: room.to_owned(),
+            room: room.to_string(),
             user: user.name.clone(),
             text: text.to_owned(),
             at: now(),
@@ -203,24 +238,31 @@ mod tests {
         }
     }
 
-    #[test]
-    fn rooms_are_for_signed_in_users_and_staff_rooms_for_staff() {
-        assert_eq!(can_join_room(None, "lobby"), Err(AppError::Unauthenticated));
-        assert_eq!(can_join_room(Some(&user(false)), "lobby"), Ok(()));
-        assert_eq!(
-            can_join_room(Some(&user(false)), "staff-ops"),
-            Err(AppError::Forbidden)
-        );
-        assert_eq!(can_join_room(Some(&user(true)), "staff-ops"), Ok(()));
+    fn room(name: &str) -> RoomName {
+        RoomName::try_from(name.to_owned()).expect("a valid room name")
     }
 
     #[test]
-    fn room_names_are_short_lowercase_slugs() {
-        for good in ["lobby", "team-2", "a"] {
-            assert_eq!(room_problem(good), None, "{good}");
+    fn rooms_are_for_signed_in_users_and_staff_rooms_for_staff() {
+        let (lobby, ops) = (room("lobby"), room("staff-ops"));
+        assert_eq!(can_join_room(None, &lobby), Err(AppError::Unauthenticated));
+        assert_eq!(can_join_room(Some(&user(false)), &lobby), Ok(()));
+        assert_eq!(
+            can_join_room(Some(&user(false)), &ops),
+            Err(AppError::Forbidden)
+        );
+        assert_eq!(can_join_room(Some(&user(true)), &ops), Ok(()));
+    }
+
+    #[test]
+    fn room_names_are_short_lowercase_slugs_wherever_they_are_read() {
+        for good in ["lobby", "team-2", "a", &"x".repeat(40)] {
+            assert_eq!(room(good).as_str(), good);
         }
         for bad in ["", "Lobby", "two words", "é", &"x".repeat(41)] {
-            assert!(room_problem(bad).is_some(), "{bad}");
+            assert!(RoomName::try_from(bad.to_owned()).is_err(), "{bad}");
+            let json = serde_json::json!({ "room": bad });
+            assert!(serde_json::from_value::<ChatParams>(json).is_err(), "{bad}");
         }
     }
 }

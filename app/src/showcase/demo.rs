@@ -2,7 +2,7 @@
 //! tests.
 
 use mizan::AppError;
-use mizan::auth::CurrentUser;
+use mizan::auth::{CurrentUser, Role};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +35,7 @@ pub async fn user_detail(user_id: String) -> Result<CurrentUser, AppError> {
 /// someone else's record.
 pub fn can_read_user(user: Option<&CurrentUser>, user_id: &str) -> Result<(), AppError> {
     let user = user.ok_or(AppError::Unauthenticated)?;
-    if user.id == *user_id || user.is_staff || user.is_superuser {
+    if user.id == *user_id || user.role() >= Role::Staff {
         Ok(())
     } else {
         Err(AppError::Forbidden)

@@ -2,6 +2,7 @@
 //! cached count on the account page, the contact messages on the staff page.
 
 use leptos::prelude::*;
+use mizan::auth::Role;
 use mizan::forms::ActionButton;
 
 use super::contact::list_contact_messages;
@@ -20,7 +21,7 @@ pub fn SiteStatsPanel() -> impl IntoView {
         user.get()
             .and_then(Result::ok)
             .flatten()
-            .is_some_and(|u| u.is_staff || u.is_superuser)
+            .is_some_and(|u| u.role() >= Role::Staff)
     };
     view! {
         <section class="card stats" aria-label="Site statistics">

@@ -30,7 +30,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Staff: posts `text` to `room` from the server, like any member's message: sending to a group from a server function. */
+        /** Staff: posts `text` to `room` from the server, like any member's message: sending to a group from a server function. (Staff may join every room.) */
         post: operations["announce"];
         delete?: never;
         options?: never;
@@ -881,11 +881,11 @@ export interface components {
             email: string;
             /** @description Display name. */
             name: string;
-            /** @description "user", "staff" or "superuser". */
-            role: string;
+            /** @description What the account may do. */
+            role: components["schemas"]["Role"];
         };
         AnnounceArguments: {
-            room: string;
+            room: components["schemas"]["RoomName"];
             text: string;
         };
         /**
@@ -962,7 +962,7 @@ export interface components {
             new_password: string;
         };
         ChatHistoryArguments: {
-            room: string;
+            room: components["schemas"]["RoomName"];
         };
         /** @description What everyone in the room receives. */
         ChatMessage: {
@@ -988,7 +988,7 @@ export interface components {
             /** @description The id of the last message the client has: the messages after it are sent first. */
             after?: string | null;
             /** @description The room's name. */
-            room: string;
+            room: components["schemas"]["RoomName"];
         };
         /** @description What a client sends: `{"text": "…"}`. */
         ChatSend: {
@@ -1209,6 +1209,16 @@ export interface components {
             /** Token */
             token: string;
         };
+        /**
+         * @description An account's rights, from the fewest: user, staff, superuser (a superuser counts as
+         *     staff, so compare: `role >= Role::Staff`).
+         */
+        Role: "user" | "staff" | "superuser";
+        /**
+         * @description A room's name: 1 to 40 lowercase letters, digits and dashes. Checked wherever one is
+         *     read (an address, a query string, a function's arguments), so a `RoomName` is valid.
+         */
+        RoomName: string;
         /**
          * @description One constraint on a field's value. Rules see the value as typed (trimmed, except for
          *     passwords) and only when it is not empty: emptiness is the `required` flag's business.

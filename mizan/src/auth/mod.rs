@@ -18,6 +18,7 @@ pub mod oauth;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod password;
+pub mod role;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
@@ -29,6 +30,7 @@ pub mod users;
 
 pub use new_password::NewPassword;
 pub use pages::AccountPages;
+pub use role::Role;
 
 #[cfg(feature = "ssr")]
 pub use guard::{
@@ -50,6 +52,13 @@ pub struct CurrentUser {
     pub is_superuser: bool,
     /// Whether the owner proved the email is theirs (a link we mailed, or a provider).
     pub email_verified: bool,
+}
+
+impl CurrentUser {
+    /// What the account may do, its two flags read together.
+    pub fn role(&self) -> Role {
+        Role::of(self.is_staff, self.is_superuser)
+    }
 }
 
 /// An account as staff see it in a list: the user and whether the account is active.
@@ -147,8 +156,8 @@ impl Level {
             (Self::Public, _) => true,
             (_, None) => return Err(AppError::Unauthenticated),
             (Self::Authenticated, Some(_)) => true,
-            (Self::Staff, Some(u)) => u.is_staff || u.is_superuser,
-            (Self::Superuser, Some(u)) => u.is_superuser,
+            (Self::Staff, Some(u)) => u.role() >= Role::Staff,
+            (Self::Superuser, Some(u)) => u.role() == Role::Superuser,
         };
         if allowed {
             Ok(())

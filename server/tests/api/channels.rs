@@ -52,6 +52,32 @@ async fn the_room_page_renders_its_history_on_the_server() {
 }
 
 #[tokio::test]
+async fn a_room_name_that_is_not_a_short_slug_is_refused_wherever_it_is_read() {
+    let app = spawn_app().await;
+    let (visitor, ada) = app.signed_up_as("ada@example.com", "Ada").await;
+    let rule = "room name is 1 to 40 lowercase letters, digits and dashes";
+
+    let page = app.page(&visitor, "/chat/Lobby").await;
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    assert!(page.text().await.expect("body").contains(rule));
+
+    let (status, body) = app
+        .call_json(&visitor, "chat_history", &[("room", "two words")])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["message"].as_str().is_some_and(|m| m.contains(rule)),
+        "{body}"
+    );
+
+    let (status, body) = open(&app, "Lobby", Some(&ada), None)
+        .await
+        .expect_err("refused");
+    assert_eq!(status, 400);
+    assert!(body.to_string().contains(rule), "{body}");
+}
+
+#[tokio::test]
 async fn a_client_that_resumes_after_its_last_message_gets_what_it_missed() {
     let app = spawn_app().await;
     let (_, ada) = app.signed_up_as("ada@example.com", "Ada").await;

@@ -6,15 +6,37 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use mizan::channels::{ChannelHandle, ConnectionState};
 
-use crate::components::Guarded;
-use crate::showcase::chat::{ChatChannel, ChatMessage, ChatSend, chat_history, use_chat_channel};
+use crate::components::{AccessDenied, Guarded};
+use crate::showcase::chat::{
+    ChatChannel, ChatMessage, ChatSend, RoomName, chat_history, use_chat_channel,
+};
 
-/// A chat room.
+/// A chat room: the room the address names, or why it names none (a 400).
 #[component]
 pub fn ChatPage() -> impl IntoView {
     let params = use_params_map();
-    let room = Memo::new(move |_| params.with(|p| p.get("room")).unwrap_or_default());
-    let history = Resource::new_blocking(move || room.get(), chat_history);
+    let room =
+        Memo::new(move |_| RoomName::try_from(params.with(|p| p.get("room")).unwrap_or_default()));
+    // Another room is another page: its own history and connection.
+    move || match room.get() {
+        Ok(room) => view! { <Room room=room/> }.into_any(),
+        Err(problem) => view! {
+            <AccessDenied error=mizan::AppError::BadRequest { message: problem.to_owned() }/>
+        }
+        .into_any(),
+    }
+}
+
+/// One room: its last messages, then the live ones.
+#[component]
+fn Room(room: RoomName) -> impl IntoView {
+    let history = Resource::new_blocking(
+        {
+            let room = room.clone();
+            move || room.clone()
+        },
+        chat_history,
+    );
     // Resume after the last message the page shows: nothing sent in between is lost.
     let last = Signal::derive(move || {
         history
@@ -22,12 +44,12 @@ pub fn ChatPage() -> impl IntoView {
             .and_then(Result::ok)
             .and_then(|messages| messages.last().cloned())
     });
-    let channel = use_chat_channel(room.into(), last);
+    let channel = use_chat_channel(room.clone(), last);
     view! {
         <Guarded resource=history render=move |history| view! {
-            <Title text=format!("#{}", room.get_untracked())/>
+            <Title text=format!("#{room}")/>
             <section class="card wide chat">
-                <h1>"#"{move || room.get()}</h1>
+                <h1>"#"{room.to_string()}</h1>
                 <ConnectionBadge channel=channel/>
                 <Messages history=history channel=channel/>
                 <Composer channel=channel/>
