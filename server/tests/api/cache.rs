@@ -33,20 +33,16 @@ async fn staff_refreshes_site_stats(app: &crate::helpers::TestApp) {
     );
 }
 
-/// The demo report over HTTP: computed once, then served; staff purge it.
+/// The demo report over HTTP: computed once, then served (a sign-up meanwhile is not in
+/// it); staff purge it.
 async fn report_is_cached_and_staff_purge_it(app: crate::helpers::TestApp) {
     let visitor = app.visitor();
     let first = stats(&app, &visitor).await;
-    assert!(
-        first["took_ms"].as_u64().expect("took_ms") >= 300,
-        "{first}"
-    );
-    let started = std::time::Instant::now();
+    assert_eq!(first["users"], 0, "{first}");
+    let user = app.signed_up("plain@example.com").await;
     let second = stats(&app, &app.visitor()).await;
     assert_eq!(second, first, "another visitor gets the cached report");
-    assert!(started.elapsed() < Duration::from_millis(250));
 
-    let user = app.signed_up("plain@example.com").await;
     assert_eq!(
         app.call(&user, "refresh_site_stats", &[]).await.status(),
         StatusCode::FORBIDDEN

@@ -229,7 +229,6 @@ async fn a_cache_purge_on_one_server_is_seen_by_the_other() {
         after["users"], 1,
         "B computed it again after A's purge: {after}"
     );
-    assert!(after["took_ms"].as_u64().expect("took_ms") >= 300);
 }
 
 async fn promote_to_staff(settings: &TestSettings, db_url: Option<&str>, email: &str) {
