@@ -7,6 +7,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use super::{Access, ChannelDoc, Refusal};
+use crate::auth::Level;
 use crate::error::AppError;
 use crate::runtime::dispatch::{Endpoint, Input, MAX_ARGUMENTS};
 
@@ -277,9 +278,9 @@ fn operation(generator: &mut SchemaGenerator, endpoint: &Endpoint) -> (&'static 
 /// what it declares, each once, by status.
 fn refusals(access: Access, declared: &[Refusal]) -> Vec<Refusal> {
     let guard: &[Refusal] = match access {
-        Access::Public => &[],
-        Access::Authenticated => &[Refusal::Unauthenticated],
-        Access::Staff | Access::Superuser | Access::Custom => {
+        Access::Level(Level::Public) => &[],
+        Access::Level(Level::Authenticated) => &[Refusal::Unauthenticated],
+        Access::Level(Level::Staff | Level::Superuser) | Access::Custom => {
             &[Refusal::Unauthenticated, Refusal::Forbidden]
         }
     };
@@ -296,11 +297,9 @@ fn refusals(access: Access, declared: &[Refusal]) -> Vec<Refusal> {
 /// through; the levels need the session.
 fn security(access: Access) -> Value {
     match access {
-        Access::Public => json!([]),
+        Access::Level(Level::Public) => json!([]),
         Access::Custom => json!([{}, { SESSION_SCHEME: [] }]),
-        Access::Authenticated | Access::Staff | Access::Superuser => {
-            json!([{ SESSION_SCHEME: [] }])
-        }
+        Access::Level(_) => json!([{ SESSION_SCHEME: [] }]),
     }
 }
 
@@ -443,13 +442,16 @@ mod tests {
                 .map(Refusal::status)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(statuses(Access::Public, &[]), [400]);
+        assert_eq!(statuses(Access::Level(Level::Public), &[]), [400]);
         assert_eq!(
-            statuses(Access::Authenticated, &[Refusal::Validation]),
+            statuses(Access::Level(Level::Authenticated), &[Refusal::Validation]),
             [400, 401, 422]
         );
         assert_eq!(
-            statuses(Access::Staff, &[Refusal::Forbidden, Refusal::NotFound]),
+            statuses(
+                Access::Level(Level::Staff),
+                &[Refusal::Forbidden, Refusal::NotFound]
+            ),
             [400, 401, 403, 404]
         );
     }

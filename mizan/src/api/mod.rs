@@ -12,6 +12,8 @@ mod serve;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
+use crate::auth::Level;
+
 pub use document::{ApiInfo, Document, SESSION_SCHEME};
 pub use schemars;
 pub use serve::routes;
@@ -22,14 +24,8 @@ pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
 /// Who may call a function, as its `auth = …` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone.
-    Public,
-    /// Signed-in users.
-    Authenticated,
-    /// Staff and superusers.
-    Staff,
-    /// Superusers.
-    Superuser,
+    /// One of the framework's levels: `public`, `authenticated`, `staff`, `superuser`.
+    Level(Level),
     /// Whoever the function's own check lets through (signed in or not).
     Custom,
 }
@@ -38,10 +34,7 @@ impl Access {
     /// The name written in `auth = …`.
     pub fn name(self) -> &'static str {
         match self {
-            Self::Public => "public",
-            Self::Authenticated => "authenticated",
-            Self::Staff => "staff",
-            Self::Superuser => "superuser",
+            Self::Level(level) => level.name(),
             Self::Custom => "custom",
         }
     }

@@ -20,8 +20,11 @@ pub fn operation(
     let arguments_name = format!("{}Arguments", crate::case::camel(&function));
     let doc = doc_comment(attrs);
     let access = match auth {
-        Auth::Level(level, span) => level.variant(*span),
-        Auth::Custom(_) => syn::Ident::new("Custom", proc_macro2::Span::call_site()),
+        Auth::Level(level, span) => {
+            let variant = level.variant(*span);
+            quote!(::mizan::api::Access::Level(::mizan::auth::Level::#variant))
+        }
+        Auth::Custom(_) => quote!(::mizan::api::Access::Custom),
     };
     let arguments = match api_arguments {
         Some(path) => quote!(#path),
@@ -53,7 +56,7 @@ pub fn operation(
         ::mizan::api::Operation {
             function: #function,
             doc: #doc,
-            access: ::mizan::api::Access::#access,
+            access: #access,
             errors: &[#(#errors),*],
             arguments: #arguments,
             arguments_name: #arguments_name,

@@ -23,22 +23,24 @@ pub enum Level {
 }
 
 impl Level {
-    const ALL: [(&'static str, Self); 4] = [
-        ("public", Self::Public),
-        ("authenticated", Self::Authenticated),
-        ("staff", Self::Staff),
-        ("superuser", Self::Superuser),
+    const ALL: [Self; 4] = [
+        Self::Public,
+        Self::Authenticated,
+        Self::Staff,
+        Self::Superuser,
     ];
 
     /// Its keyword in the attribute (`staff`).
     fn keyword(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, level)| *level == self)
-            .map_or("public", |(keyword, _)| keyword)
+        match self {
+            Self::Public => "public",
+            Self::Authenticated => "authenticated",
+            Self::Staff => "staff",
+            Self::Superuser => "superuser",
+        }
     }
 
-    /// Its variant of `mizan::auth::Level` and `mizan::api::Access` (`Staff`).
+    /// Its variant of `mizan::auth::Level` (`Staff`).
     pub fn variant(self, span: Span) -> syn::Ident {
         syn::Ident::new(&crate::case::camel(self.keyword()), span)
     }
@@ -62,9 +64,9 @@ impl Auth {
             return Ok(Self::Custom(content.parse()?));
         }
         Level::ALL
-            .iter()
-            .find(|(keyword, _)| ident == keyword)
-            .map(|(_, level)| Self::Level(*level, ident.span()))
+            .into_iter()
+            .find(|level| ident == level.keyword())
+            .map(|level| Self::Level(level, ident.span()))
             .ok_or_else(|| {
                 syn::Error::new(
                     ident.span(),
