@@ -761,7 +761,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Public, cached for 30 seconds and shared by every visitor: the report costs time to compute, the cache answers in microseconds. */
+        /** Public, cached for 30 seconds and shared by every visitor: the report costs queries on every visit it is computed for, the cache answers from memory. Its figures are up to 30 seconds old (staff may recompute it: `refresh_site_stats`). */
         post: operations["site_stats"];
         delete?: never;
         options?: never;
