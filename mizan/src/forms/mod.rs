@@ -1,14 +1,25 @@
 //! Forms declared once, as a Rust struct with `#[derive(mizan::Form)]`, and served
 //! everywhere from that one declaration.
 //!
-//! ```ignore
+//! ```
 //! #[derive(Debug, Clone, mizan::Form)]
-//! #[form(name = "contact", auth = public, output = Receipt, check = no_repeats)]
+//! #[form(name = "contact", auth = public, output = ())]
 //! pub struct ContactForm {
 //!     #[field(label = "Email", email)]
 //!     pub email: String,
 //!     #[field(label = "Message", widget = "textarea", length(min = 10, max = 5000))]
 //!     pub message: String,
+//! }
+//!
+//! #[cfg(feature = "ssr")]
+//! impl mizan::forms::FormHandler for ContactForm {
+//!     async fn on_submit(
+//!         self,
+//!         _submission: mizan::forms::Submission,
+//!     ) -> Result<(), mizan::AppError> {
+//!         // … store the message …
+//!         Ok(())
+//!     }
 //! }
 //! ```
 //!

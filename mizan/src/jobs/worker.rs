@@ -42,19 +42,46 @@ impl std::error::Error for Permanent {
 
 /// Work to do outside a request: a value stored as JSON, and what to do with it.
 ///
-/// ```ignore
+/// ```
+/// use mizan::AppError;
+/// use mizan::auth::users;
+/// use mizan::jobs::{self, Job, JobError};
+/// use mizan::runtime::AppState;
+/// use mizan::server::mail::{self, Email};
+/// use serde::{Deserialize, Serialize};
+///
 /// #[derive(Serialize, Deserialize)]
-/// struct WelcomeNote { user_id: String }
+/// struct WelcomeNote {
+///     user_id: String,
+/// }
 ///
 /// impl Job for WelcomeNote {
 ///     const KIND: &'static str = "app.welcome_note";
+///
 ///     async fn run(self, state: AppState) -> Result<(), JobError> {
-///         // … look the user up in state.db, send something …
-///         Ok(())
+///         // The account may be gone by the time the job runs: then there is no one to greet.
+///         let Some(user) = users::find_active(&state.db, &self.user_id).await? else {
+///             return Ok(());
+///         };
+///         let note = Email {
+///             to: user.email,
+///             subject: "Welcome".into(),
+///             body: format!("Hello {}, and welcome.", user.name),
+///         };
+///         mail::send_now(&state, note).await
 ///     }
 /// }
 /// mizan::job!(WelcomeNote); // every app of the binary runs this kind
-/// // Enqueued with the data it belongs to: jobs::enqueue(&mut *tx, &WelcomeNote { … })
+///
+/// /// Enqueued with the data it belongs to: both are stored, or neither.
+/// async fn welcome(state: &AppState, user_id: String) -> Result<(), AppError> {
+///     let mut tx = state.db.begin().await?;
+///     // … the account's own rows, written through `tx` …
+///     jobs::enqueue(&mut *tx, &WelcomeNote { user_id }).await?;
+///     tx.commit().await?;
+///     state.jobs.wake();
+///     Ok(())
+/// }
 /// ```
 pub trait Job: Serialize + DeserializeOwned + Send + 'static {
     /// Its stable name in the queue (keep it when you rename the type).

@@ -7,15 +7,39 @@
 //! its server functions, channels ([`crate::channel!`]) and jobs ([`crate::job!`])
 //! register themselves where they are declared:
 //!
-//! ```ignore
-//! let app = mizan::runtime::App::builder(config, leptos_options()?)
-//!     .migrations(sqlx::migrate!("../migrations"))
-//!     .account_pages(app::ACCOUNT_PAGES)
+//! ```no_run
+//! use mizan::api::ApiInfo;
+//! use mizan::config::Config;
+//! use mizan::runtime::{App, leptos_options};
+//! use mizan::server::shutdown;
+//! # use leptos::prelude::*;
+//! # #[component]
+//! # fn Root() -> impl IntoView {
+//! #     view! { <p>"Hello"</p> }
+//! # }
+//! # fn shell(_: LeptosOptions) -> impl IntoView {
+//! #     view! { <Root/> }
+//! # }
+//! # const ACCOUNT_PAGES: mizan::auth::AccountPages = mizan::auth::AccountPages {
+//! #     login: "/login",
+//! #     account: "/account",
+//! #     verify_email: "/verify-email",
+//! #     reset_password: "/reset-password",
+//! #     confirm_email: "/confirm-email",
+//! # };
+//!
+//! # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = Config::from_env("my_app")?;
+//! let app = App::builder(config, leptos_options()?)
+//!     // In a project: `.migrations(sqlx::migrate!("../migrations"))`, its own tables.
+//!     .account_pages(ACCOUNT_PAGES)
 //!     .api_info(ApiInfo { title: "My app", version: "1.0.0", description: "" })
-//!     .pages(app::App, app::shell)
+//!     .pages(Root, shell)
 //!     .build()
 //!     .await?;
 //! app.serve_until(shutdown::listen()).await?;
+//! # Ok(())
+//! # }
 //! ```
 
 use std::collections::HashMap;

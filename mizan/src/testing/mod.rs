@@ -5,9 +5,21 @@
 //! [`SmtpServer`] are real servers for the tests that need them, and [`socket`] opens the
 //! app's WebSocket channels.
 //!
-//! ```ignore
-//! let app = TestApp::spawn(TestSettings::new(app::project::NAME, &[]).await, server::startup::build).await;
-//! assert_eq!(app.get("/").await.status(), 200);
+//! ```no_run
+//! use leptos::config::LeptosOptions;
+//! use mizan::config::Config;
+//! use mizan::runtime::{App, StartupError};
+//! use mizan::testing::{TestApp, TestSettings};
+//!
+//! /// The project's build function (`server::startup::build` in a starter project).
+//! async fn build(config: Config, leptos: LeptosOptions) -> Result<App, StartupError> {
+//!     App::builder(config, leptos).build().await
+//! }
+//!
+//! # async fn a_test() {
+//! let app = TestApp::spawn(TestSettings::new("my_app", &[]).await, build).await;
+//! assert_eq!(app.get(mizan::routes::HEALTH).await.status(), 200);
+//! # }
 //! ```
 
 mod app;

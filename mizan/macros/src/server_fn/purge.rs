@@ -1,5 +1,5 @@
-//! A cached function's module of typed purges: `site_stats::purge_all()`,
-//! `my_message_count::purge(user_id)`.
+//! A cached function's module of typed purges: `report::purge_all()`,
+//! `my_note_count::purge(user_id)`.
 
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -159,7 +159,7 @@ mod tests {
         edit::project_with(&[
             (
                 FORMS,
-                "//! Forms.\n\npub mod account;\npub mod signup;\n\npub use signup::SignupForm;\n",
+                "//! Forms.\n\npub mod account;\npub mod profile;\n\npub use profile::ProfileForm;\n",
             ),
             (TESTS, "//! Tests.\n"),
         ])
@@ -182,7 +182,7 @@ mod tests {
         );
         assert_eq!(
             read(FORMS),
-            "//! Forms.\n\npub mod account;\npub mod feedback;\npub mod signup;\n\npub use signup::SignupForm;\n"
+            "//! Forms.\n\npub mod account;\npub mod feedback;\npub mod profile;\n\npub use profile::ProfileForm;\n"
         );
         let tests = read(TESTS);
         assert!(
