@@ -108,6 +108,17 @@ pub async fn user_of_session(
     {
         return Ok(Some(remembered.user));
     }
+    // The read is boxed, so the future of a remembered session stays small.
+    Box::pin(read_user_of_session(session, state)).await
+}
+
+/// [`user_of_session`] when the signed-in cache does not answer: the session and the
+/// account from their stores, remembered for the next request.
+async fn read_user_of_session(
+    session: &Session,
+    state: &AppState,
+) -> Result<Option<CurrentUser>, AppError> {
+    let cache = state.signed_in.as_deref();
     let generation = SignedInCache::generation();
     let Some(signed_in) = session::signed_in(session).await? else {
         return Ok(None);

@@ -166,8 +166,9 @@ impl Cache {
         self.inner.store.version(name).await
     }
 
-    /// The result of `compute` for this call, from the cache when it is there; computed
-    /// (once, however many callers wait) and stored otherwise.
+    /// The result of `compute()` for this call, from the cache when it is there; computed
+    /// (once, however many callers wait) and stored otherwise. `compute` is called on a
+    /// miss only, so a hit never builds the computation.
     ///
     /// # Errors
     /// What `compute` returns; never an error of the cache itself.
@@ -176,7 +177,7 @@ impl Cache {
         spec: &CacheSpec,
         user: Option<&str>,
         params: &Value,
-        compute: Fut,
+        compute: impl FnOnce() -> Fut,
     ) -> Result<T, AppError>
     where
         T: Serialize + DeserializeOwned,
@@ -187,10 +188,10 @@ impl Cache {
         let json = self
             .inner
             .store
-            .get_or_insert(spec.name, &suffix, spec.ttl, metrics, async {
+            .get_or_insert(spec.name, &suffix, spec.ttl, metrics, || async {
                 let value = match spec.scope {
-                    Scope::Shared => shared_computation(spec.name, compute).await?,
-                    Scope::User => compute.await?,
+                    Scope::Shared => shared_computation(spec.name, compute()).await?,
+                    Scope::User => compute().await?,
                 };
                 serde_json::to_string(&value)
                     .map(Arc::<str>::from)

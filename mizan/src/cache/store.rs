@@ -120,8 +120,29 @@ impl Store {
         Some(json)
     }
 
-    /// The JSON stored for `name` + `suffix`, or `init`'s, stored for `ttl`.
-    pub(super) async fn get_or_insert(
+    /// The JSON stored for `name` + `suffix`, or `init()`'s, stored for `ttl`.
+    pub(super) async fn get_or_insert<F>(
+        &self,
+        name: &str,
+        suffix: &str,
+        ttl: Duration,
+        metrics: &CacheMetrics,
+        init: impl FnOnce() -> F,
+    ) -> Result<Arc<str>, AppError>
+    where
+        F: Future<Output = Result<Arc<str>, AppError>>,
+    {
+        // Hits are the common case: a plain read, without the coalescing machinery that
+        // only misses need. The miss is boxed, so a hit's future stays small.
+        if let Some(json) = self.lookup(name, suffix, metrics).await {
+            return Ok(json);
+        }
+        Box::pin(self.insert(name, suffix, ttl, metrics, init())).await
+    }
+
+    /// A miss: `init`'s JSON, computed once however many callers wait, then stored for
+    /// `ttl`.
+    async fn insert(
         &self,
         name: &str,
         suffix: &str,
@@ -129,11 +150,6 @@ impl Store {
         metrics: &CacheMetrics,
         init: impl Future<Output = Result<Arc<str>, AppError>>,
     ) -> Result<Arc<str>, AppError> {
-        // Hits are the common case: a plain read, without the coalescing machinery that
-        // only misses need.
-        if let Some(json) = self.lookup(name, suffix, metrics).await {
-            return Ok(json);
-        }
         match self {
             Self::Memory { entries, versions } => {
                 let version = Self::memory_version(versions, name);

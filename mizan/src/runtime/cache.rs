@@ -14,7 +14,7 @@ use crate::error::AppError;
 
 /// What `#[mizan::server(cache = …)]` calls: [`crate::cache::Cache::get_or_compute`] on the server's
 /// cache, for `user` (the caller's id, which the function's guard resolved) when the
-/// function is cached per user.
+/// function is cached per user. The body is built by `compute` on a miss only.
 ///
 /// # Errors
 /// What `compute` returns, or [`AppError::Internal`] outside a request.
@@ -22,7 +22,7 @@ pub async fn cached<T, Fut>(
     spec: &CacheSpec,
     user: Option<&str>,
     params: Value,
-    compute: Fut,
+    compute: impl FnOnce() -> Fut,
 ) -> Result<T, AppError>
 where
     T: Serialize + DeserializeOwned,

@@ -119,7 +119,7 @@ async fn the_command_line_prints_keys_and_purges_redis() {
     };
     let get = async |value: &str| {
         cache
-            .get_or_compute(&spec, None, &json!({}), async {
+            .get_or_compute(&spec, None, &json!({}), || async {
                 Ok::<_, AppError>(value.to_owned())
             })
             .await

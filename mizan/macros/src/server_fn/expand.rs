@@ -269,7 +269,7 @@ fn body(
                 &#spec,
                 __mizan_scope_user.as_deref(),
                 __mizan_params,
-                async move { #(#statements)* },
+                move || async move { #(#statements)* },
             )
             .await
         },
