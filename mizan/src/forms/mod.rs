@@ -1,29 +1,8 @@
 //! Forms declared once, as a Rust struct with `#[derive(mizan::Form)]`, and served
 //! everywhere from that one declaration.
 //!
-//! ```
-//! #[derive(Debug, Clone, mizan::Form)]
-//! #[form(name = "contact", auth = public, output = ())]
-//! pub struct ContactForm {
-//!     #[field(label = "Email", email)]
-//!     pub email: String,
-//!     #[field(label = "Message", widget = "textarea", length(min = 10, max = 5000))]
-//!     pub message: String,
-//! }
-//!
-//! #[cfg(feature = "ssr")]
-//! impl mizan::forms::FormHandler for ContactForm {
-//!     async fn on_submit(
-//!         self,
-//!         _submission: mizan::forms::Submission,
-//!     ) -> Result<(), mizan::AppError> {
-//!         // … store the message …
-//!         Ok(())
-//!     }
-//! }
-//! ```
-//!
-//! The derive gives:
+//! A complete example, run as a doctest, is on the derive ([`mizan::Form`](derive@crate::Form)).
+//! For a form declared `#[form(name = "contact", …)]` on `ContactForm`, the derive gives:
 //! - `GET /api/contact.schema`: the [`FormSchema`] as JSON (fields, types, labels, rules);
 //! - `POST /api/contact.validate`: every check, 422 with field errors when one fails;
 //! - `POST /api/contact.submit`: every check again, then the form's

@@ -20,19 +20,13 @@
 //! # fn shell(_: LeptosOptions) -> impl IntoView {
 //! #     view! { <Root/> }
 //! # }
-//! # const ACCOUNT_PAGES: mizan::auth::AccountPages = mizan::auth::AccountPages {
-//! #     login: "/login",
-//! #     account: "/account",
-//! #     verify_email: "/verify-email",
-//! #     reset_password: "/reset-password",
-//! #     confirm_email: "/confirm-email",
-//! # };
 //!
 //! # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = Config::from_env("my_app")?;
 //! let app = App::builder(config, leptos_options()?)
-//!     // In a project: `.migrations(sqlx::migrate!("../migrations"))`, its own tables.
-//!     .account_pages(ACCOUNT_PAGES)
+//!     // In a project also: `.migrations(sqlx::migrate!("../migrations"))`, its own
+//!     // tables, and `.account_pages(ACCOUNT_PAGES)`, the paths of its account pages
+//!     // (start-up fails naming any that its routes lack).
 //!     .api_info(ApiInfo { title: "My app", version: "1.0.0", description: "" })
 //!     .pages(Root, shell)
 //!     .build()

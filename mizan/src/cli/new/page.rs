@@ -137,7 +137,7 @@ mod tests {
 
     use super::*;
 
-    const PAGES_TEXT: &str = "//! Pages.\n\nuse leptos::prelude::*;\n\nmod account;\nmod login;\n\nuse account::AccountPage;\npub use login::LoginPage;\n\nself::lazy_pages! {\n    /// `/account`.\n    AccountRoute => AccountPage,\n}\n";
+    const PAGES_TEXT: &str = "//! Pages.\n\nuse leptos::prelude::*;\n\nmod settings;\nmod sign_in;\n\nuse settings::SettingsPage;\npub use sign_in::SignInPage;\n\nself::lazy_pages! {\n    /// `/settings`.\n    SettingsRoute => SettingsPage,\n}\n";
     const ROOT_TEXT: &str = "view! {\n        <Routes fallback=NotFound>\n            <Route path=path!(\"\") view={Lazy::<HomeRoute>::new()} ssr=SSR/>\n        </Routes>\n}\n";
     const TESTS_TEXT: &str = "//! Tests.\n\n#[tokio::test]\nasync fn one() {}\n";
 
@@ -165,7 +165,7 @@ mod tests {
         assert!(module.contains("<h1>\"About us\"</h1>"), "{module}");
         assert_eq!(
             read(&dir, PAGES),
-            "//! Pages.\n\nuse leptos::prelude::*;\n\nmod about_us;\nmod account;\nmod login;\n\nuse about_us::AboutUsPage;\nuse account::AccountPage;\npub use login::LoginPage;\n\nself::lazy_pages! {\n    /// `/account`.\n    AccountRoute => AccountPage,\n    /// `/about-us`.\n    AboutUsRoute => AboutUsPage,\n}\n"
+            "//! Pages.\n\nuse leptos::prelude::*;\n\nmod about_us;\nmod settings;\nmod sign_in;\n\nuse about_us::AboutUsPage;\nuse settings::SettingsPage;\npub use sign_in::SignInPage;\n\nself::lazy_pages! {\n    /// `/settings`.\n    SettingsRoute => SettingsPage,\n    /// `/about-us`.\n    AboutUsRoute => AboutUsPage,\n}\n"
         );
         assert!(read(&dir, ROOT).contains(
             "            <Route path=path!(\"about-us\") view={Lazy::<crate::pages::AboutUsRoute>::new()} ssr=SSR/>\n        </Routes>"
@@ -194,8 +194,8 @@ mod tests {
     fn a_name_inside_another_is_free_and_a_taken_path_is_not() {
         let dir = project();
         let pages = read(&dir, PAGES).replace(
-            "AccountRoute => AccountPage,",
-            "AccountRoute => AccountPage,\n    ConfirmEmailRoute => ConfirmEmailPage,",
+            "SettingsRoute => SettingsPage,",
+            "SettingsRoute => SettingsPage,\n    ConfirmEmailRoute => ConfirmEmailPage,",
         );
         fs::write(dir.path().join(PAGES), pages).expect("written");
         generate(dir.path(), &"email".parse().expect("a name"), false).expect("generated");
