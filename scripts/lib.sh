@@ -126,23 +126,79 @@ ensure_api_docs_assets() {
 # The release build: the browser bundle split into a part per page (`--split`, loaded
 # when a page is first shown) and every static file also written brotli- and
 # gzip-compressed (`--precompress`), which the server sends as they are.
-#
-# It is built beside the current one (`target/site.next`, `target/release/hash.next.txt`)
-# and swapped in only when the whole build succeeded: a failed build leaves the site and
-# the hash file that worked. The development build (`./scripts/dev`) writes
-# `target/site-dev`, never this one.
 RELEASE_BUILD=(cargo leptos build --release --split --precompress)
-build_release() {
+
+# Starts the release build in the background, with the environment as it is: the browser
+# bundle (`--frontend-only`, compiled in `target/front`) and the server (`--server-only`)
+# at once. With hashed file names cargo-leptos builds them one after the other, though the
+# server reads the hash file only when it starts; in that order one core idles while the
+# bundle's single codegen unit, wasm-bindgen and wasm-opt run, and again while the
+# server's last crates compile. `wait_release_build` waits and prints their output.
+start_release_build() {
   ensure_wasm_opt
   ensure_api_docs_assets
-  step "Release build (${RELEASE_BUILD[*]})"
+  RELEASE_LOGS=$(mktemp -d /tmp/mizan-release.XXXXXX)
+  # Its own process group (job control for this one start), which stop_release_build ends.
+  set -m
+  (
+    "${RELEASE_BUILD[@]}" --frontend-only >"$RELEASE_LOGS/front" 2>&1 &
+    front=$!
+    status=0
+    "${RELEASE_BUILD[@]}" --server-only >"$RELEASE_LOGS/server" 2>&1 || status=$?
+    wait "$front" || status=$?
+    exit "$status"
+  ) </dev/null >/dev/null 2>&1 &
+  RELEASE_BUILD_PID=$!
+  set +m
+}
+
+# Waits for start_release_build's build, prints its output, and fails with it.
+wait_release_build() {
+  local status=0
+  wait "$RELEASE_BUILD_PID" || status=$?
+  RELEASE_BUILD_PID=
+  cat "$RELEASE_LOGS/front" "$RELEASE_LOGS/server"
+  rm -rf "$RELEASE_LOGS"
+  if [ "$status" -ne 0 ]; then
+    echo "The release build failed: its output is above." >&2
+    exit "$status"
+  fi
+}
+
+# Ends a release build still running (for an EXIT trap: a failed check stops it).
+stop_release_build() {
+  if [ -n "${RELEASE_BUILD_PID:-}" ]; then
+    kill -- "-$RELEASE_BUILD_PID" 2>/dev/null || true
+    RELEASE_BUILD_PID=
+  fi
+  if [ -n "${RELEASE_LOGS:-}" ]; then rm -rf "$RELEASE_LOGS"; fi
+}
+
+# This repository's release build, started: built beside the current one
+# (`target/site.next`, `target/release/hash.next.txt`) and swapped in by
+# finish_release_next only when the whole build succeeded, so a failed build leaves the
+# site and the hash file that worked. The development build (`./scripts/dev`) writes
+# `target/site-dev`, never this one.
+start_release_next() {
   rm -rf target/site.next target/release/hash.next.txt
-  LEPTOS_SITE_ROOT=target/site.next LEPTOS_HASH_FILE_NAME=hash.next.txt "${RELEASE_BUILD[@]}"
+  LEPTOS_SITE_ROOT=target/site.next LEPTOS_HASH_FILE_NAME=hash.next.txt start_release_build
+}
+
+# Waits for start_release_next's build and swaps it in.
+finish_release_next() {
+  step "Release build (${RELEASE_BUILD[*]}; the bundle and the server at once)"
+  wait_release_build
   rm -rf target/site.old
   if [ -d target/site ]; then mv target/site target/site.old; fi
   mv target/site.next target/site
   if [ -f target/release/hash.next.txt ]; then mv target/release/hash.next.txt target/release/hash.txt; fi
   rm -rf target/site.old
+}
+
+# The release build, started and waited for (scripts/build-release, scripts/bench).
+build_release() {
+  start_release_next
+  finish_release_next
 }
 
 # Installs, in one apt-get run, the Debian packages whose command is missing. Each
