@@ -130,10 +130,13 @@ RELEASE_BUILD=(cargo leptos build --release --split --precompress)
 
 # Starts the release build in the background, with the environment as it is: the browser
 # bundle (`--frontend-only`, compiled in `target/front`) and the server (`--server-only`)
-# at once. With hashed file names cargo-leptos builds them one after the other, though the
-# server reads the hash file only when it starts; in that order one core idles while the
-# bundle's single codegen unit, wasm-bindgen and wasm-opt run, and again while the
-# server's last crates compile. `wait_release_build` waits and prints their output.
+# at once. cargo-leptos alone builds them one after the other for a release with hashed
+# or precompressed files, so that a server which embeds the site compiles after it; ours
+# embeds nothing (it reads the site and the hash file when it starts). In that order one
+# core idles while the bundle's single codegen unit, wasm-bindgen and wasm-opt run, and
+# again while the server's last crates compile. `wait_release_build` waits and prints
+# their output; a script that may exit before that ends the build with
+# `stop_release_build` in its EXIT trap.
 start_release_build() {
   ensure_wasm_opt
   ensure_api_docs_assets
@@ -150,6 +153,7 @@ start_release_build() {
   ) </dev/null >/dev/null 2>&1 &
   RELEASE_BUILD_PID=$!
   set +m
+  echo "Its output, printed when it ends: $RELEASE_LOGS/front and $RELEASE_LOGS/server (tail -f to follow)."
 }
 
 # Waits for start_release_build's build, prints its output, and fails with it.
@@ -165,10 +169,13 @@ wait_release_build() {
   fi
 }
 
-# Ends a release build still running (for an EXIT trap: a failed check stops it).
+# Ends a release build still running (for an EXIT trap: a failed check or Ctrl-C stops
+# it). Nothing of a stopped build is kept, so it is killed outright: cargo-leptos would
+# finish compressing files after a SIGTERM, while the caller removes its directories.
 stop_release_build() {
   if [ -n "${RELEASE_BUILD_PID:-}" ]; then
-    kill -- "-$RELEASE_BUILD_PID" 2>/dev/null || true
+    kill -KILL -- "-$RELEASE_BUILD_PID" 2>/dev/null || true
+    wait "$RELEASE_BUILD_PID" 2>/dev/null || true
     RELEASE_BUILD_PID=
   fi
   if [ -n "${RELEASE_LOGS:-}" ]; then rm -rf "$RELEASE_LOGS"; fi
@@ -195,10 +202,13 @@ finish_release_next() {
   rm -rf target/site.old
 }
 
-# The release build, started and waited for (scripts/build-release, scripts/bench).
+# The release build, started and waited for (scripts/build-release, scripts/bench); an
+# interrupted script leaves no build running.
 build_release() {
+  trap stop_release_build EXIT
   start_release_next
   finish_release_next
+  trap - EXIT
 }
 
 # Installs, in one apt-get run, the Debian packages whose command is missing. Each
