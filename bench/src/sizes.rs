@@ -81,8 +81,8 @@ pub fn measure(site: &Path, server: &Path) -> Result<Sizes, String> {
         }
         size_of(&pkg.join(name))
     };
-    let main = format!("mizan{}", hash("wasm").unwrap_or_default());
-    let js = format!("mizan{}", hash("js").unwrap_or_default());
+    let main = format!("app{}", hash("wasm").unwrap_or_default());
+    let js = format!("app{}", hash("js").unwrap_or_default());
     let mut first_load = named(&js, "js")?.add(&named(&main, "wasm")?);
     let mut all_wasm = Size::default();
     for name in files.iter().filter(|name| name.ends_with(".wasm")) {

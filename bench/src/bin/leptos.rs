@@ -67,7 +67,7 @@ async fn main() -> std::io::Result<()> {
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:4001".to_owned());
     let site_root = args.next().unwrap_or_else(|| "target/site".to_owned());
     let options = LeptosOptions::builder()
-        .output_name("mizan")
+        .output_name("app")
         .site_root(site_root)
         .hash_files(true)
         .build();
