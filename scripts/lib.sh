@@ -71,7 +71,7 @@ ensure_cargo_leptos() {
   for package in "${fast[@]}"; do
     config+=(--config "profile.dev.package.$package.opt-level=3")
   done
-  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads \
+  env -u CARGO_TARGET_DIR cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads \
     --debug "${config[@]}"
 }
 
@@ -90,7 +90,7 @@ ensure_wasm_bindgen() {
   # Not --locked: its lockfile has named a dependency version the registry lacks. Only
   # the wasm-bindgen binary, unoptimised like cargo-leptos: it builds in 75 s instead of
   # 195 on 2 cores, and runs in 3 s instead of 1 on a release bundle.
-  cargo install wasm-bindgen-cli --version "$version" --force --bin wasm-bindgen \
+  env -u CARGO_TARGET_DIR cargo install wasm-bindgen-cli --version "$version" --force --bin wasm-bindgen \
     --debug --config 'profile.dev.debug=false'
 }
 

@@ -1,7 +1,7 @@
 //! `Cache-Control` on every response: browsers and proxies keep nothing of ours unless it
 //! can never change.
 //!
-//! - files under `/pkg/` whose name carries a content hash (`mizan.<hash>.wasm`, as
+//! - files under `/pkg/` whose name carries a content hash (`app.<hash>.wasm`, as
 //!   cargo-leptos names them with `hash-files`): `public, max-age=31536000, immutable`;
 //! - other static files (a name with an extension, like `/favicon.svg`): `no-cache`, so
 //!   they are revalidated;

@@ -430,8 +430,8 @@ pub async fn job_awaiting_retry(db: &sqlx::AnyPool, kind: &str) -> crate::jobs::
     }
 }
 
-/// Leptos options as cargo-leptos would give them for the project `name`, with no built
-/// assets.
+/// Leptos options for a test server whose bundle is named `name`, with no built assets (a
+/// release build's come from cargo-leptos and `Cargo.toml`).
 pub fn leptos_options(name: &str) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name(name)

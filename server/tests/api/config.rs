@@ -8,7 +8,7 @@ fn run_server(vars: &[(&str, &str)]) -> (bool, String) {
         .env_clear()
         .env("MIZAN_DATA_DIR", data_dir.path())
         // Set by cargo-leptos at build time; `cargo test` builds do not have it.
-        .env("LEPTOS_OUTPUT_NAME", "mizan")
+        .env("LEPTOS_OUTPUT_NAME", "app")
         .envs(vars.iter().copied())
         .current_dir(data_dir.path())
         .output()

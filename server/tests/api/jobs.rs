@@ -28,7 +28,7 @@ impl ServerProcess {
         let child = Command::new(env!("CARGO_BIN_EXE_server"))
             .env_clear()
             .envs(settings.env())
-            .env("LEPTOS_OUTPUT_NAME", "mizan")
+            .env("LEPTOS_OUTPUT_NAME", "app")
             .env("LEPTOS_SITE_ADDR", addr)
             .envs(extra.iter().copied())
             .current_dir(settings.data_dir.path())

@@ -35,7 +35,7 @@ impl Process {
             .env_clear()
             .envs(settings.env())
             .env("LEPTOS_SITE_ADDR", addr.to_string())
-            .env("LEPTOS_OUTPUT_NAME", "mizan")
+            .env("LEPTOS_OUTPUT_NAME", "app")
             .env("RUST_LOG", "warn")
             .current_dir(settings.data_dir.path())
             .stdout(Stdio::null())

@@ -18,7 +18,7 @@ fn stops_cleanly_on(signal: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
         .env_clear()
         .env("MIZAN_DATA_DIR", data_dir.path())
-        .env("LEPTOS_OUTPUT_NAME", "mizan")
+        .env("LEPTOS_OUTPUT_NAME", "app")
         .env("LEPTOS_SITE_ADDR", &addr)
         .env("RUST_LOG", "info")
         .current_dir(data_dir.path())
