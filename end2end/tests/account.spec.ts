@@ -1,6 +1,6 @@
 import { test, expect } from "./fixtures";
 import type { Page } from "@playwright/test";
-import { hydrated, signUp } from "./helpers";
+import { hydrated, password, signUp } from "./helpers";
 
 /** Opens the newest mail to `to` about `subject` in the development mailbox (some mail
  * leaves in the background: the mailbox is reloaded until it is there), and follows its
@@ -56,4 +56,36 @@ test("sign up, verify the email from the mailbox, reset the password, log in wit
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page).toHaveURL("/account");
   await expect(page.getByTestId("nav-user")).toHaveText("Grace");
+});
+
+test("the account page lists its sessions, and ending another one signs that browser out", async ({
+  page,
+  browser,
+}) => {
+  const email = await signUp(page, "Hedy");
+  // The same account, signed in on a second browser.
+  const laptop = await (await browser.newContext()).newPage();
+  await laptop.goto("/login");
+  await hydrated(laptop);
+  await laptop.getByLabel("Email").fill(email);
+  await laptop.getByLabel("Password").fill(password);
+  await laptop.getByRole("button", { name: "Log in" }).click();
+  await expect(laptop).toHaveURL("/account");
+
+  await page.reload();
+  await hydrated(page);
+  const sessions = page.getByTestId("session");
+  await expect(sessions).toHaveCount(2);
+  await expect(sessions.filter({ hasText: "this browser" })).toHaveCount(1);
+  const other = sessions.filter({ hasNotText: "this browser" });
+  await expect(other).toContainText("Chrome");
+  await expect(other).toContainText("127.0.0.1");
+  await other.getByRole("button", { name: "End" }).click();
+  await expect(sessions).toHaveCount(1);
+
+  // The laptop's next visit finds itself signed out; this browser stays signed in.
+  await laptop.goto("/account");
+  await expect(laptop).toHaveURL(/\/login\?next=/);
+  await page.reload();
+  await expect(page.getByTestId("nav-user")).toHaveText("Hedy");
 });

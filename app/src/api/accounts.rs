@@ -3,7 +3,7 @@
 //! (Sign-up and the password forms are forms: `crate::forms`.)
 
 use mizan::AppError;
-use mizan::auth::{CurrentUser, LoginMethods, ProviderInfo, Role};
+use mizan::auth::{CurrentUser, LoginMethods, ProviderInfo, Role, SessionInfo};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -69,4 +69,23 @@ pub async fn account_summary(#[user] user: CurrentUser) -> Result<AccountInfo, A
         name: user.name,
         email: user.email,
     })
+}
+
+/// The signed-in user's sessions, the most recently used first, the caller's marked.
+#[mizan::server(auth = authenticated)]
+pub async fn my_sessions(#[user] user: CurrentUser) -> Result<Vec<SessionInfo>, AppError> {
+    mizan::auth::accounts::sessions(&user).await
+}
+
+/// Ends one of the signed-in user's sessions: it is signed out wherever it is, and its
+/// live connections close. Ending the caller's own signs them out.
+#[mizan::server(auth = authenticated, errors(not_found))]
+pub async fn end_session(#[user] user: CurrentUser, id: String) -> Result<(), AppError> {
+    mizan::auth::accounts::end_session(&user, &id).await
+}
+
+/// Ends every session of the signed-in user but the caller's; answers how many ended.
+#[mizan::server(auth = authenticated)]
+pub async fn end_other_sessions(#[user] user: CurrentUser) -> Result<usize, AppError> {
+    mizan::auth::accounts::end_other_sessions(&user).await
 }

@@ -1,5 +1,8 @@
 //! `/account` (signed-in users): the caller's own account, forms to rename it, change its
-//! password or email, verify the email, and connect sign-in providers.
+//! password or email, verify the email, connect sign-in providers, and see and end its
+//! sessions.
+
+mod sessions;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -68,6 +71,7 @@ pub fn AccountPage() -> impl IntoView {
                 </Transition>
                 <MizanForm form=email submit_label="Mail me a link"/>
                 <Providers methods=methods disconnect=disconnect/>
+                <sessions::Sessions/>
             </section>
             }
         }/>

@@ -310,6 +310,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/end_other_sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ends every session of the signed-in user but the caller's; answers how many ended. */
+        post: operations["end_other_sessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/end_session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ends one of the signed-in user's sessions: it is signed out wherever it is, and its live connections close. Ending the caller's own signs them out. */
+        post: operations["end_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/forgot_password.schema": {
         parameters: {
             query?: never;
@@ -491,6 +525,23 @@ export interface paths {
         put?: never;
         /** Authenticated, cached for a minute per user (one user never sees another's count); sending a message purges the sender's entry. */
         post: operations["my_message_count"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/my_sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The signed-in user's sessions, the most recently used first, the caller's marked. */
+        post: operations["my_sessions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1072,6 +1123,9 @@ export interface components {
             /** @description The text that was sent. */
             message: string;
         };
+        EndSessionArguments: {
+            id: string;
+        };
         /** @description The kinds of value a field holds. */
         FieldKind: "text" | "textarea" | "email" | "password" | "integer" | "boolean" | "hidden";
         /** @description One field of a form. */
@@ -1259,6 +1313,36 @@ export interface components {
             regex: string;
             /** @constant */
             rule: "pattern";
+        };
+        /** @description One signed-in session of an account, as its owner sees it on their sessions list. */
+        SessionInfo: {
+            /** @description The client address it signed in from, when known. */
+            address?: string | null;
+            /**
+             * Format: int64
+             * @description When it signed in, Unix seconds.
+             */
+            created_at: number;
+            /** @description Whether it is the session asking. */
+            current: boolean;
+            /** @description The browser and system it signed in with ("Firefox on Linux"). */
+            device: string;
+            /**
+             * @description Its handle: what ending it takes (not the session's cookie, which never leaves
+             *     its browser).
+             */
+            id: string;
+            /**
+             * Format: int64
+             * @description How long ago that was when the list was read, in seconds: what a page shows
+             *     ("5 minutes ago") the same on the server and in the browser.
+             */
+            idle_seconds: number;
+            /**
+             * Format: int64
+             * @description When it was last used, Unix seconds (to within a few minutes).
+             */
+            last_seen_at: number;
         };
         SetActiveArguments: {
             is_active: boolean;
@@ -1925,6 +2009,62 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    end_other_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": number;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    end_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndSessionArguments"];
+                "application/x-www-form-urlencoded": components["schemas"]["EndSessionArguments"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     forgot_password_schema: {
         parameters: {
             query?: never;
@@ -2217,6 +2357,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MessageCount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    my_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionInfo"][];
                 };
             };
             400: components["responses"]["BadRequest"];

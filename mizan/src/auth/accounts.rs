@@ -12,7 +12,8 @@
 use tower_sessions::Session;
 
 use super::tokens::{self, Purpose};
-use super::{CurrentUser, NewPassword, current_user, password, session, users};
+use super::user_sessions::{self, Origin};
+use super::{CurrentUser, NewPassword, SessionInfo, current_user, password, session, users};
 use crate::error::AppError;
 use crate::jobs::{Job, JobError};
 use crate::runtime::{AppState, state};
@@ -101,7 +102,14 @@ pub async fn sign_up(
     if verify_first {
         return Ok(None);
     }
-    session::log_in(&request_session().await?, &state, &user.id, 0).await?;
+    session::log_in(
+        &request_session().await?,
+        &state,
+        &user.id,
+        0,
+        &Origin::current(),
+    )
+    .await?;
     Ok(Some(user))
 }
 
@@ -174,6 +182,7 @@ pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppErr
         &state,
         &record.user.id,
         record.auth_version,
+        &Origin::current(),
     )
     .await?;
     Ok(record.user)
@@ -185,6 +194,57 @@ pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppErr
 /// [`AppError::Internal`] when the session store fails.
 pub async fn log_out() -> Result<(), AppError> {
     session::log_out(&request_session().await?, &state()?).await
+}
+
+/// The signed-in sessions of `user`, the most recently used first, this one marked.
+///
+/// # Errors
+/// [`AppError::Internal`] when the session store or the database fails.
+pub async fn sessions(user: &CurrentUser) -> Result<Vec<SessionInfo>, AppError> {
+    let current = current_handle().await?;
+    user_sessions::list(&state()?.db, &user.id, &current).await
+}
+
+/// Ends one of `user`'s sessions (signed out wherever it is, its sockets closed). Ending
+/// this one signs out.
+///
+/// # Errors
+/// [`AppError::NotFound`] when `user` has no session `id`; [`AppError::Internal`].
+pub async fn end_session(user: &CurrentUser, id: &str) -> Result<(), AppError> {
+    if id == current_handle().await? {
+        return log_out().await;
+    }
+    let state = state()?;
+    user_sessions::end(&state.db, &user.id, id).await?;
+    session_rows_ended(&state, &[id.to_owned()]).await;
+    Ok(())
+}
+
+/// Ends every session of `user` but this one; returns how many ended.
+///
+/// # Errors
+/// [`AppError::Internal`] when the session store or the database fails.
+pub async fn end_other_sessions(user: &CurrentUser) -> Result<usize, AppError> {
+    let state = state()?;
+    let ended = user_sessions::end_others(&state.db, &user.id, &current_handle().await?).await?;
+    session_rows_ended(&state, &ended).await;
+    Ok(ended.len())
+}
+
+/// The handle of this request's signed-in session.
+async fn current_handle() -> Result<String, AppError> {
+    super::guard::current_session_handle()
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The rows of sessions `handles` were deleted: this process's remembered sign-ins are
+/// looked up again, and their sockets close on every server.
+async fn session_rows_ended(state: &AppState, handles: &[String]) {
+    super::signed_in_cache::users_changed();
+    for handle in handles {
+        session::end_connections(handle, state).await;
+    }
 }
 
 /// The link of a `purpose` token: the app's page for it on this site.
@@ -571,7 +631,14 @@ pub async fn change_password(
     let hash = password::hash(new.into_inner()).await?;
     let version = users::set_password(&state.db, &user.id, &hash).await?;
     sessions_ended(&state, &user.id).await;
-    session::log_in(&request_session().await?, &state, &user.id, version).await
+    session::log_in(
+        &request_session().await?,
+        &state,
+        &user.id,
+        version,
+        &Origin::current(),
+    )
+    .await
 }
 
 /// Every session of `user_id` ended: their open channel connections close too, on every

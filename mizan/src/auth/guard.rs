@@ -14,9 +14,11 @@ use tokio::sync::Mutex;
 use tower_sessions::Session;
 
 use super::signed_in_cache::SignedInCache;
+use super::user_sessions::{self, Origin};
 use super::{CurrentUser, Level, session, users};
 use crate::error::AppError;
 use crate::runtime::{AppState, state};
+use crate::server::db::now;
 
 /// The current user of one request, once resolved. Clones share the value: the copy in
 /// the request's extensions, and the copies Leptos makes of them for a page render.
@@ -77,6 +79,23 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     }
 }
 
+/// The handle of this request's signed-in session on its account's sessions list
+/// ([`super::user_sessions`]), if someone is signed in on it: from the signed-in cache
+/// when it has the session, from the session otherwise.
+///
+/// # Errors
+/// [`AppError::Internal`] outside a request, or when the session store fails.
+pub async fn current_session_handle() -> Result<Option<String>, AppError> {
+    let (session, _) = request_handles()?;
+    let state = state()?;
+    if let (Some(cache), Some(id)) = (state.signed_in.as_deref(), session.id())
+        && let Some(remembered) = cache.get(id)
+    {
+        return Ok(Some(remembered.handle));
+    }
+    Ok(session::signed_in(&session).await?.map(|s| s.handle))
+}
+
 /// Forgets this request's resolved user, so that what the request reads afterwards is
 /// read again: after it signs in or out (done for you), or changes the signed-in user's
 /// record (a name, a verified email).
@@ -112,28 +131,54 @@ pub async fn user_of_session(
     Box::pin(read_user_of_session(session, state)).await
 }
 
-/// [`user_of_session`] when the signed-in cache does not answer: the session and the
-/// account from their stores, remembered for the next request.
+/// [`user_of_session`] when the signed-in cache does not answer: the session, then the
+/// account and the session's row in one query, remembered for the next request. A
+/// session whose row is gone was ended from another: its record goes too.
 async fn read_user_of_session(
     session: &Session,
     state: &AppState,
 ) -> Result<Option<CurrentUser>, AppError> {
     let cache = state.signed_in.as_deref();
     let generation = SignedInCache::generation();
-    let Some(signed_in) = session::signed_in(session).await? else {
+    let Some(mut signed_in) = session::signed_in(session).await? else {
         return Ok(None);
     };
     state.reads.count_user_read();
-    let user =
-        users::find_active_at(&state.db, &signed_in.user_id, Some(signed_in.auth_version)).await?;
-    let Some(user) =
-        user.filter(|user| user.email_verified || !state.config.require_verified_email)
-    else {
+    let found = if signed_in.handle.is_empty() {
+        // Signed in before the sessions list: it joins the list if its account holds.
+        let user =
+            users::find_active_at(&state.db, &signed_in.user_id, Some(signed_in.auth_version))
+                .await?;
+        match user {
+            Some(user) => {
+                signed_in = session::adopt(session, state, signed_in, &Origin::current()).await?;
+                Some((user, now()))
+            }
+            None => None,
+        }
+    } else {
+        users::find_signed_in(
+            &state.db,
+            &signed_in.user_id,
+            signed_in.auth_version,
+            &signed_in.handle,
+        )
+        .await?
+    };
+    let Some((user, last_seen)) = found else {
+        session::discard(session, state, &signed_in.handle).await?;
         return Ok(None);
     };
+    if !user.email_verified && state.config.require_verified_email {
+        return Ok(None);
+    }
+    if now() - last_seen >= user_sessions::SEEN_EVERY_SECONDS {
+        user_sessions::seen(&state.db, &signed_in.handle).await?;
+    }
+    let handle = signed_in.handle.clone();
     let refreshed_at = session::refresh_if_due(session, signed_in).await?;
     if let (Some(cache), Some(id)) = (cache, session.id()) {
-        cache.insert(id, user.clone(), refreshed_at, generation);
+        cache.insert(id, user.clone(), refreshed_at, handle, generation);
     }
     Ok(Some(user))
 }

@@ -11,6 +11,8 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 pub mod accounts;
 #[cfg(feature = "ssr")]
+pub mod device;
+#[cfg(feature = "ssr")]
 pub mod guard;
 pub mod new_password;
 #[cfg(feature = "ssr")]
@@ -25,6 +27,8 @@ pub mod session;
 pub mod signed_in_cache;
 #[cfg(feature = "ssr")]
 pub mod tokens;
+#[cfg(feature = "ssr")]
+pub mod user_sessions;
 #[cfg(feature = "ssr")]
 pub mod users;
 
@@ -112,6 +116,27 @@ pub struct LoginMethods {
     pub has_password: bool,
     /// Every configured provider, linked or not.
     pub providers: Vec<ProviderLink>,
+}
+
+/// One signed-in session of an account, as its owner sees it on their sessions list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SessionInfo {
+    /// Its handle: what ending it takes (not the session's cookie, which never leaves
+    /// its browser).
+    pub id: String,
+    /// The browser and system it signed in with ("Firefox on Linux").
+    pub device: String,
+    /// The client address it signed in from, when known.
+    pub address: Option<String>,
+    /// When it signed in, Unix seconds.
+    pub created_at: i64,
+    /// When it was last used, Unix seconds (to within a few minutes).
+    pub last_seen_at: i64,
+    /// How long ago that was when the list was read, in seconds: what a page shows
+    /// ("5 minutes ago") the same on the server and in the browser.
+    pub idle_seconds: i64,
+    /// Whether it is the session asking.
+    pub current: bool,
 }
 
 /// Who may call a server function.

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{AnyPool, Row};
 use tower_sessions::Session;
 
+use super::user_sessions::Origin;
 use super::{
     CurrentUser, LoginMethods, ProviderInfo, ProviderLink, local_path, session, user_of_session,
     users,
@@ -175,6 +177,7 @@ async fn callback(
     Path(id): Path<String>,
     session: Session,
     Query(query): Query<CallbackQuery>,
+    request: Parts,
 ) -> Response {
     let Some(provider) = provider(&state, &id) else {
         return refused(
@@ -245,7 +248,8 @@ async fn callback(
                         );
                     }
                 };
-                if session::log_in(&session, &state, &user.id, version)
+                let origin = Origin::of_request(&state.config.trusted_proxies, &request);
+                if session::log_in(&session, &state, &user.id, version, &origin)
                     .await
                     .is_err()
                 {

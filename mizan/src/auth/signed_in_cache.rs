@@ -53,6 +53,8 @@ pub struct Remembered {
     pub user: CurrentUser,
     /// When the session was last saved (see `session::refresh_if_due`).
     pub refreshed_at: i64,
+    /// The session's handle on its account's sessions list.
+    pub handle: String,
     stored_at: Instant,
     generation: u64,
 }
@@ -98,10 +100,18 @@ impl SignedInCache {
         fresh.then(|| entry.clone())
     }
 
-    /// Remembers that `user` is signed in on session `id`, unless that session ended.
-    /// `generation` is [`SignedInCache::generation`] read before the user was looked up,
-    /// so a change made meanwhile is not hidden.
-    pub fn insert(&self, id: Id, user: CurrentUser, refreshed_at: i64, generation: u64) {
+    /// Remembers that `user` is signed in on session `id` (saved at `refreshed_at`, its
+    /// row `handle`), unless that session ended. `generation` is
+    /// [`SignedInCache::generation`] read before the user was looked up, so a change made
+    /// meanwhile is not hidden.
+    pub fn insert(
+        &self,
+        id: Id,
+        user: CurrentUser,
+        refreshed_at: i64,
+        handle: String,
+        generation: u64,
+    ) {
         let Ok(mut entries) = self.entries.write() else {
             return;
         };
@@ -126,6 +136,7 @@ impl SignedInCache {
             Remembered {
                 user,
                 refreshed_at,
+                handle,
                 stored_at: Instant::now(),
                 generation,
             },
@@ -176,19 +187,22 @@ mod tests {
         let cache = SignedInCache::default();
         let id = Id(42);
         assert!(cache.get(id).is_none());
-        cache.insert(id, user(), 7, SignedInCache::generation());
+        cache.insert(id, user(), 7, "h".into(), SignedInCache::generation());
         let found = cache.get(id).expect("remembered");
-        assert_eq!((found.user, found.refreshed_at), (user(), 7));
+        assert_eq!(
+            (found.user, found.refreshed_at, found.handle.as_str()),
+            (user(), 7, "h")
+        );
         cache.forget_session(id);
         assert!(cache.get(id).is_none());
 
-        cache.insert(Id(1), user(), 0, SignedInCache::generation());
+        cache.insert(Id(1), user(), 0, String::new(), SignedInCache::generation());
         users_changed();
         assert!(cache.get(Id(1)).is_none(), "a change to any user");
 
         let before = SignedInCache::generation();
         users_changed();
-        cache.insert(Id(2), user(), 0, before);
+        cache.insert(Id(2), user(), 0, String::new(), before);
         assert!(
             cache.get(Id(2)).is_none(),
             "a lookup that raced a change is not used"
@@ -202,7 +216,7 @@ mod tests {
         // request finishes and remembers what it read before the sign-out.
         let generation = SignedInCache::generation();
         cache.forget_session(Id(7));
-        cache.insert(Id(7), user(), 0, generation);
+        cache.insert(Id(7), user(), 0, String::new(), generation);
         assert!(cache.get(Id(7)).is_none());
     }
 }

@@ -166,6 +166,35 @@ pub async fn find_active_at(
     .await
 }
 
+/// The active user `id` at session version `auth_version`, with when their session
+/// `handle` was last seen; `None` when the account is not active at that version, or the
+/// session's row is gone (it was ended). One query: the guard's read.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn find_signed_in(
+    pool: &AnyPool,
+    id: &str,
+    auth_version: i64,
+    handle: &str,
+) -> Result<Option<(CurrentUser, i64)>, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS}, (SELECT last_seen_at FROM user_sessions \
+         WHERE user_sessions.id = $3 AND user_sessions.user_id = users.id) AS session_seen_at \
+         FROM users WHERE id = $1 AND is_active = TRUE AND auth_version = $2"
+    ))
+    .bind(id)
+    .bind(auth_version)
+    .bind(handle)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let seen: Option<i64> = row.try_get("session_seen_at")?;
+    Ok(seen
+        .map(|seen| to_user(&row).map(|user| (user, seen)))
+        .transpose()?)
+}
+
 /// The user a query of [`USER_COLUMNS`] finds, if any.
 async fn one_user<'q>(
     pool: &AnyPool,
@@ -238,6 +267,7 @@ pub async fn set_password(pool: &AnyPool, id: &str, password_hash: &str) -> Resu
     super::signed_in_cache::users_changed();
     let version = version.ok_or(AppError::NotFound)?;
     forget_tokens(pool, id).await?;
+    super::user_sessions::close_all(pool, id).await?;
     Ok(version)
 }
 
@@ -363,7 +393,11 @@ pub async fn set_active(pool: &AnyPool, id: &str, is_active: bool) -> Result<(),
     } else {
         "UPDATE users SET is_active = FALSE, auth_version = auth_version + 1 WHERE id = $1"
     };
-    one_row(sqlx::query(statement).bind(id).execute(pool).await)
+    one_row(sqlx::query(statement).bind(id).execute(pool).await)?;
+    if !is_active {
+        super::user_sessions::close_all(pool, id).await?;
+    }
+    Ok(())
 }
 
 /// Changes an account's display name.

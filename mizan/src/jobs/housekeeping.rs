@@ -17,8 +17,8 @@ pub const KEEP_DONE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 /// How often [`Housekeeping`] runs.
 pub const EVERY: Duration = Duration::from_secs(60 * 60);
 
-/// Removes expired sessions (those in the database: Redis expires its own), expired
-/// mailed-link tokens, and jobs finished more than [`KEEP_DONE`] ago.
+/// Removes expired sessions (those in the database: Redis expires its own) and their rows
+/// on the sessions lists, expired mailed-link tokens, and jobs finished more than [`KEEP_DONE`] ago.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Housekeeping;
 
@@ -37,9 +37,11 @@ impl Job for Housekeeping {
             .await?
             .rows_affected();
         let jobs = queue::prune_done(&state.db, now_ms().saturating_sub(millis(KEEP_DONE))).await?;
+        let session_rows = crate::auth::user_sessions::prune(&state.db).await?;
         tracing::info!(
             tokens,
             jobs,
+            session_rows,
             "housekeeping: expired sessions, tokens and jobs removed"
         );
         Ok(())

@@ -19,7 +19,7 @@ use tower_sessions::session::Id;
 
 use super::hub::{Frame, Hub, Membership, Slot};
 use super::{ChannelHandler, Joined, Limits, UserChange, encode};
-use crate::auth::users;
+use crate::auth::{user_sessions, users};
 use crate::error::AppError;
 
 /// The close code of a connection whose user may no longer be there (policy violation).
@@ -33,8 +33,8 @@ pub(super) struct Connection<C: ChannelHandler> {
     pub membership: Membership,
     /// The hub, for what it sends.
     pub hub: Hub,
-    /// The session it was opened with, when signed in.
-    pub session_id: Option<Id>,
+    /// The session it was opened with, when signed in: its id and its handle.
+    pub session_id: Option<(Id, String)>,
     /// Its place among its user's connections, given back when it ends.
     pub _slot: Slot,
 }
@@ -62,12 +62,14 @@ pub(super) async fn serve<C: ChannelHandler>(socket: WebSocket, connection: Conn
         .map(|user| hub.join(&super::user_group(&user.id)));
     // The end of its session, from any server process, and a look at the store now and
     // then (an expired session ends without a word).
-    let mut session_end = session_id.map(|id| hub.join(&super::session_group(&id)));
+    let mut session_end = session_id
+        .as_ref()
+        .map(|(_, handle)| hub.join(&super::session_group(handle)));
     let mut session_check = tokio::time::interval(joined.state.config.session_check);
     session_check.reset();
     // Subscribed first, then looked at: a sign-out between the handshake and now (whose
     // message this connection missed) has deleted the session already.
-    if session_gone(&joined, session_id).await {
+    if session_gone(&joined, session_id.as_ref()).await {
         close(&mut sink, &limits, "your session ended").await;
         return;
     }
@@ -97,7 +99,7 @@ pub(super) async fn serve<C: ChannelHandler>(socket: WebSocket, connection: Conn
                 break;
             }
             _ = session_check.tick(), if session_id.is_some() => {
-                if session_gone(&joined, session_id).await {
+                if session_gone(&joined, session_id.as_ref()).await {
                     close(&mut sink, &limits, "your session ended").await;
                     break;
                 }
@@ -168,11 +170,19 @@ async fn close(
     let _ = timeout(limits.write_timeout, sink.send(Message::Close(Some(frame)))).await;
 }
 
-/// Whether the connection's session is gone from the store (expired or deleted). A store
-/// that cannot answer keeps the connection: the next check asks again.
-async fn session_gone<C: ChannelHandler>(joined: &Joined<C>, id: Option<Id>) -> bool {
-    let Some(id) = id else { return false };
-    matches!(joined.state.sessions.load(&id).await, Ok(None))
+/// Whether the connection's session is gone from the store (expired or deleted) or from
+/// its account's sessions list (ended from another). A store that cannot answer keeps
+/// the connection: the next check asks again.
+async fn session_gone<C: ChannelHandler>(
+    joined: &Joined<C>,
+    session: Option<&(Id, String)>,
+) -> bool {
+    let Some((id, handle)) = session else {
+        return false;
+    };
+    let state = &joined.state;
+    matches!(state.sessions.load(id).await, Ok(None))
+        || matches!(user_sessions::is_open(&state.db, handle).await, Ok(false))
 }
 
 /// The next change to the user's rights (never, for an anonymous connection).

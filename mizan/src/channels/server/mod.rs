@@ -9,7 +9,6 @@ use std::future::Future;
 use std::time::Duration;
 
 use serde::Serialize;
-use tower_sessions::session::Id;
 
 pub use hub::{Hub, HubError, QUEUE, Slot};
 pub use route::{ChannelRoutes, RegisteredChannel};
@@ -119,22 +118,26 @@ fn user_group(user_id: &str) -> String {
     format!("mizan:user:{user_id}")
 }
 
-/// The hub group that tells a session's connections the session ended. Named by a
-/// digest of its id: the id is as good as the session itself.
-fn session_group(id: &Id) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(id.to_string().as_bytes());
-    format!("mizan:session:{}", hex::encode(&digest[..16]))
+/// The hub group that tells a session's connections the session ended. Named by its
+/// handle on the account's sessions list, never by its id (as good as the session).
+fn session_group(handle: &str) -> String {
+    format!("mizan:session:{handle}")
 }
 
-/// Closes every open connection of session `id`, on every server process: it signed
-/// out, or signed in again under a new id. (`mizan::auth`'s sign-in and sign-out call
-/// it.)
+/// Closes every open connection of the session with handle `handle`
+/// ([`crate::auth::session::SignedIn::handle`]), on every server process: it signed out,
+/// signed in again, or was ended from another. (`mizan::auth`'s sign-in and sign-out
+/// call it.)
 ///
 /// # Errors
 /// [`AppError::Internal`] when the hub cannot publish (Redis down).
-pub async fn session_ended(hub: &Hub, id: Id) -> Result<(), AppError> {
-    publish(hub, &session_group(&id), &UserChange { signed_out: true }).await
+pub async fn session_ended(hub: &Hub, handle: &str) -> Result<(), AppError> {
+    publish(
+        hub,
+        &session_group(handle),
+        &UserChange { signed_out: true },
+    )
+    .await
 }
 
 /// What changed about a user, for their open connections.

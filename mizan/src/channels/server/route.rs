@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use schemars::JsonSchema;
 use tower_sessions::Session;
+use tower_sessions::session::Id;
 
 use super::{ChannelHandler, Joined, connection};
 use crate::api::{ChannelDoc, schema_of};
@@ -108,6 +109,13 @@ impl RegisteredChannel {
 
 inventory::collect!(RegisteredChannel);
 
+/// The id and the handle of a signed-in session (`None` if it cannot be told: the
+/// connection then ends with the user's sessions, not with this one).
+async fn signed_in_session(session: &Session) -> Option<(Id, String)> {
+    let signed_in = crate::auth::session::signed_in(session).await.ok()??;
+    Some((session.id()?, signed_in.handle))
+}
+
 async fn upgrade<C: ChannelHandler>(
     State(state): State<AppState>,
     session: Session,
@@ -159,7 +167,10 @@ async fn upgrade<C: ChannelHandler>(
     let membership = state.channels.join(&group);
     let hub = state.channels.clone();
     // A signed-in connection lasts as long as its session.
-    let session_id = user.as_ref().and_then(|_| session.id());
+    let session_id = match user {
+        Some(_) => signed_in_session(&session).await,
+        None => None,
+    };
     let joined = Joined::<C> {
         user,
         params,

@@ -1,0 +1,14 @@
+-- The signed-in sessions of each account, as their owner sees them: which browser,
+-- from where, since when, last seen when. A session counts as signed in only while its
+-- row is here, so deleting a row ends the session wherever its record is stored
+-- (database or Redis). Same SQL for SQLite and PostgreSQL.
+CREATE TABLE user_sessions (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_agent TEXT,
+    address TEXT,
+    created_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL
+);
+
+CREATE INDEX user_sessions_user ON user_sessions (user_id, last_seen_at);
