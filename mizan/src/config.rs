@@ -224,6 +224,18 @@ impl Config {
         format!("{}_session", self.name)
     }
 
+    /// The name of the cookie that tells the accounts a browser signs in to that they
+    /// know it ([`crate::auth::known_browsers`]): `<name>_browser`, and in production
+    /// `__Host-<name>_browser` (only this host, over HTTPS, may set it).
+    pub fn browser_cookie(&self) -> String {
+        let prefix = if self.environment.is_production() {
+            "__Host-"
+        } else {
+            ""
+        };
+        format!("{prefix}{}_browser", self.name)
+    }
+
     /// Builds the settings from `lookup` (a variable name to its value). Creates the data
     /// directory, and in development the secret key file, when they do not exist yet.
     ///
@@ -686,6 +698,7 @@ mod tests {
         };
         let config = with_name("acme-shop_2").expect("a fit name");
         assert_eq!(config.session_cookie(), "acme-shop_2_session");
+        assert_eq!(config.browser_cookie(), "acme-shop_2_browser");
         assert!(config.database_url.expose().contains("acme-shop_2.db"));
         for name in ["", "My Shop", "../x", "a/b", "2shop", "shop;"] {
             assert_eq!(err_var(with_name(name)), "project name", "{name:?}");

@@ -9,11 +9,16 @@
 //! limit; with `MIZAN_REQUIRE_VERIFIED_EMAIL` it answers alike for taken and new
 //! addresses and tells the address's owner instead.
 
+use axum::http::header::SET_COOKIE;
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
 use super::tokens::{self, Purpose};
 use super::user_sessions::{self, Origin};
-use super::{CurrentUser, NewPassword, SessionInfo, current_user, password, session, users};
+use super::{
+    CurrentUser, NewPassword, SessionInfo, current_user, notices, password, session, users,
+};
 use crate::error::AppError;
 use crate::jobs::{Job, JobError};
 use crate::runtime::{AppState, state};
@@ -92,7 +97,7 @@ pub async fn sign_up(
     let user = match created {
         Ok(user) => user,
         Err(AppError::Validation { .. }) if verify_first => {
-            notify_address(&state, sign_up_attempt_notice(email)).await?;
+            notices::notify(&state, sign_up_attempt_notice(email)).await?;
             return Ok(None);
         }
         Err(AppError::Validation { .. }) => return Err(email_taken()),
@@ -102,29 +107,17 @@ pub async fn sign_up(
     if verify_first {
         return Ok(None);
     }
-    session::log_in(
-        &request_session().await?,
-        &state,
-        &user.id,
-        0,
-        &Origin::current(),
-    )
-    .await?;
+    sign_in_here(&state, &user.id, 0).await?;
     Ok(Some(user))
 }
 
-/// Mails `notice` to an address that has an account, at most a few times an hour per
-/// address (past it, silently: the answer that led here must stay the same).
-async fn notify_address(state: &AppState, notice: Email) -> Result<(), AppError> {
-    let address = notice.to.to_lowercase();
-    if state
-        .account_limits
-        .notices_per_address
-        .check(&address)
-        .await
-        .is_ok()
-    {
-        state.jobs.enqueue(&notice).await?;
+/// Signs this request's session in as `user_id` ([`session::log_in`]), and gives the
+/// browser its id cookie when it has none.
+async fn sign_in_here(state: &AppState, user_id: &str, version: i64) -> Result<(), AppError> {
+    let session = request_session().await?;
+    let cookie = session::log_in(&session, state, user_id, version, &Origin::current()).await?;
+    if let (Some(cookie), Some(response)) = (cookie, use_context::<ResponseOptions>()) {
+        response.append_header(SET_COOKIE, cookie);
     }
     Ok(())
 }
@@ -177,14 +170,7 @@ pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppErr
         ));
     }
     users::touch_last_login(&state.db, &record.user.id).await?;
-    session::log_in(
-        &request_session().await?,
-        &state,
-        &record.user.id,
-        record.auth_version,
-        &Origin::current(),
-    )
-    .await?;
+    sign_in_here(&state, &record.user.id, record.auth_version).await?;
     Ok(record.user)
 }
 
@@ -216,7 +202,7 @@ pub async fn end_session(user: &CurrentUser, id: &str) -> Result<(), AppError> {
     }
     let state = state()?;
     user_sessions::end(&state.db, &user.id, id).await?;
-    session_rows_ended(&state, &[id.to_owned()]).await;
+    session::rows_ended(&[id.to_owned()], &state).await;
     Ok(())
 }
 
@@ -227,7 +213,7 @@ pub async fn end_session(user: &CurrentUser, id: &str) -> Result<(), AppError> {
 pub async fn end_other_sessions(user: &CurrentUser) -> Result<usize, AppError> {
     let state = state()?;
     let ended = user_sessions::end_others(&state.db, &user.id, &current_handle().await?).await?;
-    session_rows_ended(&state, &ended).await;
+    session::rows_ended(&ended, &state).await;
     Ok(ended.len())
 }
 
@@ -236,15 +222,6 @@ async fn current_handle() -> Result<String, AppError> {
     super::guard::current_session_handle()
         .await?
         .ok_or(AppError::Unauthenticated)
-}
-
-/// The rows of sessions `handles` were deleted: this process's remembered sign-ins are
-/// looked up again, and their sockets close on every server.
-async fn session_rows_ended(state: &AppState, handles: &[String]) {
-    super::signed_in_cache::users_changed();
-    for handle in handles {
-        session::end_connections(handle, state).await;
-    }
 }
 
 /// The link of a `purpose` token: the app's page for it on this site.
@@ -589,6 +566,9 @@ pub async fn reset_password(token: &str, password: NewPassword) -> Result<(), Ap
     if me.is_some() {
         session::log_out(&request_session().await?, &state).await?;
     }
+    if let Some(user) = users::find_active(&state.db, &redeemed.user_id).await? {
+        notices::password_changed(&state, &user).await;
+    }
     Ok(())
 }
 
@@ -631,14 +611,10 @@ pub async fn change_password(
     let hash = password::hash(new.into_inner()).await?;
     let version = users::set_password(&state.db, &user.id, &hash).await?;
     sessions_ended(&state, &user.id).await;
-    session::log_in(
-        &request_session().await?,
-        &state,
-        &user.id,
-        version,
-        &Origin::current(),
-    )
-    .await
+    let session = request_session().await?;
+    session::renew(&session, &state, &user.id, version, &Origin::current()).await?;
+    notices::password_changed(&state, user).await;
+    Ok(())
 }
 
 /// Every session of `user_id` ended: their open channel connections close too, on every
@@ -674,7 +650,7 @@ pub async fn request_email_change(
     if users::email_taken(&state.db, new_email).await? {
         if state.config.require_verified_email {
             // The same answer as for a free address; its owner hears of it.
-            return notify_address(&state, email_change_attempt_notice(new_email)).await;
+            return notices::notify(&state, email_change_attempt_notice(new_email)).await;
         }
         return Err(AppError::field(
             "new_email",

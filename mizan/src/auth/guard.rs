@@ -14,7 +14,7 @@ use tokio::sync::Mutex;
 use tower_sessions::Session;
 
 use super::signed_in_cache::SignedInCache;
-use super::user_sessions::{self, Origin};
+use super::user_sessions;
 use super::{CurrentUser, Level, session, users};
 use crate::error::AppError;
 use crate::runtime::{AppState, state};
@@ -80,20 +80,30 @@ pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
 }
 
 /// The handle of this request's signed-in session on its account's sessions list
-/// ([`super::user_sessions`]), if someone is signed in on it: from the signed-in cache
-/// when it has the session, from the session otherwise.
+/// ([`super::user_sessions`]), if someone is signed in on it.
 ///
 /// # Errors
 /// [`AppError::Internal`] outside a request, or when the session store fails.
 pub async fn current_session_handle() -> Result<Option<String>, AppError> {
     let (session, _) = request_handles()?;
-    let state = state()?;
+    session_handle(&session, &state()?).await
+}
+
+/// The handle of `session` on its account's sessions list, if someone is signed in on
+/// it: from the signed-in cache when it has the session, from the session otherwise.
+///
+/// # Errors
+/// [`AppError::Internal`] when the session store fails.
+pub async fn session_handle(
+    session: &Session,
+    state: &AppState,
+) -> Result<Option<String>, AppError> {
     if let (Some(cache), Some(id)) = (state.signed_in.as_deref(), session.id())
         && let Some(remembered) = cache.get(id)
     {
-        return Ok(Some(remembered.handle));
+        return Ok(Some(remembered.handle.to_string()));
     }
-    Ok(session::signed_in(&session).await?.map(|s| s.handle))
+    Ok(session::signed_in(session).await?.map(|s| s.handle))
 }
 
 /// Forgets this request's resolved user, so that what the request reads afterwards is
@@ -140,33 +150,27 @@ async fn read_user_of_session(
 ) -> Result<Option<CurrentUser>, AppError> {
     let cache = state.signed_in.as_deref();
     let generation = SignedInCache::generation();
-    let Some(mut signed_in) = session::signed_in(session).await? else {
+    let Some(signed_in) = session::signed_in(session).await? else {
         return Ok(None);
     };
     state.reads.count_user_read();
-    let found = if signed_in.handle.is_empty() {
-        // Signed in before the sessions list: it joins the list if its account holds.
-        let user =
-            users::find_active_at(&state.db, &signed_in.user_id, Some(signed_in.auth_version))
-                .await?;
-        match user {
-            Some(user) => {
-                signed_in = session::adopt(session, state, signed_in, &Origin::current()).await?;
-                Some((user, now()))
-            }
-            None => None,
+    // A session signed in before the sessions list (mizan 0.2) has no row: it is signed
+    // out, so that no session escapes "end all other sessions".
+    let found = match signed_in.handle.is_empty() {
+        true => None,
+        false => {
+            users::find_signed_in(
+                &state.db,
+                &signed_in.user_id,
+                signed_in.auth_version,
+                &signed_in.handle,
+            )
+            .await?
         }
-    } else {
-        users::find_signed_in(
-            &state.db,
-            &signed_in.user_id,
-            signed_in.auth_version,
-            &signed_in.handle,
-        )
-        .await?
     };
+    // Not signed in: the account is not active at this version, or the session's row
+    // is gone (ended from another, or by a password change). Its record expires alone.
     let Some((user, last_seen)) = found else {
-        session::discard(session, state, &signed_in.handle).await?;
         return Ok(None);
     };
     if !user.email_verified && state.config.require_verified_email {
@@ -175,7 +179,7 @@ async fn read_user_of_session(
     if now() - last_seen >= user_sessions::SEEN_EVERY_SECONDS {
         user_sessions::seen(&state.db, &signed_in.handle).await?;
     }
-    let handle = signed_in.handle.clone();
+    let handle = Arc::from(signed_in.handle.as_str());
     let refreshed_at = session::refresh_if_due(session, signed_in).await?;
     if let (Some(cache), Some(id)) = (cache, session.id()) {
         cache.insert(id, user.clone(), refreshed_at, handle, generation);

@@ -14,7 +14,11 @@ pub mod accounts;
 pub mod device;
 #[cfg(feature = "ssr")]
 pub mod guard;
+#[cfg(feature = "ssr")]
+pub mod known_browsers;
 pub mod new_password;
+#[cfg(feature = "ssr")]
+pub mod notices;
 #[cfg(feature = "ssr")]
 pub mod oauth;
 pub mod pages;

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -236,6 +237,7 @@ async fn callback(
     };
     match sign_in_with(&state, provider, &identity, me.as_ref()).await {
         Ok(user) => {
+            let mut browser_cookie = None;
             if me.is_none() {
                 let version = match version_to_sign_in(&state, provider, &identity, &user).await {
                     Ok(Some(version)) => version,
@@ -248,15 +250,23 @@ async fn callback(
                         );
                     }
                 };
-                let origin = Origin::of_request(&state.config.trusted_proxies, &request);
-                if session::log_in(&session, &state, &user.id, version, &origin)
-                    .await
-                    .is_err()
-                {
-                    return refused(&state, StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed.");
+                let origin = Origin::of_request(&state.config, &request);
+                match session::log_in(&session, &state, &user.id, version, &origin).await {
+                    Ok(cookie) => browser_cookie = cookie,
+                    Err(_) => {
+                        return refused(
+                            &state,
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "Sign-in failed.",
+                        );
+                    }
                 }
             }
-            Redirect::to(&pending.next).into_response()
+            let mut response = Redirect::to(&pending.next).into_response();
+            if let Some(cookie) = browser_cookie {
+                response.headers_mut().append(SET_COOKIE, cookie);
+            }
+            response
         }
         Err(AppError::Forbidden) => refused(
             &state,

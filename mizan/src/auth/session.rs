@@ -11,10 +11,12 @@
 //! the sign-in. Saving a session on every request would cost a write each time, so a visit
 //! saves it (with a new expiry and cookie) only when the last save is a day old.
 
+use axum::http::HeaderValue;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use tower_sessions::session::Id;
 
+use super::known_browsers;
 use super::user_sessions::{self, Origin};
 use crate::error::AppError;
 use crate::runtime::AppState;
@@ -40,7 +42,7 @@ pub struct SignedIn {
     #[serde(default)]
     pub refreshed_at: i64,
     /// The session's row on the account's sessions list (empty in sessions made before
-    /// there was one, which the next visit adds: see [`adopt`]).
+    /// there was one: they count as signed out).
     #[serde(default)]
     pub handle: String,
 }
@@ -50,11 +52,30 @@ fn now() -> i64 {
 }
 
 /// Marks `session` as belonging to the user, under a fresh session id and a new row on
-/// their sessions list, recorded as coming from `origin`.
+/// their sessions list, recorded as coming from `origin`. A browser the account never
+/// signed in from is mailed to its owner ([`super::known_browsers`]). The answer is the
+/// `Set-Cookie` header of the browser's id (new, or renewed) to send it.
 ///
 /// # Errors
 /// [`AppError::Internal`] when the session store or the database fails.
 pub async fn log_in(
+    session: &Session,
+    state: &AppState,
+    user_id: &str,
+    auth_version: i64,
+    origin: &Origin,
+) -> Result<Option<HeaderValue>, AppError> {
+    renew(session, state, user_id, auth_version, origin).await?;
+    Ok(recognise_browser(state, user_id, origin).await)
+}
+
+/// Gives the session of someone already signed in a fresh id and row, at the account's
+/// new version (after a password change): the same as [`log_in`], but no sign-in as far
+/// as the account's browsers go.
+///
+/// # Errors
+/// [`AppError::Internal`] when the session store or the database fails.
+pub async fn renew(
     session: &Session,
     state: &AppState,
     user_id: &str,
@@ -68,7 +89,8 @@ pub async fn log_in(
     if !matches!(before, Ok(None)) {
         forget_remembered(session.id(), state);
     }
-    let handle = user_sessions::open(&state.db, user_id, origin).await?;
+    let (handle, evicted) = user_sessions::open(&state.db, user_id, origin).await?;
+    rows_ended(&evicted, state).await;
     let signed_in_now = SignedIn {
         user_id: user_id.to_owned(),
         auth_version,
@@ -80,11 +102,40 @@ pub async fn log_in(
         user_sessions::close(&state.db, &handle).await?;
         return Err(error);
     }
-    if let Ok(Some(before)) = before {
-        end_row(&before.handle, state).await?;
+    if let Ok(Some(before)) = before
+        && let Err(e) = end_row(&before.handle, state).await
+    {
+        // The sign-in stands; the old row is no longer any session's.
+        tracing::warn!(error = %e, "cannot remove the row of a session that signed in again");
     }
     super::guard::forget_current_user().await;
     Ok(())
+}
+
+/// Records that `user_id` signed in from `origin`'s browser, and mails them when it is
+/// news; returns the cookie that gives the browser its id for another [`known_browsers::KEEP_DAYS`]
+/// (a new one if it had none). The sign-in stands whatever happens here: a failure is
+/// logged.
+async fn recognise_browser(
+    state: &AppState,
+    user_id: &str,
+    origin: &Origin,
+) -> Option<HeaderValue> {
+    let id = origin
+        .browser
+        .clone()
+        .unwrap_or_else(known_browsers::new_id);
+    let cookie = known_browsers::set_cookie(&state.config, &id);
+    match known_browsers::remember(&state.db, user_id, &id).await {
+        Ok(false) => {}
+        Ok(true) => match super::users::find_active(&state.db, user_id).await {
+            Ok(Some(user)) => super::notices::new_browser(state, &user, origin).await,
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read whom to tell of a new browser"),
+        },
+        Err(e) => tracing::warn!(error = %e, "cannot record the browser of a sign-in"),
+    }
+    cookie
 }
 
 /// Moves `session` to a new id, signed in as `signed_in`.
@@ -94,30 +145,6 @@ async fn switch_to(session: &Session, signed_in: SignedIn) -> Result<(), AppErro
         .insert(SIGNED_IN, signed_in)
         .await
         .map_err(store_error)
-}
-
-/// Gives a session signed in before the sessions list existed its row (device and
-/// address unknown, unless `origin` says), so that it shows on the list and can be ended
-/// like any other; returns its handle.
-///
-/// # Errors
-/// [`AppError::Internal`] when the session store or the database fails.
-pub async fn adopt(
-    session: &Session,
-    state: &AppState,
-    signed_in: SignedIn,
-    origin: &Origin,
-) -> Result<SignedIn, AppError> {
-    let handle = user_sessions::open(&state.db, &signed_in.user_id, origin).await?;
-    let signed_in = SignedIn {
-        handle,
-        ..signed_in
-    };
-    session
-        .insert(SIGNED_IN, signed_in.clone())
-        .await
-        .map_err(store_error)?;
-    Ok(signed_in)
 }
 
 /// Saves a signed-in session again when its last save is more than a day old: the
@@ -174,6 +201,19 @@ pub async fn end_row(handle: &str, state: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The rows of sessions `handles` were deleted (ended from another session, or past an
+/// account's bound): this process's remembered sign-ins are looked up again, and their
+/// sockets close on every server.
+pub async fn rows_ended(handles: &[String], state: &AppState) {
+    if handles.is_empty() {
+        return;
+    }
+    super::signed_in_cache::users_changed();
+    for handle in handles {
+        end_connections(handle, state).await;
+    }
+}
+
 /// Closes the open connections of the session with row `handle`, on every server.
 pub async fn end_connections(handle: &str, state: &AppState) {
     if let Err(e) = crate::channels::session_ended(&state.channels, handle).await {
@@ -198,21 +238,6 @@ pub async fn log_out(session: &Session, state: &AppState) -> Result<(), AppError
         end_row(&before.handle, state).await?;
     }
     super::guard::forget_current_user().await;
-    Ok(())
-}
-
-/// Deletes the record of a session that no longer counts as signed in (ended from
-/// another, its account deactivated or its password reset) and its row `handle`, if
-/// left, and clears its cookie: its next requests cost no lookup.
-///
-/// # Errors
-/// [`AppError::Internal`] when the session store or the database fails.
-pub async fn discard(session: &Session, state: &AppState, handle: &str) -> Result<(), AppError> {
-    forget_remembered(session.id(), state);
-    session.flush().await.map_err(store_error)?;
-    if !handle.is_empty() {
-        user_sessions::close(&state.db, handle).await?;
-    }
     Ok(())
 }
 

@@ -18,8 +18,8 @@
 //!   cache is off.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use tower_sessions::session::Id;
@@ -54,7 +54,7 @@ pub struct Remembered {
     /// When the session was last saved (see `session::refresh_if_due`).
     pub refreshed_at: i64,
     /// The session's handle on its account's sessions list.
-    pub handle: String,
+    pub handle: Arc<str>,
     stored_at: Instant,
     generation: u64,
 }
@@ -109,7 +109,7 @@ impl SignedInCache {
         id: Id,
         user: CurrentUser,
         refreshed_at: i64,
-        handle: String,
+        handle: Arc<str>,
         generation: u64,
     ) {
         let Ok(mut entries) = self.entries.write() else {
@@ -190,19 +190,19 @@ mod tests {
         cache.insert(id, user(), 7, "h".into(), SignedInCache::generation());
         let found = cache.get(id).expect("remembered");
         assert_eq!(
-            (found.user, found.refreshed_at, found.handle.as_str()),
+            (found.user, found.refreshed_at, &*found.handle),
             (user(), 7, "h")
         );
         cache.forget_session(id);
         assert!(cache.get(id).is_none());
 
-        cache.insert(Id(1), user(), 0, String::new(), SignedInCache::generation());
+        cache.insert(Id(1), user(), 0, "".into(), SignedInCache::generation());
         users_changed();
         assert!(cache.get(Id(1)).is_none(), "a change to any user");
 
         let before = SignedInCache::generation();
         users_changed();
-        cache.insert(Id(2), user(), 0, String::new(), before);
+        cache.insert(Id(2), user(), 0, "".into(), before);
         assert!(
             cache.get(Id(2)).is_none(),
             "a lookup that raced a change is not used"
@@ -216,7 +216,7 @@ mod tests {
         // request finishes and remembers what it read before the sign-out.
         let generation = SignedInCache::generation();
         cache.forget_session(Id(7));
-        cache.insert(Id(7), user(), 0, String::new(), generation);
+        cache.insert(Id(7), user(), 0, "".into(), generation);
         assert!(cache.get(Id(7)).is_none());
     }
 }

@@ -13,15 +13,18 @@ use axum::http::request::Parts;
 use sqlx::AnyPool;
 
 use super::SessionInfo;
-use super::device;
 use super::session::SESSION_IDLE_DAYS;
+use super::{device, known_browsers};
+use crate::config::Config;
 use crate::error::AppError;
-use crate::server::client::TrustedProxies;
 use crate::server::db::now;
 
 /// How stale a session's "last seen" may get before a visit writes it again: a visit
 /// costs no write, and the list is right to within this.
 pub const SEEN_EVERY_SECONDS: i64 = 5 * 60;
+
+/// The most sessions one account keeps: a sign-in past it ends the least recently used.
+pub const MAX_PER_ACCOUNT: i64 = 50;
 
 /// The longest `User-Agent` kept (they are rarely over 300 bytes; a longer one is cut).
 const MAX_USER_AGENT: usize = 512;
@@ -34,11 +37,13 @@ pub struct Origin {
     /// The client's address ([`crate::server::client`]: proxies the site trusts are
     /// seen through), when the server knows the connection's.
     pub address: Option<IpAddr>,
+    /// The browser's id from its cookie ([`super::known_browsers`]), if it has one.
+    pub browser: Option<String>,
 }
 
 impl Origin {
     /// The origin of a request (its parts, as axum and Leptos hold them).
-    pub fn of_request(trusted: &TrustedProxies, parts: &Parts) -> Self {
+    pub fn of_request(config: &Config, parts: &Parts) -> Self {
         let user_agent = parts
             .headers
             .get(axum::http::header::USER_AGENT)
@@ -47,10 +52,15 @@ impl Origin {
         let address = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| trusted.client_of(&parts.headers, info.0.ip()));
+            .map(|info| {
+                config
+                    .trusted_proxies
+                    .client_of(&parts.headers, info.0.ip())
+            });
         Self {
             user_agent,
             address,
+            browser: known_browsers::browser_of(&parts.headers, &config.browser_cookie()),
         }
     }
 
@@ -60,10 +70,8 @@ impl Origin {
         let Ok(state) = crate::runtime::state() else {
             return Self::default();
         };
-        leptos::prelude::with_context::<Parts, _>(|parts| {
-            Self::of_request(&state.config.trusted_proxies, parts)
-        })
-        .unwrap_or_default()
+        leptos::prelude::with_context::<Parts, _>(|parts| Self::of_request(&state.config, parts))
+            .unwrap_or_default()
     }
 }
 
@@ -76,13 +84,20 @@ fn cut(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// Records a new signed-in session of `user_id` from `origin`, and returns its handle.
+/// Records a new signed-in session of `user_id` from `origin`. Past [`MAX_PER_ACCOUNT`]
+/// sessions, the least recently used end (their rows go with the new one's insert, or
+/// neither does). Returns the new handle, and those of the sessions that ended.
 ///
 /// # Errors
 /// [`AppError::Internal`] when the database fails.
-pub async fn open(pool: &AnyPool, user_id: &str, origin: &Origin) -> Result<String, AppError> {
+pub async fn open(
+    pool: &AnyPool,
+    user_id: &str,
+    origin: &Origin,
+) -> Result<(String, Vec<String>), AppError> {
     let handle = hex::encode(rand::random::<[u8; 16]>());
     let now = now();
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO user_sessions (id, user_id, user_agent, address, created_at, last_seen_at) \
          VALUES ($1, $2, $3, $4, $5, $5)",
@@ -92,9 +107,21 @@ pub async fn open(pool: &AnyPool, user_id: &str, origin: &Origin) -> Result<Stri
     .bind(origin.user_agent.as_deref())
     .bind(origin.address.map(|ip| ip.to_string()))
     .bind(now)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(handle)
+    // A script signing in without keeping its cookie would otherwise grow the list
+    // without end.
+    let evicted = sqlx::query_scalar(
+        "DELETE FROM user_sessions WHERE user_id = $1 AND id NOT IN (SELECT id FROM \
+         user_sessions WHERE user_id = $1 ORDER BY last_seen_at DESC, created_at DESC \
+         LIMIT $2) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(MAX_PER_ACCOUNT)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((handle, evicted))
 }
 
 /// Records that session `handle` was seen now.

@@ -267,8 +267,16 @@ pub async fn set_password(pool: &AnyPool, id: &str, password_hash: &str) -> Resu
     super::signed_in_cache::users_changed();
     let version = version.ok_or(AppError::NotFound)?;
     forget_tokens(pool, id).await?;
-    super::user_sessions::close_all(pool, id).await?;
+    close_sessions(pool, id).await;
     Ok(version)
+}
+
+/// Takes every session of account `id` off its list, after its version moved (which has
+/// ended them already: a failure here is logged, and the change stands).
+async fn close_sessions(pool: &AnyPool, id: &str) {
+    if let Err(e) = super::user_sessions::close_all(pool, id).await {
+        tracing::warn!(error = %e, "cannot remove the rows of an account's ended sessions");
+    }
 }
 
 /// Deletes every mailed token of the account: after its password or email changed, old
@@ -395,7 +403,7 @@ pub async fn set_active(pool: &AnyPool, id: &str, is_active: bool) -> Result<(),
     };
     one_row(sqlx::query(statement).bind(id).execute(pool).await)?;
     if !is_active {
-        super::user_sessions::close_all(pool, id).await?;
+        close_sessions(pool, id).await;
     }
     Ok(())
 }

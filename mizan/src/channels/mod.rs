@@ -32,8 +32,8 @@ pub use client::{ChannelHandle, ConnectionState, use_channel};
 
 #[cfg(feature = "ssr")]
 pub use server::{
-    ChannelHandler, ChannelRoutes, Hub, HubError, Joined, Limits, QUEUE, RegisteredChannel, Slot,
-    group_send, session_ended, user_changed,
+    ChannelHandler, ChannelRoutes, Hub, HubError, Joined, Limits, QUEUE, RESERVED_PREFIX,
+    RegisteredChannel, Slot, group_send, session_ended, user_changed,
 };
 
 /// Serves a channel in every app of the binary, at `/ws/<NAME>` and in the API document:

@@ -334,13 +334,16 @@ pub struct AccountLimits {
     /// Notices to an address that has an account (someone tried to sign up or move an
     /// account to it), per address.
     pub notices_per_address: Limit,
+    /// Mails about sign-ins from browsers an account never used, per account (each takes
+    /// its password: this only bounds what someone holding it can send).
+    pub new_browser_notices: Limit,
 }
 
 impl AccountLimits {
     /// 3 verification mails an hour per user, 3 reset mails per address and 20 reset
     /// requests per client, 5 email changes per user, 60 OAuth sign-ins per client,
     /// 120 sign-up checks per client (a sign-up from the form is two: its check and
-    /// the account made), and 3 notices per address.
+    /// the account made), 3 notices per address, and 10 new-browser notices per account.
     pub fn new(shared: Option<Shared>) -> Self {
         let hourly = |name, max| Limit::per_hour(name, max, shared.clone());
         Self {
@@ -351,6 +354,7 @@ impl AccountLimits {
             oauth_per_client: hourly("oauth-client", 60),
             sign_ups_per_client: hourly("sign-ups-client", 120),
             notices_per_address: hourly("address-notices", 3),
+            new_browser_notices: hourly("new-browser-notices", 10),
         }
     }
 
@@ -364,6 +368,7 @@ impl AccountLimits {
             &self.oauth_per_client,
             &self.sign_ups_per_client,
             &self.notices_per_address,
+            &self.new_browser_notices,
         ] {
             limit.prune();
         }

@@ -239,6 +239,18 @@ impl TestApp {
         crate::auth::signed_in_cache::users_changed();
     }
 
+    /// The mails sent to `to` with `subject` (in the development mailbox), once the job
+    /// queue has settled: the mail jobs queued so far have run.
+    pub async fn mails(&self, to: &str, subject: &str) -> Vec<crate::server::mail::Email> {
+        jobs_settled(&self.state.db).await;
+        self.state
+            .mailer
+            .messages()
+            .into_iter()
+            .filter(|mail| mail.to == to && mail.subject == subject)
+            .collect()
+    }
+
     /// The id of the account with this email.
     pub async fn user_id(&self, email: &str) -> String {
         sqlx::query_scalar("SELECT id FROM users WHERE email = $1")

@@ -229,6 +229,13 @@ async fn a_password_reset_says_the_same_for_unknown_emails_and_ends_every_sessio
         StatusCode::UNAUTHORIZED,
         "the session from before the reset has ended"
     );
+    assert_eq!(
+        app.mails("ada@example.com", "Your password was changed")
+            .await
+            .len(),
+        1,
+        "the owner hears of the new password"
+    );
     let old = [("email", "ada@example.com"), ("password", TEST_PASSWORD)];
     assert_eq!(
         app.call_json(&app.visitor(), "login.submit", &old).await.0,
@@ -298,6 +305,13 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "a second session, elsewhere");
+    assert_eq!(
+        app.mails("ada@example.com", "A new sign-in to your account")
+            .await
+            .len(),
+        1,
+        "the owner hears of the new browser"
+    );
 
     let (status, body) = app
         .call_json(
@@ -330,6 +344,12 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
     assert_eq!(
         app.call_json(&there, "account_summary", &[]).await.0,
         StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.mails("ada@example.com", "Your password was changed")
+            .await
+            .len(),
+        1
     );
 }
 

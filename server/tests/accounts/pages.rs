@@ -45,8 +45,19 @@ async fn signing_up_signs_in_with_the_project_cookie_and_shows_the_account() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let cookie = response.headers()[SET_COOKIE].to_str().expect("ascii");
-    assert!(cookie.starts_with(&format!("{NAME}_session=")), "{cookie}");
+    let cookies: Vec<&str> = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().expect("ascii"))
+        .collect();
+    for name in ["session", "browser"] {
+        let prefix = format!("{NAME}_{name}=");
+        assert!(
+            cookies.iter().any(|cookie| cookie.starts_with(&prefix)),
+            "{cookies:?}"
+        );
+    }
     assert!(app.cookie_header(&jar).is_some());
 
     let page = app.page(&visitor, "/account").await;

@@ -80,7 +80,8 @@ pub trait ChannelHandler: Channel {
     /// Usually [`AppError::Unauthenticated`] or [`AppError::Forbidden`].
     fn authorize(user: Option<&CurrentUser>, params: &Self::Params) -> Result<(), AppError>;
 
-    /// The group a connection with these params joins.
+    /// The group a connection with these params joins. Names that start with
+    /// [`RESERVED_PREFIX`] are the framework's: a connection asking for one is refused.
     fn group(params: &Self::Params) -> String;
 
     /// A message from a client, before it is broadcast: store it, transform it, or refuse
@@ -113,15 +114,19 @@ pub trait ChannelHandler: Channel {
     }
 }
 
+/// The start of the framework's own hub groups' names: a channel's
+/// [`ChannelHandler::group`] that starts with it is refused (403).
+pub const RESERVED_PREFIX: &str = "mizan:";
+
 /// The hub group that tells a user's connections their rights changed.
 fn user_group(user_id: &str) -> String {
-    format!("mizan:user:{user_id}")
+    format!("{RESERVED_PREFIX}user:{user_id}")
 }
 
 /// The hub group that tells a session's connections the session ended. Named by its
 /// handle on the account's sessions list, never by its id (as good as the session).
 fn session_group(handle: &str) -> String {
-    format!("mizan:session:{handle}")
+    format!("{RESERVED_PREFIX}session:{handle}")
 }
 
 /// Closes every open connection of the session with handle `handle`

@@ -111,9 +111,11 @@ inventory::collect!(RegisteredChannel);
 
 /// The id and the handle of a signed-in session (`None` if it cannot be told: the
 /// connection then ends with the user's sessions, not with this one).
-async fn signed_in_session(session: &Session) -> Option<(Id, String)> {
-    let signed_in = crate::auth::session::signed_in(session).await.ok()??;
-    Some((session.id()?, signed_in.handle))
+async fn signed_in_session(session: &Session, state: &AppState) -> Option<(Id, String)> {
+    let handle = crate::auth::guard::session_handle(session, state)
+        .await
+        .ok()??;
+    Some((session.id()?, handle))
 }
 
 async fn upgrade<C: ChannelHandler>(
@@ -164,11 +166,16 @@ async fn upgrade<C: ChannelHandler>(
         return refuse(AppError::RateLimited { retry_after: 10 });
     };
     let group = C::group(&params);
+    // The framework's own groups (a session's end, a user's rights) are not the app's
+    // to join: a member could send into them.
+    if group.starts_with(super::RESERVED_PREFIX) {
+        return refuse(AppError::Forbidden);
+    }
     let membership = state.channels.join(&group);
     let hub = state.channels.clone();
     // A signed-in connection lasts as long as its session.
     let session_id = match user {
-        Some(_) => signed_in_session(&session).await,
+        Some(_) => signed_in_session(&session, &state).await,
         None => None,
     };
     let joined = Joined::<C> {
