@@ -700,6 +700,11 @@ mod tests {
         assert_eq!(config.session_cookie(), "acme-shop_2_session");
         assert_eq!(config.browser_cookie(), "acme-shop_2_browser");
         assert!(config.database_url.expose().contains("acme-shop_2.db"));
+        let production = Config {
+            environment: Environment::Production,
+            ..config.clone()
+        };
+        assert_eq!(production.browser_cookie(), "__Host-acme-shop_2_browser");
         for name in ["", "My Shop", "../x", "a/b", "2shop", "shop;"] {
             assert_eq!(err_var(with_name(name)), "project name", "{name:?}");
         }

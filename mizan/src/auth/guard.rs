@@ -142,8 +142,7 @@ pub async fn user_of_session(
 }
 
 /// [`user_of_session`] when the signed-in cache does not answer: the session, then the
-/// account and the session's row in one query, remembered for the next request. A
-/// session whose row is gone was ended from another: its record goes too.
+/// account and the session's row in one query, remembered for the next request.
 async fn read_user_of_session(
     session: &Session,
     state: &AppState,
@@ -156,18 +155,16 @@ async fn read_user_of_session(
     state.reads.count_user_read();
     // A session signed in before the sessions list (mizan 0.2) has no row: it is signed
     // out, so that no session escapes "end all other sessions".
-    let found = match signed_in.handle.is_empty() {
-        true => None,
-        false => {
-            users::find_signed_in(
-                &state.db,
-                &signed_in.user_id,
-                signed_in.auth_version,
-                &signed_in.handle,
-            )
-            .await?
-        }
-    };
+    if signed_in.handle.is_empty() {
+        return Ok(None);
+    }
+    let found = users::find_signed_in(
+        &state.db,
+        &signed_in.user_id,
+        signed_in.auth_version,
+        &signed_in.handle,
+    )
+    .await?;
     // Not signed in: the account is not active at this version, or the session's row
     // is gone (ended from another, or by a password change). Its record expires alone.
     let Some((user, last_seen)) = found else {

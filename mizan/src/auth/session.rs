@@ -20,6 +20,7 @@ use super::known_browsers;
 use super::user_sessions::{self, Origin};
 use crate::error::AppError;
 use crate::runtime::AppState;
+use crate::server::db::now;
 
 /// The session key that holds who is signed in.
 const SIGNED_IN: &str = "mizan.user";
@@ -45,10 +46,6 @@ pub struct SignedIn {
     /// there was one: they count as signed out).
     #[serde(default)]
     pub handle: String,
-}
-
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 /// Marks `session` as belonging to the user, under a fresh session id and a new row on
