@@ -11,7 +11,7 @@ use crate::api::accounts::provide_current_user;
 use crate::components::Layout;
 use crate::pages::{
     AccountRoute, AdminRoute, ConfirmEmailRoute, ForgotPasswordRoute, HomeRoute, LoginRoute,
-    NotFound, ResetPasswordRoute, SignupRoute, StaffRoute, VerifyEmailRoute,
+    NotFound, ResetPasswordRoute, SecondFactorRoute, SignupRoute, StaffRoute, VerifyEmailRoute,
 };
 use crate::project::{DESCRIPTION, TITLE};
 
@@ -19,6 +19,7 @@ use crate::project::{DESCRIPTION, TITLE};
 /// sign-ins (start-up checks each is a route).
 pub const ACCOUNT_PAGES: AccountPages = AccountPages {
     login: "/login",
+    second_factor: "/login/code",
     account: "/account",
     verify_email: "/verify-email",
     reset_password: "/reset-password",
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view={Lazy::<HomeRoute>::new()} ssr=SSR/>
                     <Route path=path!("signup") view={Lazy::<SignupRoute>::new()} ssr=SSR/>
                     <Route path=path!("login") view={Lazy::<LoginRoute>::new()} ssr=SSR/>
+                    <Route path=path!("login/code") view={Lazy::<SecondFactorRoute>::new()} ssr=SSR/>
                     <Route path=path!("account") view={Lazy::<AccountRoute>::new()} ssr=SSR/>
                     <Route path=path!("staff") view={Lazy::<StaffRoute>::new()} ssr=SSR/>
                     <Route path=path!("admin") view={Lazy::<AdminRoute>::new()} ssr=SSR/>

@@ -1,6 +1,6 @@
 import { test, expect } from "./fixtures";
 import type { Page } from "@playwright/test";
-import { hydrated, password, signUp } from "./helpers";
+import { hydrated, logIn, password, signUp, stepNow, totp } from "./helpers";
 
 /** Opens the newest mail to `to` about `subject` in the development mailbox (some mail
  * leaves in the background: the mailbox is reloaded until it is there), and follows its
@@ -65,11 +65,7 @@ test("the account page lists its sessions, and ending another one signs that bro
   const email = await signUp(page, "Hedy");
   // The same account, signed in on a second browser.
   const laptop = await (await browser.newContext()).newPage();
-  await laptop.goto("/login");
-  await hydrated(laptop);
-  await laptop.getByLabel("Email").fill(email);
-  await laptop.getByLabel("Password").fill(password);
-  await laptop.getByRole("button", { name: "Log in" }).click();
+  await logIn(laptop, email);
   await expect(laptop).toHaveURL("/account");
 
   await page.reload();
@@ -88,4 +84,32 @@ test("the account page lists its sessions, and ending another one signs that bro
   await expect(laptop).toHaveURL(/\/login\?next=/);
   await page.reload();
   await expect(page.getByTestId("nav-user")).toHaveText("Hedy");
+});
+
+test("two-factor sign-in: turned on with a QR code and a first code, then a log-in asks for a fresh one", async ({
+  page,
+  browser,
+}) => {
+  const email = await signUp(page, "Grace");
+  await page.getByRole("button", { name: "Set up two-factor sign-in" }).click();
+  await expect(page.locator(".qr svg")).toBeVisible();
+  const secret = (await page.getByTestId("two-factor-secret").textContent()) ?? "";
+  const step = stepNow();
+  await page.getByLabel("Code from the app").fill(totp(secret, step));
+  await page.getByLabel("Your password").fill(password);
+  await page.getByRole("button", { name: "Turn it on" }).click();
+  await expect(page.getByTestId("recovery-codes").getByRole("listitem")).toHaveCount(10);
+  await expect(page.getByTestId("two-factor-status")).toContainText("On:");
+
+  // Another browser: the password leads to the second step, and a code of the app in.
+  const phone = await (await browser.newContext()).newPage();
+  await logIn(phone, email);
+  await expect(phone).toHaveURL("/login/code?next=%2Faccount");
+  await phone.getByLabel("Code", { exact: true }).fill("000000");
+  await phone.getByRole("button", { name: "Sign in" }).click();
+  await expect(phone.getByText("this code is wrong or was used already")).toBeVisible();
+  await phone.getByLabel("Code", { exact: true }).fill(totp(secret, step + 1));
+  await phone.getByRole("button", { name: "Sign in" }).click();
+  await expect(phone).toHaveURL("/account");
+  await expect(phone.getByTestId("nav-user")).toHaveText("Grace");
 });

@@ -3,7 +3,9 @@
 //! (Sign-up and the password forms are forms: `crate::forms`.)
 
 use mizan::AppError;
-use mizan::auth::{CurrentUser, LoginMethods, ProviderInfo, Role, SessionInfo};
+use mizan::auth::{
+    CurrentUser, LoginMethods, ProviderInfo, Role, SessionInfo, TwoFactorSetup, TwoFactorStatus,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -88,4 +90,18 @@ pub async fn end_session(#[user] user: CurrentUser, id: String) -> Result<(), Ap
 #[mizan::server(auth = authenticated)]
 pub async fn end_other_sessions(#[user] user: CurrentUser) -> Result<usize, AppError> {
     mizan::auth::accounts::end_other_sessions(&user).await
+}
+
+/// Whether the signed-in user has two-factor sign-in on, and how many recovery codes are
+/// left.
+#[mizan::server(auth = authenticated)]
+pub async fn my_two_factor(#[user] user: CurrentUser) -> Result<TwoFactorStatus, AppError> {
+    mizan::auth::second_factor::status(&user).await
+}
+
+/// Starts turning two-factor sign-in on: a new secret for the authenticator app, as a QR
+/// code and as text. A first code from it turns it on (`TurnOnTwoFactorForm`).
+#[mizan::server(auth = authenticated)]
+pub async fn start_two_factor(#[user] user: CurrentUser) -> Result<TwoFactorSetup, AppError> {
+    mizan::auth::second_factor::start(&user).await
 }

@@ -1,4 +1,4 @@
-//! The account's forms: logging in, passwords (forgot, reset, change), email addresses
+//! The account's forms: logging in (and its second step), two-factor sign-in, passwords (forgot, reset, change), email addresses
 //! (verify, change, confirm the change). Each form checks the same rules in the browser and on the
 //! server; the flows are `mizan::auth::accounts`. The links we mail open a page with one
 //! of these forms: the token is spent by a POST, never by opening the link (mail
@@ -6,7 +6,7 @@
 
 /// Signs in with email and password (a form, so that it works without JavaScript too).
 #[derive(Debug, Clone, mizan::Form)]
-#[form(name = "login", auth = public, output = CurrentUser, errors(rate_limited))]
+#[form(name = "login", auth = public, output = SignIn, errors(rate_limited))]
 pub struct LoginForm {
     /// The account's address.
     #[field(label = "Email", email)]
@@ -14,6 +14,53 @@ pub struct LoginForm {
     /// Its password.
     #[field(label = "Password", widget = "password")]
     pub password: String,
+}
+
+/// The second step of a sign-in on an account with two-factor sign-in: a code from the
+/// authenticator app, or a recovery code.
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "second_factor", auth = public, output = CurrentUser, errors(rate_limited))]
+pub struct SecondFactorForm {
+    /// Six digits from the app, or a recovery code.
+    #[field(
+        label = "Code",
+        help = "From your authenticator app, or one of your recovery codes."
+    )]
+    pub code: String,
+    /// Skip this step in this browser for 30 days.
+    #[field(label = "Remember this browser for 30 days")]
+    pub remember: bool,
+}
+
+/// Turns two-factor sign-in on with a first code from the app and the password; answers
+/// the recovery codes.
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "turn_on_two_factor", auth = authenticated, output = Vec<String>, errors(rate_limited))]
+pub struct TurnOnTwoFactorForm {
+    /// Six digits from the app.
+    #[field(label = "Code from the app")]
+    pub code: String,
+    /// The password, to show it is really you.
+    #[field(label = "Your password", widget = "password")]
+    pub password: Option<String>,
+}
+
+/// Replaces the recovery codes, with a code from the app (or a recovery code).
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "new_recovery_codes", auth = authenticated, output = Vec<String>, errors(rate_limited))]
+pub struct NewRecoveryCodesForm {
+    /// Six digits from the app, or a recovery code.
+    #[field(label = "Code from the app")]
+    pub code: String,
+}
+
+/// Turns two-factor sign-in off, with the password or a code.
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "turn_off_two_factor", auth = authenticated, output = (), errors(rate_limited))]
+pub struct TurnOffTwoFactorForm {
+    /// The password, a code from the app, or a recovery code.
+    #[field(label = "Your password, or a code from your app", widget = "password")]
+    pub proof: String,
 }
 
 /// Asks for a password-reset link. The answer never says whether the address has an
@@ -87,22 +134,53 @@ pub struct ChangeEmailForm {
     pub password: Option<String>,
 }
 
-use mizan::auth::{CurrentUser, NewPassword};
+use mizan::auth::{CurrentUser, NewPassword, SignIn};
 
 #[cfg(feature = "ssr")]
 mod handler {
     use mizan::AppError;
-    use mizan::auth::{CurrentUser, accounts};
+    use mizan::auth::{CurrentUser, SignIn, accounts, second_factor};
     use mizan::forms::{FormHandler, Submission};
 
     use super::{
         ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm, LoginForm,
-        ResetPasswordForm, VerifyEmailForm,
+        NewRecoveryCodesForm, ResetPasswordForm, SecondFactorForm, TurnOffTwoFactorForm,
+        TurnOnTwoFactorForm, VerifyEmailForm,
     };
 
     impl FormHandler for LoginForm {
-        async fn on_submit(self, _submission: Submission) -> Result<CurrentUser, AppError> {
+        async fn on_submit(self, _submission: Submission) -> Result<SignIn, AppError> {
             accounts::log_in(&self.email, self.password).await
+        }
+    }
+
+    impl FormHandler for SecondFactorForm {
+        async fn on_submit(self, _submission: Submission) -> Result<CurrentUser, AppError> {
+            second_factor::complete(&self.code, self.remember).await
+        }
+    }
+
+    impl FormHandler for TurnOnTwoFactorForm {
+        async fn on_submit(
+            self,
+            submission: Submission<CurrentUser>,
+        ) -> Result<Vec<String>, AppError> {
+            second_factor::turn_on(&submission.user, self.password, &self.code).await
+        }
+    }
+
+    impl FormHandler for NewRecoveryCodesForm {
+        async fn on_submit(
+            self,
+            submission: Submission<CurrentUser>,
+        ) -> Result<Vec<String>, AppError> {
+            second_factor::new_recovery_codes(&submission.user, &self.code).await
+        }
+    }
+
+    impl FormHandler for TurnOffTwoFactorForm {
+        async fn on_submit(self, submission: Submission<CurrentUser>) -> Result<(), AppError> {
+            second_factor::turn_off(&submission.user, &self.proof).await
         }
     }
 

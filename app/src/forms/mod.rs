@@ -7,9 +7,11 @@ pub mod signup;
 
 pub use account::{
     ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm, LoginForm,
-    ResetPasswordForm, VerifyEmailForm, use_change_email_form, use_change_password_form,
-    use_confirm_email_form, use_forgot_password_form, use_login_form, use_reset_password_form,
-    use_verify_email_form,
+    NewRecoveryCodesForm, ResetPasswordForm, SecondFactorForm, TurnOffTwoFactorForm,
+    TurnOnTwoFactorForm, VerifyEmailForm, use_change_email_form, use_change_password_form,
+    use_confirm_email_form, use_forgot_password_form, use_login_form, use_new_recovery_codes_form,
+    use_reset_password_form, use_second_factor_form, use_turn_off_two_factor_form,
+    use_turn_on_two_factor_form, use_verify_email_form,
 };
 pub use profile::{ProfileForm, use_profile_form};
 pub use signup::{SignupForm, use_signup_form};

@@ -1,8 +1,9 @@
 //! `/account` (signed-in users): the caller's own account, forms to rename it, change its
-//! password or email, verify the email, connect sign-in providers, and see and end its
-//! sessions.
+//! password or email, verify the email, connect sign-in providers, turn two-factor sign-in on
+//! or off, and see and end its sessions.
 
 mod sessions;
+mod two_factor;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -71,6 +72,7 @@ pub fn AccountPage() -> impl IntoView {
                 </Transition>
                 <MizanForm form=email submit_label="Mail me a link"/>
                 <Providers methods=methods disconnect=disconnect/>
+                <two_factor::TwoFactor/>
                 <sessions::Sessions/>
             </section>
             }

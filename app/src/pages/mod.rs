@@ -17,7 +17,7 @@ mod verify_email;
 use account::AccountPage;
 use admin::AdminPage;
 use home::Home;
-use login::LoginPage;
+use login::{LoginPage, SecondFactorPage};
 pub use not_found::NotFound;
 use password::{ForgotPasswordPage, ResetPasswordPage};
 use signup::SignupPage;
@@ -54,6 +54,8 @@ self::lazy_pages! {
     SignupRoute => SignupPage,
     /// `/login`.
     LoginRoute => LoginPage,
+    /// `/login/code`.
+    SecondFactorRoute => SecondFactorPage,
     /// `/account`.
     AccountRoute => AccountPage,
     /// `/staff`.

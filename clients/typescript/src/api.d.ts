@@ -548,6 +548,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/my_two_factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Whether the signed-in user has two-factor sign-in on, and how many recovery codes are left. */
+        post: operations["my_two_factor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/new_recovery_codes.schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/new_recovery_codes.schema`: the fields and rules of `NewRecoveryCodesForm`. */
+        get: operations["new_recovery_codes_schema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/new_recovery_codes.submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/new_recovery_codes.submit`: checks a `NewRecoveryCodesForm`, then submits it. */
+        post: operations["new_recovery_codes_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/new_recovery_codes.validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/new_recovery_codes.validate`: checks a `NewRecoveryCodesForm` without submitting it. */
+        post: operations["new_recovery_codes_validate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/profile.schema": {
         parameters: {
             query?: never;
@@ -678,6 +746,57 @@ export interface paths {
         put?: never;
         /** `POST /api/reset_password.validate`: checks a `ResetPasswordForm` without submitting it. */
         post: operations["reset_password_validate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/second_factor.schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/second_factor.schema`: the fields and rules of `SecondFactorForm`. */
+        get: operations["second_factor_schema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/second_factor.submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/second_factor.submit`: checks a `SecondFactorForm`, then submits it. */
+        post: operations["second_factor_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/second_factor.validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/second_factor.validate`: checks a `SecondFactorForm` without submitting it. */
+        post: operations["second_factor_validate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -820,6 +939,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/start_two_factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Starts turning two-factor sign-in on: a new secret for the authenticator app, as a QR code and as text. A first code from it turns it on (`TurnOnTwoFactorForm`). */
+        post: operations["start_two_factor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/troubled_jobs": {
         parameters: {
             query?: never;
@@ -831,6 +967,108 @@ export interface paths {
         put?: never;
         /** Staff: dead jobs, and those waiting for a retry after a failure, most recent first (`server jobs retry ID` runs a dead one again). */
         post: operations["troubled_jobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/turn_off_two_factor.schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/turn_off_two_factor.schema`: the fields and rules of `TurnOffTwoFactorForm`. */
+        get: operations["turn_off_two_factor_schema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/turn_off_two_factor.submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/turn_off_two_factor.submit`: checks a `TurnOffTwoFactorForm`, then submits it. */
+        post: operations["turn_off_two_factor_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/turn_off_two_factor.validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/turn_off_two_factor.validate`: checks a `TurnOffTwoFactorForm` without submitting it. */
+        post: operations["turn_off_two_factor_validate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/turn_on_two_factor.schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/turn_on_two_factor.schema`: the fields and rules of `TurnOnTwoFactorForm`. */
+        get: operations["turn_on_two_factor_schema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/turn_on_two_factor.submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/turn_on_two_factor.submit`: checks a `TurnOnTwoFactorForm`, then submits it. */
+        post: operations["turn_on_two_factor_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/turn_on_two_factor.validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/turn_on_two_factor.validate`: checks a `TurnOnTwoFactorForm` without submitting it. */
+        post: operations["turn_on_two_factor_validate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1233,6 +1471,10 @@ export interface components {
              */
             sent: number;
         };
+        NewRecoveryCodesForm: {
+            /** Code from the app */
+            code: string;
+        };
         ProfileForm: {
             /** Display name */
             name: string;
@@ -1314,6 +1556,18 @@ export interface components {
             /** @constant */
             rule: "pattern";
         };
+        SecondFactorForm: {
+            /**
+             * Code
+             * @description From your authenticator app, or one of your recovery codes.
+             */
+            code: string;
+            /**
+             * Remember this browser for 30 days
+             * @enum {string}
+             */
+            remember?: "true" | "false" | "on" | "off" | "1" | "0";
+        };
         /** @description One signed-in session of an account, as its owner sees it on their sessions list. */
         SessionInfo: {
             /** @description The client address it signed in from, when known. */
@@ -1352,6 +1606,16 @@ export interface components {
             is_staff: boolean;
             user_id: string;
         };
+        /** @description How a sign-in with a password or a provider went. */
+        SignIn: {
+            /** @constant */
+            outcome: "signed_in";
+            /** @description Who is signed in now. */
+            user: components["schemas"]["CurrentUser"];
+        } | {
+            /** @constant */
+            outcome: "second_factor";
+        };
         SignupForm: {
             /**
              * Email
@@ -1389,6 +1653,44 @@ export interface components {
              * @description Accounts.
              */
             users: number;
+        };
+        TurnOffTwoFactorForm: {
+            /**
+             * Your password, or a code from your app
+             * Format: password
+             */
+            proof: string;
+        };
+        TurnOnTwoFactorForm: {
+            /** Code from the app */
+            code: string;
+            /**
+             * Your password
+             * Format: password
+             */
+            password?: string;
+        };
+        /**
+         * @description What an authenticator app needs to start giving an account's codes: shown once, while
+         *     two-factor sign-in is being turned on.
+         */
+        TwoFactorSetup: {
+            /** @description The `otpauth://` link the QR code holds. */
+            link: string;
+            /** @description The QR code, an SVG image made on the server. */
+            qr_svg: string;
+            /** @description The secret, for apps that cannot scan: base32 in groups of four. */
+            secret: string;
+        };
+        /** @description An account's two-factor sign-in, as its owner sees it. */
+        TwoFactorStatus: {
+            /** @description Whether signing in asks for a code from an authenticator app. */
+            enabled: boolean;
+            /**
+             * Format: uint32
+             * @description How many unused recovery codes the account has.
+             */
+            recovery_codes_left: number;
         };
         UserDetailArguments: {
             user_id: string;
@@ -2275,7 +2577,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CurrentUser"];
+                    "application/json": components["schemas"]["SignIn"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2387,6 +2689,118 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthenticated"];
             413: components["responses"]["TooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    my_two_factor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    new_recovery_codes_schema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormSchema"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    new_recovery_codes_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewRecoveryCodesForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["NewRecoveryCodesForm"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    new_recovery_codes_validate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewRecoveryCodesForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["NewRecoveryCodesForm"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -2607,6 +3021,91 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Validation"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    second_factor_schema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormSchema"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    second_factor_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactorForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["SecondFactorForm"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentUser"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    second_factor_validate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactorForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["SecondFactorForm"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -2833,6 +3332,31 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    start_two_factor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorSetup"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     troubled_jobs: {
         parameters: {
             query?: never;
@@ -2855,6 +3379,180 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["TooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    turn_off_two_factor_schema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormSchema"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    turn_off_two_factor_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TurnOffTwoFactorForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["TurnOffTwoFactorForm"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    turn_off_two_factor_validate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TurnOffTwoFactorForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["TurnOffTwoFactorForm"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    turn_on_two_factor_schema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormSchema"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    turn_on_two_factor_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TurnOnTwoFactorForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["TurnOnTwoFactorForm"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    turn_on_two_factor_validate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TurnOnTwoFactorForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["TurnOnTwoFactorForm"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

@@ -17,7 +17,8 @@ use tower_sessions::Session;
 use super::tokens::{self, Purpose};
 use super::user_sessions::{self, Origin};
 use super::{
-    CurrentUser, NewPassword, SessionInfo, current_user, notices, password, session, users,
+    CurrentUser, NewPassword, SessionInfo, SignIn, current_user, known_browsers, notices, password,
+    second_factor, session, users,
 };
 use crate::error::AppError;
 use crate::jobs::{Job, JobError};
@@ -30,7 +31,8 @@ fn wrong_credentials() -> AppError {
     AppError::field("form", "the email or the password is wrong")
 }
 
-async fn request_session() -> Result<Session, AppError> {
+/// This request's session.
+pub(super) async fn request_session() -> Result<Session, AppError> {
     leptos_axum::extract().await.map_err(AppError::internal)
 }
 
@@ -107,15 +109,20 @@ pub async fn sign_up(
     if verify_first {
         return Ok(None);
     }
-    sign_in_here(&state, &user.id, 0).await?;
+    sign_in_here(&state, &user.id, 0, &Origin::current()).await?;
     Ok(Some(user))
 }
 
-/// Signs this request's session in as `user_id` ([`session::log_in`]), and gives the
-/// browser its id cookie when it has none.
-async fn sign_in_here(state: &AppState, user_id: &str, version: i64) -> Result<(), AppError> {
+/// Signs this request's session in as `user_id` from `origin` ([`session::log_in`]), and
+/// gives the browser its id cookie (new, or renewed).
+pub(super) async fn sign_in_here(
+    state: &AppState,
+    user_id: &str,
+    version: i64,
+    origin: &Origin,
+) -> Result<(), AppError> {
     let session = request_session().await?;
-    let cookie = session::log_in(&session, state, user_id, version, &Origin::current()).await?;
+    let cookie = session::log_in(&session, state, user_id, version, origin).await?;
     if let (Some(cookie), Some(response)) = (cookie, use_context::<ResponseOptions>()) {
         response.append_header(SET_COOKIE, cookie);
     }
@@ -135,7 +142,9 @@ fn sign_up_attempt_notice(email: &str) -> Email {
     }
 }
 
-/// Signs in with email and password, under a new session id.
+/// Signs in with email and password, under a new session id; for an account with
+/// two-factor sign-in (unless this browser is remembered), only half-way: the answer
+/// says so, and [`super::second_factor::complete`] finishes.
 ///
 /// Unknown emails, wrong passwords and deactivated accounts get the same answer after
 /// the same work. Attempts are limited per client address and per account. With
@@ -144,7 +153,7 @@ fn sign_up_attempt_notice(email: &str) -> Email {
 /// # Errors
 /// [`AppError::RateLimited`], [`AppError::Validation`] (wrong credentials, unverified
 /// email), or [`AppError::Internal`].
-pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppError> {
+pub async fn log_in(email: &str, password: String) -> Result<SignIn, AppError> {
     let state = state()?;
     state.login_limiter.check(client::current()?, email).await?;
 
@@ -169,9 +178,15 @@ pub async fn log_in(email: &str, password: String) -> Result<CurrentUser, AppErr
              password (that confirms it too)",
         ));
     }
+    let origin = Origin::current();
+    if second_factor::needed(&state, &record.user.id, &origin).await? {
+        let session = request_session().await?;
+        second_factor::ask(&session, &record.user.id, record.auth_version).await?;
+        return Ok(SignIn::SecondFactor);
+    }
     users::touch_last_login(&state.db, &record.user.id).await?;
-    sign_in_here(&state, &record.user.id, record.auth_version).await?;
-    Ok(record.user)
+    sign_in_here(&state, &record.user.id, record.auth_version, &origin).await?;
+    Ok(SignIn::SignedIn { user: record.user })
 }
 
 /// Signs out: the session is deleted and its cookie cleared.
@@ -203,6 +218,8 @@ pub async fn end_session(user: &CurrentUser, id: &str) -> Result<(), AppError> {
     let state = state()?;
     user_sessions::end(&state.db, &user.id, id).await?;
     session::rows_ended(&[id.to_owned()], &state).await;
+    // Its browser may have been remembered for two-factor sign-in: none is now.
+    known_browsers::forget_skips(&state.db, &user.id).await?;
     Ok(())
 }
 
@@ -214,6 +231,7 @@ pub async fn end_other_sessions(user: &CurrentUser) -> Result<usize, AppError> {
     let state = state()?;
     let ended = user_sessions::end_others(&state.db, &user.id, &current_handle().await?).await?;
     session::rows_ended(&ended, &state).await;
+    known_browsers::forget_skips(&state.db, &user.id).await?;
     Ok(ended.len())
 }
 
@@ -560,6 +578,7 @@ pub async fn reset_password(token: &str, password: NewPassword) -> Result<(), Ap
     // address was proven goes, with their password and sessions.
     super::oauth::unlink_unproven(&state.db, &redeemed.user_id).await?;
     users::set_password(&state.db, &redeemed.user_id, &hash).await?;
+    known_browsers::forget_skips(&state.db, &redeemed.user_id).await?;
     sessions_ended(&state, &redeemed.user_id).await;
     users::mark_email_verified(&state.db, &redeemed.user_id).await?;
     super::forget_current_user().await;
@@ -574,7 +593,7 @@ pub async fn reset_password(token: &str, password: NewPassword) -> Result<(), Ap
 
 /// Checks `password` against the signed-in user's (accounts without one need none), under
 /// the sign-in limits.
-async fn confirm_password(
+pub(super) async fn confirm_password(
     state: &AppState,
     user: &CurrentUser,
     password: Option<String>,
@@ -610,6 +629,7 @@ pub async fn change_password(
     confirm_password(&state, user, current, "current_password").await?;
     let hash = password::hash(new.into_inner()).await?;
     let version = users::set_password(&state.db, &user.id, &hash).await?;
+    known_browsers::forget_skips(&state.db, &user.id).await?;
     sessions_ended(&state, &user.id).await;
     let session = request_session().await?;
     session::renew(&session, &state, &user.id, version, &Origin::current()).await?;

@@ -72,8 +72,7 @@ pub fn set_cookie(config: &Config, id: &str) -> Option<HeaderValue> {
 /// # Errors
 /// [`AppError::Internal`] when the database fails.
 pub async fn remember(pool: &AnyPool, user_id: &str, id: &str) -> Result<bool, AppError> {
-    // Per account: the rows of one browser's accounts cannot be matched with each other.
-    let digest = hex::encode(Sha256::digest(format!("{user_id}:{id}").as_bytes()));
+    let digest = digest(user_id, id);
     let now = now();
     let known = sqlx::query(
         "UPDATE known_browsers SET last_sign_in_at = $1 WHERE user_id = $2 AND browser = $3",
@@ -112,6 +111,69 @@ pub async fn remember(pool: &AnyPool, user_id: &str, id: &str) -> Result<bool, A
     .execute(pool)
     .await?;
     Ok(added > 0 && others > 0)
+}
+
+/// What the table keeps of browser `id` for `user_id`: a digest per account, so that the
+/// rows of one browser's accounts cannot be matched with each other.
+fn digest(user_id: &str, id: &str) -> String {
+    hex::encode(Sha256::digest(format!("{user_id}:{id}").as_bytes()))
+}
+
+/// Lets browser `id` sign in to `user_id` without the second step for `days` days
+/// ("remember this browser"), once it is among the account's browsers.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn skip_second_factor(
+    pool: &AnyPool,
+    user_id: &str,
+    id: &str,
+    days: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE known_browsers SET skips_second_factor_until = $1 \
+         WHERE user_id = $2 AND browser = $3",
+    )
+    .bind(now() + days * 24 * 60 * 60)
+    .bind(user_id)
+    .bind(digest(user_id, id))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Whether browser `id` may sign in to `user_id` without the second step now.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn skips_second_factor(
+    pool: &AnyPool,
+    user_id: &str,
+    id: &str,
+) -> Result<bool, AppError> {
+    let skips: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM known_browsers \
+         WHERE user_id = $1 AND browser = $2 AND skips_second_factor_until > $3",
+    )
+    .bind(user_id)
+    .bind(digest(user_id, id))
+    .bind(now())
+    .fetch_one(pool)
+    .await?;
+    Ok(skips > 0)
+}
+
+/// No browser of `user_id` skips the second step any more (two-factor sign-in or the
+/// password changed).
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn forget_skips(pool: &AnyPool, user_id: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE known_browsers SET skips_second_factor_until = 0 WHERE user_id = $1")
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

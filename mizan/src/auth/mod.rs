@@ -26,11 +26,17 @@ pub mod pages;
 pub mod password;
 pub mod role;
 #[cfg(feature = "ssr")]
+pub mod second_factor;
+#[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod signed_in_cache;
 #[cfg(feature = "ssr")]
 pub mod tokens;
+#[cfg(feature = "ssr")]
+pub mod totp;
+#[cfg(feature = "ssr")]
+pub mod two_factor;
 #[cfg(feature = "ssr")]
 pub mod user_sessions;
 #[cfg(feature = "ssr")]
@@ -141,6 +147,41 @@ pub struct SessionInfo {
     pub idle_seconds: i64,
     /// Whether it is the session asking.
     pub current: bool,
+}
+
+/// How a sign-in with a password or a provider went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum SignIn {
+    /// Signed in.
+    SignedIn {
+        /// Who is signed in now.
+        user: CurrentUser,
+    },
+    /// The password was right, and the account asks for a second factor: the sign-in
+    /// goes on at the app's second-factor page ([`AccountPages::second_factor`]).
+    SecondFactor,
+}
+
+/// An account's two-factor sign-in, as its owner sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TwoFactorStatus {
+    /// Whether signing in asks for a code from an authenticator app.
+    pub enabled: bool,
+    /// How many unused recovery codes the account has.
+    pub recovery_codes_left: u32,
+}
+
+/// What an authenticator app needs to start giving an account's codes: shown once, while
+/// two-factor sign-in is being turned on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TwoFactorSetup {
+    /// The secret, for apps that cannot scan: base32 in groups of four.
+    pub secret: String,
+    /// The `otpauth://` link the QR code holds.
+    pub link: String,
+    /// The QR code, an SVG image made on the server.
+    pub qr_svg: String,
 }
 
 /// Who may call a server function.

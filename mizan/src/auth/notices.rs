@@ -1,7 +1,8 @@
 //! The mails that tell an account's owner of a change to its security: a sign-in from a
-//! browser it never used, a new password. Each is a job (stored before the request
-//! answers, tried again while the mail server refuses). A notice never fails the change
-//! it reports: one that cannot be queued is logged.
+//! browser it never used, a new password, a change to two-factor sign-in, a right
+//! password with a wrong code. Each is a job (stored before the request answers, tried
+//! again while the mail server refuses). A notice never fails the change it reports: one
+//! that cannot be queued is logged.
 
 use time::OffsetDateTime;
 
@@ -53,32 +54,36 @@ fn when(at: OffsetDateTime) -> String {
 /// most [`crate::server::rate_limit::AccountLimits::new_browser_notices`] an hour: past
 /// it, someone holding the password is signing in in a loop, and the owner knows).
 pub async fn new_browser(state: &AppState, user: &CurrentUser, origin: &Origin) {
-    if state
-        .account_limits
-        .new_browser_notices
-        .check(&user.id)
-        .await
-        .is_err()
-    {
+    let limit = &state.account_limits.new_browser_notices;
+    if limit.check(&user.id).await.is_err() {
         return;
     }
-    let device = super::device::describe(origin.user_agent.as_deref());
-    let address = origin
-        .address
-        .map_or_else(|| "an unknown address".to_owned(), |ip| ip.to_string());
     let notice = Email {
         to: user.email.clone(),
         subject: "A new sign-in to your account".into(),
         body: format!(
             "Hello {},\n\nYour account was signed in to from a browser it had not used \
-             before: {device}, from {address}, at {}.\n\nIf it was you, there is nothing \
-             to do. If not, change your password now and end that session: {}\n",
+             before: {}.\n\nIf it was you, there is nothing to do. If not, change your \
+             password now and end that session: {}\n",
             user.name,
-            when(OffsetDateTime::now_utc()),
+            from_where(origin),
             page_url(state, |pages| pages.account)
         ),
     };
     queue(state, &notice).await;
+}
+
+/// Where and when a request from `origin` came, as a mail says it: `Firefox on Linux,
+/// from 192.0.2.7, at 2026-12-03 16:40 UTC`.
+fn from_where(origin: &Origin) -> String {
+    let device = super::device::describe(origin.user_agent.as_deref());
+    let address = origin
+        .address
+        .map_or_else(|| "an unknown address".to_owned(), |ip| ip.to_string());
+    format!(
+        "{device}, from {address}, at {}",
+        when(OffsetDateTime::now_utc())
+    )
 }
 
 /// Tells `user` their password was changed (or set, by a reset link). Never limited:
@@ -94,6 +99,82 @@ pub async fn password_changed(state: &AppState, user: &CurrentUser) {
             user.name,
             when(OffsetDateTime::now_utc()),
             page_url(state, |pages| pages.login)
+        ),
+    };
+    queue(state, &notice).await;
+}
+
+/// Tells `user` that a sign-in from `origin` got past their password and then gave a
+/// wrong code (at most [`crate::server::rate_limit::AccountLimits::second_factor_notices`]
+/// an hour): someone may have their password.
+pub async fn wrong_second_factor(state: &AppState, user: &CurrentUser, origin: &Origin) {
+    let limit = &state.account_limits.second_factor_notices;
+    if limit.check(&user.id).await.is_err() {
+        return;
+    }
+    let notice = Email {
+        to: user.email.clone(),
+        subject: "Your password was used with a wrong code".into(),
+        body: format!(
+            "Hello {},\n\nSomeone signed in to your account with its password, then gave a \
+             wrong two-factor code: {}.\n\nIf it was not you, your password is known: \
+             change it now: {}\n",
+            user.name,
+            from_where(origin),
+            page_url(state, |pages| pages.account)
+        ),
+    };
+    queue(state, &notice).await;
+}
+
+/// A change to an account's two-factor sign-in, as its mail names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwoFactorChange {
+    /// It was turned on.
+    TurnedOn,
+    /// It was turned off.
+    TurnedOff,
+    /// New recovery codes replaced the old ones.
+    NewRecoveryCodes,
+    /// A recovery code signed in (`left` remain).
+    RecoveryCodeUsed {
+        /// How many unused codes remain.
+        left: u32,
+    },
+}
+
+/// Tells `user` of a change to their two-factor sign-in. Never limited: each change takes
+/// a signed-in session and a password or code.
+pub async fn two_factor_changed(state: &AppState, user: &CurrentUser, change: TwoFactorChange) {
+    let (subject, what) = match change {
+        TwoFactorChange::TurnedOn => (
+            "Two-factor sign-in is on",
+            "Two-factor sign-in was turned on for your account".to_owned(),
+        ),
+        TwoFactorChange::TurnedOff => (
+            "Two-factor sign-in is off",
+            "Two-factor sign-in was turned off for your account".to_owned(),
+        ),
+        TwoFactorChange::NewRecoveryCodes => (
+            "New recovery codes",
+            "New recovery codes were made for your account (the old ones no longer work)"
+                .to_owned(),
+        ),
+        TwoFactorChange::RecoveryCodeUsed { left } => (
+            "A recovery code was used",
+            format!("A recovery code signed in to your account ({left} left)"),
+        ),
+    };
+    let notice = Email {
+        to: user.email.clone(),
+        subject: subject.into(),
+        body: format!(
+            "Hello {},\n\n{what} at {}.\n\nIf it was not you, reset your password at once \
+             from the login page, then look at your account's sessions and two-factor \
+             sign-in: {}\n",
+            user.name,
+            when(OffsetDateTime::now_utc()),
+            page_url(state, |pages| pages.account)
         ),
     };
     queue(state, &notice).await;

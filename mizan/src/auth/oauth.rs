@@ -29,8 +29,8 @@ use tower_sessions::Session;
 
 use super::user_sessions::Origin;
 use super::{
-    CurrentUser, LoginMethods, ProviderInfo, ProviderLink, local_path, session, user_of_session,
-    users,
+    CurrentUser, LoginMethods, ProviderInfo, ProviderLink, local_path, second_factor, session,
+    user_of_session, users,
 };
 use crate::config::{OAuthProvider, ProviderKind};
 use crate::error::AppError;
@@ -236,37 +236,20 @@ async fn callback(
         false => None,
     };
     match sign_in_with(&state, provider, &identity, me.as_ref()).await {
+        Ok(_) if me.is_some() => Redirect::to(&pending.next).into_response(),
         Ok(user) => {
-            let mut browser_cookie = None;
-            if me.is_none() {
-                let version = match version_to_sign_in(&state, provider, &identity, &user).await {
-                    Ok(Some(version)) => version,
-                    Ok(None) => return refused(&state, StatusCode::FORBIDDEN, TAKEN_BACK),
-                    Err(_) => {
-                        return refused(
-                            &state,
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "Sign-in failed.",
-                        );
-                    }
-                };
-                let origin = Origin::of_request(&state.config, &request);
-                match session::log_in(&session, &state, &user.id, version, &origin).await {
-                    Ok(cookie) => browser_cookie = cookie,
-                    Err(_) => {
-                        return refused(
-                            &state,
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "Sign-in failed.",
-                        );
-                    }
+            let version = match version_to_sign_in(&state, provider, &identity, &user).await {
+                Ok(Some(version)) => version,
+                Ok(None) => return refused(&state, StatusCode::FORBIDDEN, TAKEN_BACK),
+                Err(_) => {
+                    return refused(&state, StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed.");
                 }
+            };
+            let origin = Origin::of_request(&state.config, &request);
+            match log_in_or_ask(&state, &session, &user.id, version, &origin, &pending.next).await {
+                Ok(response) => response,
+                Err(_) => refused(&state, StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed."),
             }
-            let mut response = Redirect::to(&pending.next).into_response();
-            if let Some(cookie) = browser_cookie {
-                response.headers_mut().append(SET_COOKIE, cookie);
-            }
-            response
         }
         Err(AppError::Forbidden) => refused(
             &state,
@@ -285,6 +268,31 @@ async fn callback(
         ),
         Err(_) => refused(&state, StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed."),
     }
+}
+
+/// Signs `user_id` in on `session` and goes on to `next`; for an account with two-factor
+/// sign-in (unless this browser is remembered), goes to the app's second-factor page
+/// instead, which finishes the sign-in, then goes on to `next`.
+async fn log_in_or_ask(
+    state: &AppState,
+    session: &Session,
+    user_id: &str,
+    version: i64,
+    origin: &Origin,
+    next: &str,
+) -> Result<Response, AppError> {
+    if second_factor::needed(state, user_id, origin).await? {
+        second_factor::ask(session, user_id, version).await?;
+        let page = state.account_pages()?.second_factor;
+        let to = format!("{page}?next={}", crate::url::encode_query_value(next));
+        return Ok(Redirect::to(&to).into_response());
+    }
+    let cookie = session::log_in(session, state, user_id, version, origin).await?;
+    let mut response = Redirect::to(next).into_response();
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(SET_COOKIE, cookie);
+    }
+    Ok(response)
 }
 
 /// The session version to sign `user` in with, read before checking once more that the

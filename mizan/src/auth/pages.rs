@@ -8,6 +8,9 @@
 pub struct AccountPages {
     /// Where people sign in: a failed provider sign-in links back to it.
     pub login: &'static str,
+    /// The second step of a sign-in, for accounts with two-factor sign-in: a provider
+    /// sign-in goes there (`?next=…`) when the account asks for a code.
+    pub second_factor: &'static str,
     /// The signed-in account's page: where a provider sign-in goes unless told otherwise.
     pub account: &'static str,
     /// Opens an email-verification link (`?token=…`).
@@ -20,9 +23,10 @@ pub struct AccountPages {
 
 impl AccountPages {
     /// Each page's path, with the field that names it.
-    pub fn named(&self) -> [(&'static str, &'static str); 5] {
+    pub fn named(&self) -> [(&'static str, &'static str); 6] {
         [
             ("login", self.login),
+            ("second_factor", self.second_factor),
             ("account", self.account),
             ("verify_email", self.verify_email),
             ("reset_password", self.reset_password),
@@ -49,6 +53,7 @@ mod tests {
 
     const PAGES: AccountPages = AccountPages {
         login: "/sign-in",
+        second_factor: "/sign-in/code",
         account: "/me",
         verify_email: "/verify",
         reset_password: "/reset",
@@ -57,12 +62,19 @@ mod tests {
 
     #[test]
     fn the_pages_a_route_table_lacks_are_named() {
-        let routes = ["/", "/sign-in", "/me", "/verify"];
+        let routes = ["/", "/sign-in", "/sign-in/code", "/me", "/verify"];
         assert_eq!(
             PAGES.missing_from(routes.iter().copied()),
             ["reset_password (/reset)", "confirm_email (/confirm)"]
         );
-        let all = ["/sign-in", "/me", "/verify", "/reset", "/confirm"];
+        let all = [
+            "/sign-in",
+            "/sign-in/code",
+            "/me",
+            "/verify",
+            "/reset",
+            "/confirm",
+        ];
         assert!(PAGES.missing_from(all.iter().copied()).is_empty());
     }
 }

@@ -254,6 +254,17 @@ pub async fn put<T: Serialize>(session: &Session, key: &str, value: &T) -> Resul
     session.insert(key, value).await.map_err(store_error)
 }
 
+/// A value put with [`put`], left in the session.
+///
+/// # Errors
+/// [`AppError::Internal`] when the session store fails.
+pub async fn get<T: serde::de::DeserializeOwned>(
+    session: &Session,
+    key: &str,
+) -> Result<Option<T>, AppError> {
+    session.get(key).await.map_err(store_error)
+}
+
 /// Takes a value put with [`put`] out of the session.
 ///
 /// # Errors

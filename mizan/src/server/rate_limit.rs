@@ -337,13 +337,20 @@ pub struct AccountLimits {
     /// Mails about sign-ins from browsers an account never used, per account (each takes
     /// its password: this only bounds what someone holding it can send).
     pub new_browser_notices: Limit,
+    /// Second-factor codes tried (at sign-in, or to turn two-factor sign-in off or
+    /// renew its recovery codes), per account: each takes its password, and this keeps
+    /// guessing six digits out of reach.
+    pub second_factor_codes: Limit,
+    /// Mails about a right password and a wrong second-factor code, per account.
+    pub second_factor_notices: Limit,
 }
 
 impl AccountLimits {
     /// 3 verification mails an hour per user, 3 reset mails per address and 20 reset
     /// requests per client, 5 email changes per user, 60 OAuth sign-ins per client,
     /// 120 sign-up checks per client (a sign-up from the form is two: its check and
-    /// the account made), 3 notices per address, and 10 new-browser notices per account.
+    /// the account made), 3 notices per address, 10 new-browser notices per account, and
+    /// 20 second-factor codes and 3 mails about wrong ones per account.
     pub fn new(shared: Option<Shared>) -> Self {
         let hourly = |name, max| Limit::per_hour(name, max, shared.clone());
         Self {
@@ -355,6 +362,8 @@ impl AccountLimits {
             sign_ups_per_client: hourly("sign-ups-client", 120),
             notices_per_address: hourly("address-notices", 3),
             new_browser_notices: hourly("new-browser-notices", 10),
+            second_factor_codes: hourly("second-factor-codes", 20),
+            second_factor_notices: hourly("second-factor-notices", 3),
         }
     }
 
@@ -369,6 +378,8 @@ impl AccountLimits {
             &self.sign_ups_per_client,
             &self.notices_per_address,
             &self.new_browser_notices,
+            &self.second_factor_codes,
+            &self.second_factor_notices,
         ] {
             limit.prune();
         }

@@ -14,3 +14,4 @@ mod forms;
 mod oauth;
 mod pages;
 mod security;
+mod two_factor;

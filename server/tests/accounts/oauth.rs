@@ -576,3 +576,32 @@ async fn when_verification_is_required_a_provider_does_not_open_an_unverified_ac
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_provider_sign_in_asks_for_the_second_factor_when_it_is_on() {
+    let (fake, app) = provider_and_app().await;
+    let ada = app.signed_up("ada@example.com").await;
+    let enrolled = crate::two_factor::enrol(&app, &ada).await;
+
+    person(&fake, "p-2fa", "ada@example.com", true);
+    let browser = app.visitor();
+    let callback = to_callback(&app, &browser, "/auth/fake/start?next=/account").await;
+    let done = follow(&browser, callback).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&done), "/login/code?next=%2Faccount");
+    assert_eq!(
+        app.call(&browser, "account_summary", &[]).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the provider alone signs no one in"
+    );
+    let next = enrolled.next_code();
+    let (status, body) = app
+        .call_json(
+            &browser,
+            "second_factor.submit",
+            &[("code", next.as_str()), ("remember", "")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(who(&app, &browser).await["email"], "ada@example.com");
+}
