@@ -50,7 +50,7 @@ pub struct TurnOnTwoFactorForm {
 #[form(name = "new_recovery_codes", auth = authenticated, output = Vec<String>, errors(rate_limited))]
 pub struct NewRecoveryCodesForm {
     /// Six digits from the app, or a recovery code.
-    #[field(label = "Code from the app")]
+    #[field(label = "Code from the app, or a recovery code")]
     pub code: String,
 }
 
@@ -59,7 +59,11 @@ pub struct NewRecoveryCodesForm {
 #[form(name = "turn_off_two_factor", auth = authenticated, output = (), errors(rate_limited))]
 pub struct TurnOffTwoFactorForm {
     /// The password, a code from the app, or a recovery code.
-    #[field(label = "Your password, or a code from your app", widget = "password")]
+    #[field(
+        label = "Your password, or a code from your app",
+        help = "A recovery code works too.",
+        widget = "password"
+    )]
     pub proof: String,
 }
 

@@ -1472,7 +1472,7 @@ export interface components {
             sent: number;
         };
         NewRecoveryCodesForm: {
-            /** Code from the app */
+            /** Code from the app, or a recovery code */
             code: string;
         };
         ProfileForm: {
@@ -1658,6 +1658,7 @@ export interface components {
             /**
              * Your password, or a code from your app
              * Format: password
+             * @description A recovery code works too.
              */
             proof: string;
         };

@@ -181,7 +181,8 @@ pub async fn log_in(email: &str, password: String) -> Result<SignIn, AppError> {
     let origin = Origin::current();
     if second_factor::needed(&state, &record.user.id, &origin).await? {
         let session = request_session().await?;
-        second_factor::ask(&session, &record.user.id, record.auth_version).await?;
+        let first = second_factor::FirstStep::Password;
+        second_factor::ask(&session, &record.user.id, record.auth_version, first).await?;
         return Ok(SignIn::SecondFactor);
     }
     users::touch_last_login(&state.db, &record.user.id).await?;

@@ -164,7 +164,7 @@ pub async fn skips_second_factor(
 }
 
 /// No browser of `user_id` skips the second step any more (two-factor sign-in or the
-/// password changed).
+/// password changed, sessions were ended, new recovery codes were made).
 ///
 /// # Errors
 /// [`AppError::Internal`] when the database fails.

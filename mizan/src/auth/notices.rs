@@ -6,6 +6,7 @@
 
 use time::OffsetDateTime;
 
+use super::second_factor::FirstStep;
 use super::user_sessions::Origin;
 use super::{AccountPages, CurrentUser};
 use crate::error::AppError;
@@ -104,21 +105,39 @@ pub async fn password_changed(state: &AppState, user: &CurrentUser) {
     queue(state, &notice).await;
 }
 
-/// Tells `user` that a sign-in from `origin` got past their password and then gave a
-/// wrong code (at most [`crate::server::rate_limit::AccountLimits::second_factor_notices`]
-/// an hour): someone may have their password.
-pub async fn wrong_second_factor(state: &AppState, user: &CurrentUser, origin: &Origin) {
+/// Tells `user` that a sign-in from `origin` got past `first_step` (their password, or
+/// a sign-in provider) and then gave a wrong code (at most
+/// [`crate::server::rate_limit::AccountLimits::second_factor_notices`] an hour): someone
+/// may have their password, or their provider account.
+pub async fn wrong_second_factor(
+    state: &AppState,
+    user: &CurrentUser,
+    origin: &Origin,
+    first_step: FirstStep,
+) {
     let limit = &state.account_limits.second_factor_notices;
     if limit.check(&user.id).await.is_err() {
         return;
     }
+    let (subject, with, known) = match first_step {
+        FirstStep::Password => (
+            "Your password was used with a wrong code",
+            "its password",
+            "your password is known: change it now",
+        ),
+        FirstStep::Provider => (
+            "A provider sign-in came with a wrong code",
+            "a sign-in provider",
+            "your account at that provider may be in other hands: secure it, and look at \
+             your account",
+        ),
+    };
     let notice = Email {
         to: user.email.clone(),
-        subject: "Your password was used with a wrong code".into(),
+        subject: subject.into(),
         body: format!(
-            "Hello {},\n\nSomeone signed in to your account with its password, then gave a \
-             wrong two-factor code: {}.\n\nIf it was not you, your password is known: \
-             change it now: {}\n",
+            "Hello {},\n\nSomeone signed in to your account with {with}, then gave a wrong \
+             two-factor code: {}.\n\nIf it was not you, {known}: {}\n",
             user.name,
             from_where(origin),
             page_url(state, |pages| pages.account)

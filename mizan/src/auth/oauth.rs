@@ -282,7 +282,13 @@ async fn log_in_or_ask(
     next: &str,
 ) -> Result<Response, AppError> {
     if second_factor::needed(state, user_id, origin).await? {
-        second_factor::ask(session, user_id, version).await?;
+        second_factor::ask(
+            session,
+            user_id,
+            version,
+            second_factor::FirstStep::Provider,
+        )
+        .await?;
         let page = state.account_pages()?.second_factor;
         let to = format!("{page}?next={}", crate::url::encode_query_value(next));
         return Ok(Redirect::to(&to).into_response());
@@ -544,10 +550,12 @@ pub async fn sign_in_with(
 }
 
 /// The proven owner of an address takes back the account someone made with it: every
-/// provider linked to it goes, then its password (which ends its sessions and voids its
-/// links), and its open connections close.
+/// provider linked to it goes, and any two-factor sign-in set up on it, then its password
+/// (which ends its sessions and voids its links), and its open connections close.
 async fn take_back(state: &AppState, user_id: &str) -> Result<(), AppError> {
     unlink_all(&state.db, user_id).await?;
+    super::two_factor::disable(&state.db, user_id).await?;
+    super::known_browsers::forget_skips(&state.db, user_id).await?;
     users::set_password(&state.db, user_id, "").await?;
     super::accounts::sessions_ended(state, user_id).await;
     Ok(())

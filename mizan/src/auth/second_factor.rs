@@ -7,8 +7,10 @@
 //! [`PENDING_SECONDS`], and [`complete`] signs them in once a code from their app or a
 //! recovery code proves the second factor. A browser its owner asked to remember skips
 //! the second step for [`REMEMBER_DAYS`] days, until two-factor sign-in or the password
-//! changes. Codes are single use and limited per account
-//! ([`crate::server::rate_limit::AccountLimits::second_factor_codes`]) and per client.
+//! changes, a session is ended or new recovery codes are made. Codes are single use and
+//! limited per account ([`crate::server::rate_limit::AccountLimits::second_factor_codes`]:
+//! codes at sign-in and codes from a signed-in session count apart, so that a stolen
+//! session cannot use up the owner's sign-ins).
 
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -36,14 +38,24 @@ pub const REMEMBER_DAYS: i64 = 30;
 /// again).
 pub const WRONG_CODES_PER_SIGN_IN: u32 = 5;
 
+/// What a sign-in waiting for its second factor got past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FirstStep {
+    /// The account's password.
+    Password,
+    /// A sign-in provider.
+    Provider,
+}
+
 /// A sign-in waiting for its second factor.
 #[derive(Debug, Serialize, Deserialize)]
 struct Pending {
     user_id: String,
     auth_version: i64,
     started_at: i64,
-    /// Wrong codes tried so far.
-    #[serde(default)]
+    first_step: FirstStep,
+    /// Wrong codes tried so far. (Counted in the session: requests sent at once may each
+    /// read the same count; the per-account limit bounds them all the same.)
     wrong_codes: u32,
 }
 
@@ -71,15 +83,21 @@ pub async fn needed(state: &AppState, user_id: &str, origin: &Origin) -> Result<
 }
 
 /// Leaves `session` half-way into `user_id`'s account (at session version
-/// `auth_version`): [`complete`] finishes the sign-in.
+/// `auth_version`), past `first_step`: [`complete`] finishes the sign-in.
 ///
 /// # Errors
 /// [`AppError::Internal`] when the session store fails.
-pub async fn ask(session: &Session, user_id: &str, auth_version: i64) -> Result<(), AppError> {
+pub async fn ask(
+    session: &Session,
+    user_id: &str,
+    auth_version: i64,
+    first_step: FirstStep,
+) -> Result<(), AppError> {
     let pending = Pending {
         user_id: user_id.to_owned(),
         auth_version,
         started_at: now(),
+        first_step,
         wrong_codes: 0,
     };
     super::session::put(session, PENDING, &pending).await
@@ -105,7 +123,7 @@ pub async fn complete(code: &str, remember: bool) -> Result<CurrentUser, AppErro
     let Some(pending) = pending.filter(|p| now() - p.started_at < PENDING_SECONDS) else {
         return Err(expired());
     };
-    count_code(&state, &pending.user_id).await?;
+    count_code(&state, &pending.user_id, Asker::SignIn).await?;
     let (_, version) = users::credentials(&state.db, &pending.user_id).await?;
     let user = users::find_active(&state.db, &pending.user_id).await?;
     let Some(user) = user.filter(|_| version == pending.auth_version) else {
@@ -149,7 +167,7 @@ async fn wrong_code_at_sign_in(
 ) -> Result<AppError, AppError> {
     pending.wrong_codes += 1;
     if pending.wrong_codes == 1 {
-        notices::wrong_second_factor(state, user, origin).await;
+        notices::wrong_second_factor(state, user, origin, pending.first_step).await;
     }
     if pending.wrong_codes >= WRONG_CODES_PER_SIGN_IN {
         super::session::take::<Pending>(session, PENDING).await?;
@@ -162,14 +180,24 @@ async fn wrong_code_at_sign_in(
     Ok(two_factor::wrong_code())
 }
 
-/// Counts one code tried on `user_id`'s account. (Per client, codes at sign-in are
-/// bound by the password attempts each batch of [`WRONG_CODES_PER_SIGN_IN`] takes.)
-async fn count_code(state: &AppState, user_id: &str) -> Result<(), AppError> {
-    state
-        .account_limits
-        .second_factor_codes
-        .check(user_id)
-        .await
+/// Who is trying a code: a sign-in, or a signed-in session (turning two-factor sign-in
+/// on or off, new recovery codes). Each has its own hourly count per account, so that
+/// codes tried from a stolen session cannot hold the owner's sign-ins back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asker {
+    SignIn,
+    Session,
+}
+
+/// Counts one code tried on `user_id`'s account by `asker`. (Per client, codes at
+/// sign-in are bound by the password attempts each batch of [`WRONG_CODES_PER_SIGN_IN`]
+/// takes.)
+async fn count_code(state: &AppState, user_id: &str, asker: Asker) -> Result<(), AppError> {
+    let key = match asker {
+        Asker::SignIn => format!("sign-in:{user_id}"),
+        Asker::Session => format!("session:{user_id}"),
+    };
+    state.account_limits.second_factor_codes.check(&key).await
 }
 
 /// Whether `user` has two-factor sign-in on, and how many recovery codes are left.
@@ -229,8 +257,16 @@ pub async fn turn_on(
             "set a password first: two-factor sign-in asks for it after the password",
         ));
     }
+    if !user.email_verified {
+        // Otherwise someone who signed up with another's address could keep them out of
+        // it once they prove it.
+        return Err(AppError::field(
+            "form",
+            "confirm your email address first: two-factor sign-in protects a proven address",
+        ));
+    }
     super::accounts::confirm_password(&state, user, password, "password").await?;
-    count_code(&state, &user.id).await?;
+    count_code(&state, &user.id, Asker::Session).await?;
     let codes =
         two_factor::enable(&state.db, &seal_key(&state), &user.id, code, unix_now()).await?;
     known_browsers::forget_skips(&state.db, &user.id).await?;
@@ -262,22 +298,23 @@ pub async fn new_recovery_codes(user: &CurrentUser, code: &str) -> Result<Vec<St
 /// [`AppError::Internal`].
 pub async fn turn_off(user: &CurrentUser, proof: &str) -> Result<(), AppError> {
     let state = state()?;
-    let wrong = || AppError::field("proof", "this is neither your password nor a valid code");
     // Six digits are a code of the app (no password is that short); anything else is
-    // the password, or else a recovery code.
+    // the password, or else a recovery code. Only a wrong proof is answered as one: a
+    // limit or a failure passes as it is.
     let proven = if totp::normalise(proof).is_some() {
-        prove(&state, user, proof).await.is_ok()
+        proved(prove(&state, user, proof).await)?
     } else {
         let (hash, _) = users::credentials(&state.db, &user.id).await?;
         let password = Some(proof.to_owned());
         (!hash.is_empty()
-            && super::accounts::confirm_password(&state, user, password, "proof")
-                .await
-                .is_ok())
-            || prove(&state, user, proof).await.is_ok()
+            && proved(super::accounts::confirm_password(&state, user, password, "proof").await)?)
+            || (two_factor::is_recovery_code(proof) && proved(prove(&state, user, proof).await)?)
     };
     if !proven {
-        return Err(wrong());
+        return Err(AppError::field(
+            "proof",
+            "this is neither your password nor a valid code",
+        ));
     }
     two_factor::disable(&state.db, &user.id).await?;
     known_browsers::forget_skips(&state.db, &user.id).await?;
@@ -285,10 +322,20 @@ pub async fn turn_off(user: &CurrentUser, proof: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Whether a check proved what it checked: `false` for a wrong answer, the error itself
+/// for anything else (a limit, a failure).
+fn proved(checked: Result<(), AppError>) -> Result<bool, AppError> {
+    match checked {
+        Ok(()) => Ok(true),
+        Err(AppError::Validation { .. }) => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
 /// Checks that `code` is a fresh code of `user`'s app or one of their recovery codes
 /// (which it uses up), under the limits.
 async fn prove(state: &AppState, user: &CurrentUser, code: &str) -> Result<(), AppError> {
-    count_code(state, &user.id).await?;
+    count_code(state, &user.id, Asker::Session).await?;
     two_factor::accept(&state.db, &seal_key(state), &user.id, code, unix_now())
         .await?
         .map(|_| ())

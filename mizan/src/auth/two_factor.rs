@@ -261,6 +261,17 @@ async fn replace_recovery_codes(
     Ok(codes)
 }
 
+/// Whether `typed` has the shape of a recovery code (16 of its letters, with any dashes,
+/// spaces or case).
+pub fn is_recovery_code(typed: &str) -> bool {
+    let letters: Vec<u8> = typed
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b'-')
+        .map(|b| b.to_ascii_lowercase())
+        .collect();
+    letters.len() == RECOVERY_LENGTH && letters.iter().all(|b| RECOVERY_ALPHABET.contains(b))
+}
+
 /// A new recovery code, as shown: `xxxx-xxxx-xxxx-xxxx`.
 fn new_recovery_code() -> String {
     let letters: Vec<u8> = (0..RECOVERY_LENGTH)
@@ -300,5 +311,8 @@ mod tests {
         assert_eq!(recovery_digest("u", &code), recovery_digest("u", &typed));
         assert_ne!(recovery_digest("u", &code), recovery_digest("v", &code));
         assert_ne!(new_recovery_code(), new_recovery_code());
+        assert!(is_recovery_code(&typed));
+        assert!(!is_recovery_code("a long enough password"));
+        assert!(!is_recovery_code("123456"));
     }
 }

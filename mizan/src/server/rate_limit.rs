@@ -337,9 +337,9 @@ pub struct AccountLimits {
     /// Mails about sign-ins from browsers an account never used, per account (each takes
     /// its password: this only bounds what someone holding it can send).
     pub new_browser_notices: Limit,
-    /// Second-factor codes tried (at sign-in, or to turn two-factor sign-in off or
-    /// renew its recovery codes), per account: each takes its password, and this keeps
-    /// guessing six digits out of reach.
+    /// Second-factor codes tried per account, at sign-in (after its password) and from a
+    /// signed-in session (to turn two-factor sign-in on or off, or renew its recovery
+    /// codes) counted apart: this keeps guessing six digits out of reach.
     pub second_factor_codes: Limit,
     /// Mails about a right password and a wrong second-factor code, per account.
     pub second_factor_notices: Limit,

@@ -31,6 +31,8 @@ impl Enrolled {
 /// Turns two-factor sign-in on for the account signed in on `client`, with a code of
 /// this step.
 pub(crate) async fn enrol(app: &TestApp, client: &reqwest::Client) -> Enrolled {
+    // Two-factor sign-in protects a proven address.
+    app.sql("UPDATE users SET email_verified_at = 1").await;
     let (status, setup) = app.call_json(client, "start_two_factor", &[]).await;
     assert_eq!(status, StatusCode::OK, "{setup}");
     assert!(setup["qr_svg"].as_str().expect("svg").contains("<svg"));
@@ -94,6 +96,7 @@ async fn turning_it_on_takes_a_code_and_then_signing_in_asks_for_a_fresh_one() {
     let app = spawn_app().await;
     let ada = app.signed_up("ada@example.com").await;
     assert_eq!(status(&app, &ada).await["enabled"], false);
+    app.sql("UPDATE users SET email_verified_at = 1").await;
 
     // A wrong first code changes nothing; nor does a right one without the password (a
     // stolen session cannot tie the account to another phone).
@@ -368,7 +371,10 @@ async fn ending_the_other_sessions_forgets_the_remembered_browsers() {
     let enrolled = enrol(&app, &ada).await;
     let laptop = app.visitor();
     log_in(&app, &laptop, "ada@example.com").await;
-    second_step(&app, &laptop, &enrolled.recovery_codes[0], true).await;
+    let (code, body) = second_step(&app, &laptop, &enrolled.recovery_codes[0], true).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    app.call(&laptop, "logout", &[]).await;
+    assert_eq!(log_in(&app, &laptop, "ada@example.com").await, "signed_in");
     // Another browser is not remembered.
     let other = app.visitor();
     assert_eq!(
@@ -416,15 +422,15 @@ async fn guessing_codes_is_cut_off_per_account_whatever_the_address() {
             statuses.push(call_from(&app, &browser, &from, "second_factor.submit", &args).await);
         }
     }
-    // 20 codes an hour per account; the one that turned it on was the first.
+    // 20 codes an hour per account at sign-in (the one that turned it on counts apart).
     assert!(
-        statuses[..19]
+        statuses[..20]
             .iter()
             .all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY),
         "{statuses:?}"
     );
     assert!(
-        statuses[19..]
+        statuses[20..]
             .iter()
             .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
         "{statuses:?}"
@@ -530,4 +536,55 @@ async fn without_javascript_the_login_form_leads_to_the_second_step_and_on() {
     assert!(response.status().is_redirection(), "{}", response.status());
     assert_eq!(response.headers()["location"], "/account");
     assert!(signed_in(&app, &browser).await);
+}
+
+#[tokio::test]
+async fn an_unproven_address_cannot_turn_it_on() {
+    // Whoever signed up with someone else's address must not keep its owner out once
+    // they prove it.
+    let app = spawn_app().await;
+    let squatter = app.signed_up("ada@example.com").await;
+    let (_, setup) = app.call_json(&squatter, "start_two_factor", &[]).await;
+    let secret = Secret::from_typed(setup["secret"].as_str().expect("secret")).expect("base32");
+    let code = secret.code_at_step(step_now());
+    let args = [("code", code.as_str()), ("password", TEST_PASSWORD)];
+    let (status_code, body) = app
+        .call_json(&squatter, "turn_on_two_factor.submit", &args)
+        .await;
+    assert_eq!(status_code, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("confirm your email"), "{body}");
+    assert_eq!(status(&app, &squatter).await["enabled"], false);
+}
+
+#[tokio::test]
+async fn codes_tried_from_a_session_do_not_hold_back_sign_ins() {
+    let app = spawn_app().await;
+    let ada = app.signed_up("ada@example.com").await;
+    let enrolled = enrol(&app, &ada).await;
+    // A stolen session guesses codes to turn it off: cut off after 20 an hour...
+    let mut statuses = Vec::new();
+    for guess in 0..21 {
+        let proof = format!("{:06}", 200_000 + guess);
+        let args = [("proof", proof.as_str())];
+        statuses.push(
+            app.call_json(&ada, "turn_off_two_factor.submit", &args)
+                .await
+                .0,
+        );
+    }
+    // (the code that turned it on was the first of the session's)
+    assert!(
+        statuses[..19]
+            .iter()
+            .all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[19..], [StatusCode::TOO_MANY_REQUESTS; 2]);
+    assert_eq!(status(&app, &ada).await["enabled"], true);
+
+    // ...while the owner still signs in with a code of the app.
+    let owner = app.visitor();
+    log_in(&app, &owner, "ada@example.com").await;
+    let (code, body) = second_step(&app, &owner, &enrolled.next_code(), false).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
 }

@@ -1,5 +1,6 @@
 //! The account's two-factor sign-in: turn it on (scan a QR code, type a first code, keep
-//! the recovery codes), make new recovery codes, or turn it off.
+//! the recovery codes), make new recovery codes, or turn it off. Setting it up shows the
+//! QR code in place, so it takes JavaScript; the other forms work without.
 
 use leptos::prelude::*;
 use mizan::forms::MizanForm;
@@ -18,25 +19,38 @@ pub fn TwoFactor() -> impl IntoView {
     let renew = use_new_recovery_codes_form();
     let turn_off = use_turn_off_two_factor_form();
     let status = Resource::new_blocking(|| (), |()| my_two_factor());
+    // The newest recovery codes made on this page, shown until it is turned off.
+    let new_codes = RwSignal::new(None::<Vec<String>>);
+    Effect::new(move |_| {
+        if let Some(Ok(codes)) = turn_on.result() {
+            new_codes.set(Some(codes));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(codes)) = renew.result() {
+            new_codes.set(Some(codes));
+        }
+    });
+    Effect::new(move |_| {
+        if turn_off.succeeded() {
+            new_codes.set(None);
+            start.value().set(None);
+        }
+    });
     Effect::new(move |_| {
         if turn_on.succeeded() || turn_off.succeeded() || renew.succeeded() {
             status.refetch();
         }
     });
-    let new_codes = move || {
-        [turn_on.result(), renew.result()]
-            .into_iter()
-            .find_map(|result| result.and_then(Result::ok))
-    };
     view! {
         <h2>"Two-factor sign-in"</h2>
         <Transition fallback=|| ()>
-            {move || new_codes().map(|codes| view! { <RecoveryCodes codes/> })}
+            {move || new_codes.get().map(|codes| view! { <RecoveryCodes codes/> })}
             {move || status.get().and_then(Result::ok).map(|status| if status.enabled {
                 view! {
                     <p data-testid="two-factor-status">
                         "On: signing in asks for a code from your authenticator app. "
-                        {status.recovery_codes_left}" recovery codes left."
+                        {codes_left(status.recovery_codes_left)}
                     </p>
                     <h3>"New recovery codes"</h3>
                     <MizanForm form=renew submit_label="Make new recovery codes"/>
@@ -82,6 +96,15 @@ fn Setup(
             }
             .into_any(),
         }}
+    }
+}
+
+/// How many recovery codes are left, in words.
+fn codes_left(left: u32) -> String {
+    match left {
+        0 => "No recovery codes left: make new ones.".to_owned(),
+        1 => "1 recovery code left.".to_owned(),
+        _ => format!("{left} recovery codes left."),
     }
 }
 
