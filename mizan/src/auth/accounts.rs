@@ -604,6 +604,18 @@ pub(super) async fn confirm_password(
     if hash.is_empty() {
         return Ok(());
     }
+    check_password(state, user, hash, password, field).await
+}
+
+/// Checks `password` against `hash`, the signed-in user's (never empty), under the
+/// sign-in limits; a wrong one is refused on `field`.
+pub(super) async fn check_password(
+    state: &AppState,
+    user: &CurrentUser,
+    hash: String,
+    password: Option<String>,
+    field: &str,
+) -> Result<(), AppError> {
     state
         .login_limiter
         .check(client::current()?, &user.email)

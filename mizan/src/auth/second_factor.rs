@@ -17,7 +17,7 @@ use tower_sessions::Session;
 
 use super::known_browsers;
 use super::notices::{self, TwoFactorChange};
-use super::totp::{self, SealKey};
+use super::totp;
 use super::two_factor::{self, Factor};
 use super::user_sessions::Origin;
 use super::{CurrentUser, TwoFactorSetup, TwoFactorStatus, users};
@@ -57,10 +57,6 @@ struct Pending {
     /// Wrong codes tried so far. (Counted in the session: requests sent at once may each
     /// read the same count; the per-account limit bounds them all the same.)
     wrong_codes: u32,
-}
-
-fn seal_key(state: &AppState) -> SealKey {
-    SealKey::new(state.config.secret_key.expose().as_bytes())
 }
 
 fn unix_now() -> u64 {
@@ -124,16 +120,16 @@ pub async fn complete(code: &str, remember: bool) -> Result<CurrentUser, AppErro
         return Err(expired());
     };
     count_code(&state, &pending.user_id, Asker::SignIn).await?;
-    let (_, version) = users::credentials(&state.db, &pending.user_id).await?;
-    let user = users::find_active(&state.db, &pending.user_id).await?;
-    let Some(user) = user.filter(|_| version == pending.auth_version) else {
+    let version = pending.auth_version;
+    let user = users::find_active_at(&state.db, &pending.user_id, Some(version)).await?;
+    let Some(user) = user else {
         // Reset or deactivated since the password was checked.
         super::session::take::<Pending>(&session, PENDING).await?;
         return Err(expired());
     };
     let mut origin = Origin::current();
     let accepted =
-        two_factor::accept(&state.db, &seal_key(&state), &user.id, code, unix_now()).await?;
+        two_factor::accept(&state.db, &state.two_factor_key, &user.id, code, unix_now()).await?;
     let Some(factor) = accepted else {
         return Err(wrong_code_at_sign_in(&state, &session, pending, &user, &origin).await?);
     };
@@ -219,7 +215,7 @@ pub async fn status(user: &CurrentUser) -> Result<TwoFactorStatus, AppError> {
 /// [`AppError::BadRequest`] when it is on already; [`AppError::Internal`].
 pub async fn start(user: &CurrentUser) -> Result<TwoFactorSetup, AppError> {
     let state = state()?;
-    let secret = two_factor::begin(&state.db, &seal_key(&state), &user.id).await?;
+    let secret = two_factor::begin(&state.db, &state.two_factor_key, &user.id).await?;
     let link = secret.link(&issuer(&state), &user.email);
     Ok(TwoFactorSetup {
         secret: secret.for_typing(),
@@ -265,10 +261,10 @@ pub async fn turn_on(
             "confirm your email address first: two-factor sign-in protects a proven address",
         ));
     }
-    super::accounts::confirm_password(&state, user, password, "password").await?;
+    super::accounts::check_password(&state, user, hash, password, "password").await?;
     count_code(&state, &user.id, Asker::Session).await?;
     let codes =
-        two_factor::enable(&state.db, &seal_key(&state), &user.id, code, unix_now()).await?;
+        two_factor::enable(&state.db, &state.two_factor_key, &user.id, code, unix_now()).await?;
     known_browsers::forget_skips(&state.db, &user.id).await?;
     notices::two_factor_changed(&state, user, TwoFactorChange::TurnedOn).await;
     Ok(codes)
@@ -307,7 +303,9 @@ pub async fn turn_off(user: &CurrentUser, proof: &str) -> Result<(), AppError> {
         let (hash, _) = users::credentials(&state.db, &user.id).await?;
         let password = Some(proof.to_owned());
         (!hash.is_empty()
-            && proved(super::accounts::confirm_password(&state, user, password, "proof").await)?)
+            && proved(
+                super::accounts::check_password(&state, user, hash, password, "proof").await,
+            )?)
             || (two_factor::is_recovery_code(proof) && proved(prove(&state, user, proof).await)?)
     };
     if !proven {
@@ -336,7 +334,7 @@ fn proved(checked: Result<(), AppError>) -> Result<bool, AppError> {
 /// (which it uses up), under the limits.
 async fn prove(state: &AppState, user: &CurrentUser, code: &str) -> Result<(), AppError> {
     count_code(state, &user.id, Asker::Session).await?;
-    two_factor::accept(&state.db, &seal_key(state), &user.id, code, unix_now())
+    two_factor::accept(&state.db, &state.two_factor_key, &user.id, code, unix_now())
         .await?
         .map(|_| ())
         .ok_or_else(two_factor::wrong_code)

@@ -137,6 +137,12 @@ pub fn qr_svg(link: &str) -> Result<String, AppError> {
 /// sign in with a recovery code and enrol again.
 pub struct SealKey(LessSafeKey);
 
+impl std::fmt::Debug for SealKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealKey(***)")
+    }
+}
+
 impl SealKey {
     /// The seal key of `secret_key`.
     pub fn new(secret_key: &[u8]) -> Self {

@@ -63,6 +63,7 @@ use super::{AppState, Services, health, metrics};
 use crate::api::{self, ApiInfo, Document};
 use crate::auth::signed_in_cache::SignedInCache;
 use crate::auth::tokens::TokenKey;
+use crate::auth::totp::SealKey;
 use crate::auth::{AccountPages, oauth};
 use crate::cache::edge;
 use crate::cache::{Cache, KeyMaker, MEMORY_CAPACITY, RedisStore};
@@ -277,6 +278,7 @@ impl AppBuilder {
             reads.clone(),
         );
         let tokens = TokenKey::new(config.secret_key.expose().as_bytes());
+        let two_factor_key = SealKey::new(config.secret_key.expose().as_bytes());
         // With Redis, every process counts the same attempts.
         let shared_limits = redis
             .as_ref()
@@ -299,6 +301,7 @@ impl AppBuilder {
             jobs: Jobs::new(pool.clone()),
             db: pool,
             tokens,
+            two_factor_key,
             account_limits,
             rate_limits,
             sessions: sessions.clone(),

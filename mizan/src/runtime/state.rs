@@ -11,6 +11,7 @@ use sqlx::AnyPool;
 use crate::auth::AccountPages;
 use crate::auth::signed_in_cache::SignedInCache;
 use crate::auth::tokens::TokenKey;
+use crate::auth::totp::SealKey;
 use crate::cache::Cache;
 use crate::channels::Hub;
 use crate::config::Config;
@@ -63,6 +64,8 @@ pub struct Services {
     pub jobs: Jobs,
     /// The key the mailed links' tokens are signed with.
     pub tokens: TokenKey,
+    /// The key two-factor secrets are sealed with.
+    pub two_factor_key: SealKey,
     /// Limits of the account flows.
     pub account_limits: Arc<AccountLimits>,
     /// The limits the app declares ([`crate::server::rate_limit::Rate`]).

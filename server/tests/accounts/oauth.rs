@@ -605,3 +605,30 @@ async fn a_provider_sign_in_asks_for_the_second_factor_when_it_is_on() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(who(&app, &browser).await["email"], "ada@example.com");
 }
+
+#[tokio::test]
+async fn taking_an_account_back_removes_the_two_factor_sign_in_of_whoever_made_it() {
+    let (fake, app) = provider_and_app().await;
+    app.signed_up("owner@example.com").await;
+    // Two-factor sign-in on the unproven account (as from before it took a proven
+    // address), stored directly.
+    let id = app.user_id("owner@example.com").await;
+    let key = mizan::auth::totp::SealKey::new(b"any key");
+    let secret = mizan::auth::two_factor::begin(&app.state.db, &key, &id)
+        .await
+        .expect("begin");
+    let now = u64::try_from(mizan::server::db::now()).expect("now");
+    let code = secret.code_at_step(now / mizan::auth::totp::STEP_SECONDS);
+    mizan::auth::two_factor::enable(&app.state.db, &key, &id, &code, now)
+        .await
+        .expect("enabled");
+
+    person(&fake, "p-8", "owner@example.com", true);
+    let owner = app.visitor();
+    let callback = to_callback(&app, &owner, "/auth/fake/start?next=/account").await;
+    let done = follow(&owner, callback).await;
+    assert_eq!(location(&done), "/account", "no second step for the owner");
+    assert_eq!(who(&app, &owner).await["email"], "owner@example.com");
+    assert_eq!(app.rows("two_factor").await, 0);
+    assert_eq!(app.rows("recovery_codes").await, 0);
+}

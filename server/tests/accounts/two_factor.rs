@@ -83,6 +83,18 @@ async fn second_step(
     .await
 }
 
+/// A browser that signed in to ada@example.com with a recovery code and asked to be
+/// remembered: signed out and in again, it skips the second step.
+async fn remembered_browser(app: &TestApp, enrolled: &Enrolled) -> reqwest::Client {
+    let laptop = app.visitor();
+    log_in(app, &laptop, "ada@example.com").await;
+    let (code, body) = second_step(app, &laptop, &enrolled.recovery_codes[0], true).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    app.call(&laptop, "logout", &[]).await;
+    assert_eq!(log_in(app, &laptop, "ada@example.com").await, "signed_in");
+    laptop
+}
+
 async fn signed_in(app: &TestApp, client: &reqwest::Client) -> bool {
     app.call(client, "account_summary", &[]).await.status() == StatusCode::OK
 }
@@ -239,12 +251,7 @@ async fn a_remembered_browser_skips_the_second_step_until_the_password_changes()
     let ada = app.signed_up("ada@example.com").await;
     let enrolled = enrol(&app, &ada).await;
 
-    let laptop = app.visitor();
-    log_in(&app, &laptop, "ada@example.com").await;
-    let (code, body) = second_step(&app, &laptop, &enrolled.recovery_codes[0], true).await;
-    assert_eq!(code, StatusCode::OK, "{body}");
-    app.call(&laptop, "logout", &[]).await;
-    assert_eq!(log_in(&app, &laptop, "ada@example.com").await, "signed_in");
+    let laptop = remembered_browser(&app, &enrolled).await;
 
     // A new password: no browser skips the step any more.
     let change = [
@@ -369,12 +376,7 @@ async fn ending_the_other_sessions_forgets_the_remembered_browsers() {
     let app = spawn_app().await;
     let ada = app.signed_up("ada@example.com").await;
     let enrolled = enrol(&app, &ada).await;
-    let laptop = app.visitor();
-    log_in(&app, &laptop, "ada@example.com").await;
-    let (code, body) = second_step(&app, &laptop, &enrolled.recovery_codes[0], true).await;
-    assert_eq!(code, StatusCode::OK, "{body}");
-    app.call(&laptop, "logout", &[]).await;
-    assert_eq!(log_in(&app, &laptop, "ada@example.com").await, "signed_in");
+    let laptop = remembered_browser(&app, &enrolled).await;
     // Another browser is not remembered.
     let other = app.visitor();
     assert_eq!(
@@ -587,4 +589,49 @@ async fn codes_tried_from_a_session_do_not_hold_back_sign_ins() {
     log_in(&app, &owner, "ada@example.com").await;
     let (code, body) = second_step(&app, &owner, &enrolled.next_code(), false).await;
     assert_eq!(code, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn new_recovery_codes_forget_the_remembered_browsers() {
+    let app = spawn_app().await;
+    let ada = app.signed_up("ada@example.com").await;
+    let enrolled = enrol(&app, &ada).await;
+    let laptop = remembered_browser(&app, &enrolled).await;
+    let fresh = enrolled.next_code();
+    let args = [("code", fresh.as_str())];
+    let (code, body) = app
+        .call_json(&ada, "new_recovery_codes.submit", &args)
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    app.call(&laptop, "logout", &[]).await;
+    assert_eq!(
+        log_in(&app, &laptop, "ada@example.com").await,
+        "second_factor"
+    );
+}
+
+#[tokio::test]
+async fn ending_one_session_forgets_the_remembered_browsers() {
+    let app = spawn_app().await;
+    let ada = app.signed_up("ada@example.com").await;
+    let enrolled = enrol(&app, &ada).await;
+    let laptop = remembered_browser(&app, &enrolled).await;
+    let (_, sessions) = app.call_json(&ada, "my_sessions", &[]).await;
+    let other = sessions
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|s| s["current"] == false)
+        .expect("the laptop's session")["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let (code, body) = app
+        .call_json(&ada, "end_session", &[("id", other.as_str())])
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(
+        log_in(&app, &laptop, "ada@example.com").await,
+        "second_factor"
+    );
 }
