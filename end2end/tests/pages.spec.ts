@@ -92,17 +92,20 @@ function watch(page: Page, origin: string, expected?: { path: string; status: nu
   page.on("websocket", (ws) =>
     ws.on("socketerror", (error) => problems.push(`websocket ${ws.url()}: ${error}`)),
   );
-  /** Waits until no request is in flight, then expects no problem. */
-  const check = async () => {
-    await expect
+  /** Waits until no request is in flight. */
+  const settled = () =>
+    expect
       .configure({ soft: true })
       .poll(() => [...inFlight].map((req) => `${req.method()} ${req.url()}`), {
         message: "requests still in flight",
       })
       .toEqual([]);
+  /** Waits until no request is in flight, then expects no problem. */
+  const check = async () => {
+    await settled();
     expect(problems, "requests that failed").toEqual([]);
   };
-  return { documents, check };
+  return { documents, settled, check };
 }
 
 async function rendered(page: Page, { heading, ready }: PageCase) {
@@ -117,8 +120,10 @@ for (const p of pages) {
     test.use({ allowedStatuses: status === 200 ? [] : [status] });
 
     test("loaded directly", async ({ page, browser, baseURL }) => {
-      await signIn(page, browser, p.who);
       const seen = watch(page, new URL(baseURL!).origin, { path: p.path, status });
+      await signIn(page, browser, p.who);
+      // A load while the sign-in's page still fetches would abort those requests.
+      await seen.settled();
 
       const response = await page.goto(p.path);
       expect(response?.status()).toBe(status);
