@@ -10,8 +10,9 @@ use mizan::auth::AccountPages;
 use crate::api::accounts::provide_current_user;
 use crate::components::Layout;
 use crate::pages::{
-    AccountRoute, AdminRoute, ConfirmEmailRoute, ForgotPasswordRoute, HomeRoute, LoginRoute,
-    NotFound, ResetPasswordRoute, SecondFactorRoute, SignupRoute, StaffRoute, VerifyEmailRoute,
+    AccountRoute, AdminRoute, ConfirmEmailRoute, ForgotPasswordRoute, HomeRoute, KeepAccountRoute,
+    LoginRoute, NotFound, ResetPasswordRoute, SecondFactorRoute, SignupRoute, StaffRoute,
+    VerifyEmailRoute,
 };
 use crate::project::{DESCRIPTION, TITLE};
 
@@ -24,6 +25,7 @@ pub const ACCOUNT_PAGES: AccountPages = AccountPages {
     verify_email: "/verify-email",
     reset_password: "/reset-password",
     confirm_email: "/confirm-email",
+    keep_account: "/keep-account",
 };
 
 /// The whole HTML document, rendered on the server for every page.
@@ -77,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SSR/>
                     <Route path=path!("verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SSR/>
                     <Route path=path!("confirm-email") view={Lazy::<ConfirmEmailRoute>::new()} ssr=SSR/>
+                    <Route path=path!("keep-account") view={Lazy::<KeepAccountRoute>::new()} ssr=SSR/>
                     // Add a page: its module and `lazy_pages!` row in `pages`, its route here.{% if showcase %}
                     <Route path=path!("contact") view={Lazy::<crate::showcase::ContactRoute>::new()} ssr=SSR/>
                     <Route path=path!("greet") view={Lazy::<crate::showcase::GreetRoute>::new()} ssr=SSR/>

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { test, expect } from "./fixtures";
 import type { Page } from "@playwright/test";
 import { hydrated, logIn, password, signUp, stepNow, totp } from "./helpers";
@@ -103,7 +104,7 @@ test("two-factor sign-in: turned on with a QR code and a first code, then a log-
   const secret = (await page.getByTestId("two-factor-secret").textContent()) ?? "";
   const step = stepNow();
   await page.getByLabel("Code from the app").fill(totp(secret, step));
-  await page.getByLabel("Your password").fill(password);
+  await page.getByLabel("Your password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Turn it on" }).click();
   await expect(page.getByTestId("recovery-codes").getByRole("listitem")).toHaveCount(10);
   await expect(page.getByTestId("two-factor-status")).toContainText("On:");
@@ -121,3 +122,32 @@ test("two-factor sign-in: turned on with a QR code and a first code, then a log-
   await expect(phone).toHaveURL("/account");
   await expect(phone.getByTestId("nav-user")).toHaveText("Grace");
 });
+
+test("download the account's data, ask to delete it, and keep it from the mailed link", async ({
+  page,
+}) => {
+  const email = await signUp(page, "Hedy");
+  await hydrated(page);
+
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download your data" }).click();
+  const data = JSON.parse(readFileSync((await (await download).path())!, "utf8"));
+  expect(data.account.email).toBe(email);
+  expect(data.sessions).toHaveLength(1);
+
+  await page.getByLabel("Your password, or a code from your app").fill(password);
+  await page.getByRole("button", { name: "Delete my account" }).click();
+  await expect(page.getByTestId("deletion-status")).toContainText("Your account will be deleted on");
+  // Until then it works as before.
+  await page.reload();
+  await expect(page.getByTestId("deletion-status")).toContainText("Your account will be deleted on");
+
+  await followMailedLink(page, email, "Your account will be deleted");
+  await expect(page).toHaveURL(/\/keep-account\?token=/);
+  await hydrated(page);
+  await page.getByRole("button", { name: "Keep my account" }).click();
+  await expect(page.getByRole("status")).toContainText("Your account is kept");
+  await page.goto("/account");
+  await expect(page.getByTestId("deletion-status")).toContainText("Deleting it removes everything");
+});
+

@@ -44,10 +44,11 @@ const pages: PageCase[] = [
     link: "Chat",
     ready: { testId: "connection", text: "connected" },
   }, // The showcase's.{% endif %}
-  // Only mailed links lead to these three, and nothing links to an unknown path.
+  // Only mailed links lead to these four, and nothing links to an unknown path.
   { path: "/reset-password", heading: "Choose a new password" },
   { path: "/verify-email", heading: "Confirm your email address" },
   { path: "/confirm-email", heading: "Confirm your new email address" },
+  { path: "/keep-account", heading: "Keep your account" },
   { path: "/no/such/page", heading: "Page not found", status: 404 },
 ];
 

@@ -20,6 +20,7 @@
 //! | `SMTP_URL`         | unset: in development mail goes to the log and `/dev/mailbox`; e.g. `smtps://user:pass@smtp.example.com` |
 //! | `MAIL_FROM`        | `Mizan <no-reply@localhost>`                |
 //! | `MIZAN_REQUIRE_VERIFIED_EMAIL` | `false`; `true`: accounts sign in only once their email is verified |
+//! | `MIZAN_DELETION_GRACE_DAYS` | `14`: how long an account its owner asked to delete waits, cancellable, before it goes (1 to 90) |
 //! | `OAUTH_PROVIDERS`  | unset; e.g. `github,google`: each needs `OAUTH_<NAME>_CLIENT_ID` and `_CLIENT_SECRET`; other names also `_AUTHORIZE_URL`, `_TOKEN_URL`, `_USERINFO_URL` (and `_SCOPES`, `_LABEL`) |
 
 use std::fmt;
@@ -45,6 +46,11 @@ const DEFAULT_JOB_BACKOFF_MS: u64 = 1000;
 
 /// How often an open WebSocket checks its session, by default.
 const DEFAULT_SESSION_CHECK_MS: u64 = 60_000;
+/// The days an account waits between its owner's request and its deletion, by default.
+const DEFAULT_DELETION_GRACE_DAYS: u64 = 14;
+/// The longest grace accepted: a cancellation link lives as long.
+pub const MAX_DELETION_GRACE_DAYS: u64 = 90;
+
 /// WebSocket connections per user (per channel and process), by default.
 const DEFAULT_CONNECTIONS_PER_USER: u64 = 20;
 
@@ -145,6 +151,9 @@ pub struct Config {
     pub mail_from: String,
     /// Whether an account must verify its email before it signs in.
     pub require_verified_email: bool,
+    /// How long an account whose owner asked to delete it waits, and may be kept, before
+    /// it goes (`MIZAN_DELETION_GRACE_DAYS`).
+    pub deletion_grace: std::time::Duration,
     /// Whether `/api/docs` (the API's page for people) is served: `MIZAN_API_DOCS`, on by
     /// default in development, off in production.
     pub api_docs: bool,
@@ -388,6 +397,18 @@ impl Config {
         )?)
         .map_err(|_| ConfigError::new("MIZAN_WS_CONNECTIONS_PER_USER", "too many connections"))?;
         let require_verified_email = flag("MIZAN_REQUIRE_VERIFIED_EMAIL")?;
+        let grace_days = positive(
+            "MIZAN_DELETION_GRACE_DAYS",
+            DEFAULT_DELETION_GRACE_DAYS,
+            "days",
+        )?;
+        if grace_days > MAX_DELETION_GRACE_DAYS {
+            return Err(ConfigError::new(
+                "MIZAN_DELETION_GRACE_DAYS",
+                format!("`{grace_days}` is more than {MAX_DELETION_GRACE_DAYS} days"),
+            ));
+        }
+        let deletion_grace = std::time::Duration::from_secs(grace_days * 24 * 60 * 60);
         let api_docs = match get("MIZAN_API_DOCS") {
             Some(_) => flag("MIZAN_API_DOCS")?,
             None => !environment.is_production(),
@@ -459,6 +480,7 @@ impl Config {
             smtp_url,
             mail_from,
             require_verified_email,
+            deletion_grace,
             api_docs,
             oauth,
             job_workers,
@@ -792,6 +814,8 @@ mod tests {
             ("MIZAN_WS_CONNECTIONS_PER_USER", "none"),
             ("SMTP_URL", "mail.example.com"),
             ("MIZAN_REQUIRE_VERIFIED_EMAIL", "sometimes"),
+            ("MIZAN_DELETION_GRACE_DAYS", "0"),
+            ("MIZAN_DELETION_GRACE_DAYS", "91"),
             ("OAUTH_PROVIDERS", "github"),
             ("OAUTH_PROVIDERS", "my-idp"),
         ];

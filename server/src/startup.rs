@@ -36,7 +36,8 @@ pub async fn build(config: Config, leptos: LeptosOptions) -> Result<App, Startup
     App::builder(config, leptos)
         .migrations(app_migrations())
         .account_pages(app::ACCOUNT_PAGES)
-        .api_info(app::api::INFO)
+        .api_info(app::api::INFO) // The builder takes more: jobs, values, the app's rows of an account.{% if showcase %}
+        .account_data(app::showcase::AccountRows) // The showcase's rows of an account.{% endif %}
         .pages(app::App, app::shell)
         .build()
         .await

@@ -4,7 +4,8 @@
 
 use mizan::AppError;
 use mizan::auth::{
-    CurrentUser, LoginMethods, ProviderInfo, Role, SessionInfo, TwoFactorSetup, TwoFactorStatus,
+    AccountExport, CurrentUser, LoginMethods, ProviderInfo, Role, ScheduledDeletion, SessionInfo,
+    TwoFactorSetup, TwoFactorStatus,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -104,4 +105,25 @@ pub async fn my_two_factor(#[user] user: CurrentUser) -> Result<TwoFactorStatus,
 #[mizan::server(auth = authenticated)]
 pub async fn start_two_factor(#[user] user: CurrentUser) -> Result<TwoFactorSetup, AppError> {
     mizan::auth::second_factor::start(&user).await
+}
+
+/// When the signed-in account goes, if its owner asked to delete it (`DeleteAccountForm`).
+#[mizan::server(auth = authenticated)]
+pub async fn account_deletion(
+    #[user] user: CurrentUser,
+) -> Result<Option<ScheduledDeletion>, AppError> {
+    mizan::auth::deletion::scheduled(&user).await
+}
+
+/// Keeps the signed-in account, which its owner had asked to delete.
+#[mizan::server(auth = authenticated, errors(bad_request))]
+pub async fn keep_my_account(#[user] user: CurrentUser) -> Result<(), AppError> {
+    mizan::auth::deletion::keep(&user).await
+}
+
+/// Everything the signed-in account holds, as JSON: a `GET`, so that a plain link
+/// downloads it.
+#[mizan::server(auth = authenticated, input = leptos::server_fn::codec::GetUrl)]
+pub async fn my_data(#[user] user: CurrentUser) -> Result<AccountExport, AppError> {
+    mizan::auth::export::export(&user).await
 }

@@ -1,5 +1,6 @@
-//! The account's forms: logging in (and its second step), two-factor sign-in, passwords (forgot, reset, change), email addresses
-//! (verify, change, confirm the change). Each form checks the same rules in the browser and on the
+//! The account's forms: logging in (and its second step), two-factor sign-in, passwords
+//! (forgot, reset, change), email addresses (verify, change, confirm the change), deleting
+//! the account (and keeping it). Each form checks the same rules in the browser and on the
 //! server; the flows are `mizan::auth::accounts`. The links we mail open a page with one
 //! of these forms: the token is spent by a POST, never by opening the link (mail
 //! scanners open links).
@@ -111,6 +112,28 @@ pub struct ConfirmEmailForm {
     pub token: String,
 }
 
+/// Asks for the signed-in account to be deleted once its grace is over; answers when.
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "delete_account", auth = authenticated, output = ScheduledDeletion, errors(rate_limited))]
+pub struct DeleteAccountForm {
+    /// The password or a code (an account with neither leaves it empty).
+    #[field(
+        label = "Your password, or a code from your app",
+        help = "A recovery code works too. An account without a password or two-factor sign-in leaves it empty.",
+        widget = "password"
+    )]
+    pub proof: Option<String>,
+}
+
+/// Keeps an account whose owner asked to delete it, with the token of the mailed link.
+#[derive(Debug, Clone, mizan::Form)]
+#[form(name = "keep_account", auth = public, output = ())]
+pub struct KeepAccountForm {
+    /// From the link.
+    #[field(widget = "hidden")]
+    pub token: String,
+}
+
 /// Changes the signed-in user's password.
 #[derive(Debug, Clone, mizan::Form)]
 #[form(name = "change_password", auth = authenticated, output = (), errors(rate_limited))]
@@ -138,18 +161,18 @@ pub struct ChangeEmailForm {
     pub password: Option<String>,
 }
 
-use mizan::auth::{CurrentUser, NewPassword, SignIn};
+use mizan::auth::{CurrentUser, NewPassword, ScheduledDeletion, SignIn};
 
 #[cfg(feature = "ssr")]
 mod handler {
     use mizan::AppError;
-    use mizan::auth::{CurrentUser, SignIn, accounts, second_factor};
+    use mizan::auth::{CurrentUser, ScheduledDeletion, SignIn, accounts, deletion, second_factor};
     use mizan::forms::{FormHandler, Submission};
 
     use super::{
-        ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm, LoginForm,
-        NewRecoveryCodesForm, ResetPasswordForm, SecondFactorForm, TurnOffTwoFactorForm,
-        TurnOnTwoFactorForm, VerifyEmailForm,
+        ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, DeleteAccountForm,
+        ForgotPasswordForm, KeepAccountForm, LoginForm, NewRecoveryCodesForm, ResetPasswordForm,
+        SecondFactorForm, TurnOffTwoFactorForm, TurnOnTwoFactorForm, VerifyEmailForm,
     };
 
     impl FormHandler for LoginForm {
@@ -216,6 +239,21 @@ mod handler {
         async fn on_submit(self, submission: Submission<CurrentUser>) -> Result<(), AppError> {
             accounts::change_password(&submission.user, self.current_password, self.new_password)
                 .await
+        }
+    }
+
+    impl FormHandler for DeleteAccountForm {
+        async fn on_submit(
+            self,
+            submission: Submission<CurrentUser>,
+        ) -> Result<ScheduledDeletion, AppError> {
+            deletion::request(&submission.user, self.proof.as_deref().unwrap_or_default()).await
+        }
+    }
+
+    impl FormHandler for KeepAccountForm {
+        async fn on_submit(self, _submission: Submission) -> Result<(), AppError> {
+            deletion::keep_with_link(&self.token).await
         }
     }
 

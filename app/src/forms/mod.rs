@@ -6,10 +6,11 @@ pub mod profile;
 pub mod signup;
 
 pub use account::{
-    ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, ForgotPasswordForm, LoginForm,
-    NewRecoveryCodesForm, ResetPasswordForm, SecondFactorForm, TurnOffTwoFactorForm,
-    TurnOnTwoFactorForm, VerifyEmailForm, use_change_email_form, use_change_password_form,
-    use_confirm_email_form, use_forgot_password_form, use_login_form, use_new_recovery_codes_form,
+    ChangeEmailForm, ChangePasswordForm, ConfirmEmailForm, DeleteAccountForm, ForgotPasswordForm,
+    KeepAccountForm, LoginForm, NewRecoveryCodesForm, ResetPasswordForm, SecondFactorForm,
+    TurnOffTwoFactorForm, TurnOnTwoFactorForm, VerifyEmailForm, use_change_email_form,
+    use_change_password_form, use_confirm_email_form, use_delete_account_form,
+    use_forgot_password_form, use_keep_account_form, use_login_form, use_new_recovery_codes_form,
     use_reset_password_form, use_second_factor_form, use_turn_off_two_factor_form,
     use_turn_on_two_factor_form, use_verify_email_form,
 };

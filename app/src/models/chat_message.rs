@@ -23,7 +23,7 @@ pub struct ChatMessage {
 
 #[cfg(feature = "ssr")]
 mod queries {
-    use sqlx::AnyPool;
+    use sqlx::{Any, AnyPool, Executor};
 
     use super::ChatMessage;
 
@@ -80,6 +80,29 @@ mod queries {
             .bind(limit)
             .fetch_all(pool)
             .await
+        }
+
+        /// Every message the account with id `user_id` sent, oldest first.
+        pub async fn sent_by(pool: &AnyPool, user_id: &str) -> Result<Vec<Self>, sqlx::Error> {
+            sqlx::query_as(
+                "SELECT id, room, user_name, text, created_at FROM chat_messages \
+                 WHERE user_id = $1 ORDER BY id",
+            )
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+        }
+
+        /// Deletes every message the account with id `user_id` sent.
+        pub async fn delete_sent_by<'e, E>(executor: E, user_id: &str) -> Result<(), sqlx::Error>
+        where
+            E: Executor<'e, Database = Any>,
+        {
+            sqlx::query("DELETE FROM chat_messages WHERE user_id = $1")
+                .bind(user_id)
+                .execute(executor)
+                .await?;
+            Ok(())
         }
     }
 }

@@ -114,6 +114,29 @@ mod queries {
                 .await
         }
 
+        /// The messages the account with id `user_id` sent while signed in, oldest first.
+        pub async fn sent_by(pool: &AnyPool, user_id: &str) -> Result<Vec<Self>, sqlx::Error> {
+            sqlx::query_as(
+                "SELECT id, name, email, subject, message, urgency, created_at \
+                 FROM contact_messages WHERE user_id = $1 ORDER BY created_at, id",
+            )
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+        }
+
+        /// Deletes the messages the account with id `user_id` sent while signed in.
+        pub async fn delete_sent_by<'e, E>(executor: E, user_id: &str) -> Result<(), sqlx::Error>
+        where
+            E: Executor<'e, Database = Any>,
+        {
+            sqlx::query("DELETE FROM contact_messages WHERE user_id = $1")
+                .bind(user_id)
+                .execute(executor)
+                .await?;
+            Ok(())
+        }
+
         /// The messages staff have not been told of, oldest first.
         pub async fn untold<'e, E>(executor: E) -> Result<Vec<Untold>, sqlx::Error>
         where

@@ -1,7 +1,8 @@
 //! `/account` (signed-in users): the caller's own account, forms to rename it, change its
 //! password or email, verify the email, connect sign-in providers, turn two-factor sign-in on
-//! or off, and see and end its sessions.
+//! or off, see and end its sessions, download its data and delete it.
 
+mod deletion;
 mod sessions;
 mod two_factor;
 
@@ -74,6 +75,7 @@ pub fn AccountPage() -> impl IntoView {
                 <Providers methods=methods disconnect=disconnect/>
                 <two_factor::TwoFactor/>
                 <sessions::Sessions/>
+                <deletion::Deletion/>
             </section>
             }
         }/>

@@ -22,7 +22,7 @@ pub use not_found::NotFound;
 use password::{ForgotPasswordPage, ResetPasswordPage};
 use signup::SignupPage;
 use staff::StaffPage;
-use verify_email::{ConfirmEmailPage, VerifyEmailPage};
+use verify_email::{ConfirmEmailPage, KeepAccountPage, VerifyEmailPage};
 
 /// Declares, for each `Route => Page`, a route type whose view is the page component,
 /// loaded lazily: `<Route path=… view=Lazy::<Route>::new()/>`.
@@ -70,4 +70,6 @@ self::lazy_pages! {
     VerifyEmailRoute => VerifyEmailPage,
     /// `/confirm-email`.
     ConfirmEmailRoute => ConfirmEmailPage,
+    /// `/keep-account`.
+    KeepAccountRoute => KeepAccountPage,
 }

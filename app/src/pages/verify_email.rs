@@ -1,4 +1,5 @@
-//! `/verify-email?token=…` and `/confirm-email?token=…`: the links we mail, opened. The
+//! `/verify-email?token=…`, `/confirm-email?token=…` and `/keep-account?token=…`: the
+//! links we mail, opened. The
 //! page asks for a click: the token is spent by the form's POST, not by the page load, so
 //! a mail scanner that opens the link spends nothing.
 
@@ -9,7 +10,7 @@ use mizan::forms::{Form, FormHandle};
 
 use crate::api::accounts::use_current_user;
 use crate::components::form::{FormUntilDone, link_token};
-use crate::forms::{use_confirm_email_form, use_verify_email_form};
+use crate::forms::{use_confirm_email_form, use_keep_account_form, use_verify_email_form};
 
 /// Confirms the address of a new account.
 #[component]
@@ -36,6 +37,20 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                    Sign in to the account that asked for it first."
             button="Use this address"
             done="Your account uses its new email address from now on."
+        />
+    }
+}
+
+/// Keeps an account whose owner asked to delete it.
+#[component]
+pub fn KeepAccountPage() -> impl IntoView {
+    view! {
+        <TokenPage
+            form=use_keep_account_form()
+            title="Keep your account"
+            intro="Your account was asked to be deleted. One click keeps it, as it is."
+            button="Keep my account"
+            done="Your account is kept. If you did not ask to delete it, change your password now."
         />
     }
 }

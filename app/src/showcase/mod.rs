@@ -8,7 +8,11 @@
 //! - [`demo`]: a public echo and a custom auth check (the bench and the docs use them).
 //! - [`ContactMessages`], [`MessageCount`], [`SiteStatsPanel`]: their parts on the app's
 //!   staff, account and home pages.
+//! - `AccountRows`: what an account's export shows of the showcase's tables, and what
+//!   goes with a deleted account (server only).
 
+#[cfg(feature = "ssr")]
+mod account_rows;
 pub mod chat;
 pub mod contact;
 pub mod demo;
@@ -19,5 +23,7 @@ mod pages;
 mod parts;
 pub mod stats;
 
+#[cfg(feature = "ssr")]
+pub use account_rows::AccountRows;
 pub use pages::{ChatRoute, ContactRoute, GreetRoute};
 pub use parts::{ContactMessages, MessageCount, SiteStatsPanel};

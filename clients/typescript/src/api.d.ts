@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/account_deletion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** When the signed-in account goes, if its owner asked to delete it (`DeleteAccountForm`). */
+        post: operations["account_deletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/account_summary": {
         parameters: {
             query?: never;
@@ -276,6 +293,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/delete_account.schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/delete_account.schema`: the fields and rules of `DeleteAccountForm`. */
+        get: operations["delete_account_schema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/delete_account.submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/delete_account.submit`: checks a `DeleteAccountForm`, then submits it. */
+        post: operations["delete_account_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/delete_account.validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/delete_account.validate`: checks a `DeleteAccountForm` without submitting it. */
+        post: operations["delete_account_validate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/disconnect_provider": {
         parameters: {
             query?: never;
@@ -412,6 +480,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/keep_account.schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/keep_account.schema`: the fields and rules of `KeepAccountForm`. */
+        get: operations["keep_account_schema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keep_account.submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/keep_account.submit`: checks a `KeepAccountForm`, then submits it. */
+        post: operations["keep_account_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keep_account.validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/keep_account.validate`: checks a `KeepAccountForm` without submitting it. */
+        post: operations["keep_account_validate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keep_my_account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Keeps the signed-in account, which its owner had asked to delete. */
+        post: operations["keep_my_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/list_contact_messages": {
         parameters: {
             query?: never;
@@ -508,6 +644,23 @@ export interface paths {
         put?: never;
         /** Signs out. */
         post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/my_data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything the signed-in account holds, as JSON: a `GET`, so that a plain link downloads it. */
+        get: operations["my_data"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1164,6 +1317,24 @@ export interface components {
             /** @description Display name. */
             name: string;
         };
+        /** @description Everything an account holds, as its owner downloads it. */
+        AccountExport: {
+            /** @description The account itself. */
+            account: components["schemas"]["ExportedAccount"];
+            /** @description The app's own rows of it (`null` when the app keeps none). */
+            app: unknown;
+            /**
+             * Format: int64
+             * @description When this was read, Unix seconds.
+             */
+            exported_at: number;
+            /** @description The providers it signs in with. */
+            providers: components["schemas"]["ExportedProvider"][];
+            /** @description Its signed-in sessions. */
+            sessions: components["schemas"]["SessionInfo"][];
+            /** @description Its two-factor sign-in (never its secret or codes). */
+            two_factor: components["schemas"]["TwoFactorStatus"];
+        };
         /** @description What [`account_summary`] answers. */
         AccountInfo: {
             /** @description Email address. */
@@ -1350,6 +1521,14 @@ export interface components {
             /** @description Display name. */
             name: string;
         };
+        DeleteAccountForm: {
+            /**
+             * Your password, or a code from your app
+             * Format: password
+             * @description A recovery code works too. An account without a password or two-factor sign-in leaves it empty.
+             */
+            proof?: string;
+        };
         DisconnectProviderArguments: {
             provider: string;
         };
@@ -1363,6 +1542,53 @@ export interface components {
         };
         EndSessionArguments: {
             id: string;
+        };
+        /** @description An account's own fields, as its export shows them. */
+        ExportedAccount: {
+            /**
+             * Format: int64
+             * @description When it was made, Unix seconds.
+             */
+            created_at: number;
+            /**
+             * Format: int64
+             * @description When it goes, if its owner asked to delete it, Unix seconds.
+             */
+            deletes_at?: number | null;
+            /** @description Email address. */
+            email: string;
+            /**
+             * Format: int64
+             * @description When its address was proven, Unix seconds.
+             */
+            email_verified_at?: number | null;
+            /** @description Whether it has a password. */
+            has_password: boolean;
+            /** @description Stable id. */
+            id: string;
+            /** @description Whether it is active. */
+            is_active: boolean;
+            /**
+             * Format: int64
+             * @description When it last signed in, Unix seconds.
+             */
+            last_login_at?: number | null;
+            /** @description Display name. */
+            name: string;
+            /** @description What the account may do. */
+            role: components["schemas"]["Role"];
+        };
+        /** @description A provider linked to an account, as its export shows it. */
+        ExportedProvider: {
+            /** @description The address the provider gave, if any. */
+            email?: string | null;
+            /**
+             * Format: int64
+             * @description When it was linked, Unix seconds.
+             */
+            linked_at: number;
+            /** @description The provider's name in URLs (`github`). */
+            provider: string;
         };
         /** @description The kinds of value a field holds. */
         FieldKind: "text" | "textarea" | "email" | "password" | "integer" | "boolean" | "hidden";
@@ -1439,6 +1665,10 @@ export interface components {
         };
         /** @description Where a job is in its life. */
         JobState: "queued" | "running" | "done" | "dead";
+        KeepAccountForm: {
+            /** Token */
+            token: string;
+        };
         LoginForm: {
             /**
              * Email
@@ -1555,6 +1785,16 @@ export interface components {
             regex: string;
             /** @constant */
             rule: "pattern";
+        };
+        /** @description When an account whose owner asked to delete it goes. */
+        ScheduledDeletion: {
+            /** @description The day, in words (`17 December 2026`, UTC). */
+            date: string;
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            deletes_at: number;
         };
         SecondFactorForm: {
             /**
@@ -1795,6 +2035,31 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    account_deletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledDeletion"] | null;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     account_summary: {
         parameters: {
             query?: never;
@@ -2251,6 +2516,93 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    delete_account_schema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormSchema"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_account_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["DeleteAccountForm"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledDeletion"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_account_validate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["DeleteAccountForm"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     disconnect_provider: {
         parameters: {
             query?: never;
@@ -2483,6 +2835,114 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    keep_account_schema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormSchema"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    keep_account_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeepAccountForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["KeepAccountForm"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Validation"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    keep_account_validate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeepAccountForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["KeepAccountForm"];
+            };
+        };
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Validation"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    keep_my_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["TooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_contact_messages: {
         parameters: {
             query?: never;
@@ -2640,6 +3100,30 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             413: components["responses"]["TooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    my_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountExport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

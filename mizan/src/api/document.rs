@@ -225,11 +225,9 @@ fn operation(generator: &mut SchemaGenerator, endpoint: &Endpoint) -> (&'static 
         // A function without arguments takes no body (an empty one is read as none).
         Input::Post if !has_arguments => "post",
         Input::Post => {
-            let required = named
-                || arguments
-                    .get("required")
-                    .and_then(Value::as_array)
-                    .is_some_and(|r| !r.is_empty());
+            // A body whose every field may be left out may be left out (a form of optional
+            // fields, sent empty, is valid).
+            let required = requires_any(&arguments, generator);
             // Described once, named after the function, and used by both encodings.
             let schema = if named {
                 arguments
@@ -301,6 +299,20 @@ fn security(access: Access) -> Value {
         Access::Custom => json!([{}, { SESSION_SCHEME: [] }]),
         Access::Level(_) => json!([{ SESSION_SCHEME: [] }]),
     }
+}
+
+/// Whether the object `schema` (or the component it names) requires a property.
+fn requires_any(schema: &Value, generator: &SchemaGenerator) -> bool {
+    let component = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|path| path.rsplit('/').next())
+        .and_then(|name| generator.definitions().get(name));
+    component
+        .unwrap_or(schema)
+        .get("required")
+        .and_then(Value::as_array)
+        .is_some_and(|required| !required.is_empty())
 }
 
 /// A `GET` function's arguments, one query parameter each.

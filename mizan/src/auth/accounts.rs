@@ -250,6 +250,7 @@ fn link(state: &AppState, purpose: Purpose, token: &str) -> Result<String, AppEr
         Purpose::VerifyEmail => pages.verify_email,
         Purpose::ResetPassword => pages.reset_password,
         Purpose::ChangeEmail => pages.confirm_email,
+        Purpose::KeepAccount => pages.keep_account,
     };
     Ok(format!("{}{path}?token={token}", state.config.site_url))
 }
@@ -257,31 +258,44 @@ fn link(state: &AppState, purpose: Purpose, token: &str) -> Result<String, AppEr
 /// A mail that carries a single-use link: the page it opens, and the words around it.
 struct LinkWords {
     subject: &'static str,
-    before: &'static str,
+    before: String,
     after: &'static str,
 }
 
 /// The words of the mail that carries a `purpose` link.
-fn link_words(purpose: Purpose) -> LinkWords {
+fn link_words(state: &AppState, purpose: Purpose) -> LinkWords {
     match purpose {
         Purpose::VerifyEmail => LinkWords {
             subject: "Confirm your email address",
             before: "Confirm that this address is yours by opening this link (it works once, \
-                     for 24 hours):",
+                     for 24 hours):"
+                .into(),
             after: "If you did not sign up, ignore this message.",
         },
         Purpose::ResetPassword => LinkWords {
             subject: "Reset your password",
             before: "Someone (we hope you) asked to reset the password of your account. \
-                     Choose a new one here (the link works once, for an hour):",
+                     Choose a new one here (the link works once, for an hour):"
+                .into(),
             after: "Setting it signs you out everywhere. If you did not ask, ignore this \
                     message: your password stays as it is.",
         },
         Purpose::ChangeEmail => LinkWords {
             subject: "Confirm your new email address",
             before: "Open this link to use this address for your account from now on (it \
-                     works once, for 24 hours):",
+                     works once, for 24 hours):"
+                .into(),
             after: "If you did not ask for it, ignore this message.",
+        },
+        Purpose::KeepAccount => LinkWords {
+            subject: "Your account will be deleted",
+            before: format!(
+                "Your account was asked to be deleted. In {} days it goes, with everything \
+                 in it, and cannot come back. To keep it, open this link before then:",
+                state.config.deletion_grace.as_secs() / (24 * 60 * 60)
+            ),
+            after: "If you did not ask for this, keep the account, then change your password: \
+                    someone else knows it.",
         },
     }
 }
@@ -342,10 +356,7 @@ impl Job for MailLink {
             // The account is gone or deactivated: nothing to send.
             return Ok(());
         };
-        let Some(issued_for) = &self.issued_for else {
-            return Ok(());
-        };
-        if LinkIssuedFor::now(&state.db, &user.id).await?.as_ref() != Some(issued_for) {
+        if self.voided(&state).await? {
             tracing::info!(purpose = ?self.purpose, "link voided while its mail waited: not sent");
             return Ok(());
         }
@@ -359,11 +370,27 @@ impl Job for MailLink {
         .await?;
         // Checked again now that the token exists: links voided meanwhile took it with
         // them, or took nothing and are seen here.
-        if LinkIssuedFor::now(&state.db, &user.id).await?.as_ref() != Some(issued_for) {
+        if self.voided(&state).await? {
             tokens::revoke(&state.db, &token).await?;
             return Ok(());
         }
         send_link(&state, &user, &self.to, self.purpose, &token).await
+    }
+}
+
+impl MailLink {
+    /// Whether the link must not go (any more). Links are voided by a new password or
+    /// address, except the one that keeps an account its owner asked to delete: it warns
+    /// of the deletion, which a changed password must not hide, and goes while the
+    /// deletion stands.
+    async fn voided(&self, state: &AppState) -> Result<bool, AppError> {
+        if self.purpose == Purpose::KeepAccount {
+            return Ok(!super::deletion::is_scheduled(&state.db, &self.user_id).await?);
+        }
+        let Some(issued_for) = &self.issued_for else {
+            return Ok(true);
+        };
+        Ok(LinkIssuedFor::now(&state.db, &self.user_id).await?.as_ref() != Some(issued_for))
     }
 }
 
@@ -375,7 +402,7 @@ async fn send_link(
     purpose: Purpose,
     token: &str,
 ) -> Result<(), JobError> {
-    let words = link_words(purpose);
+    let words = link_words(state, purpose);
     let email = Email {
         to: to.to_owned(),
         subject: words.subject.into(),
@@ -398,14 +425,25 @@ async fn mail_link(
     purpose: Purpose,
     new_email: Option<&str>,
 ) -> Result<(), AppError> {
-    let job = MailLink {
+    let job = link_mail(state, user, to, purpose, new_email).await?;
+    state.jobs.enqueue(&job).await.map(|_| ())
+}
+
+/// The job that mails a `purpose` link for `user` to `to`, to enqueue.
+pub(crate) async fn link_mail(
+    state: &AppState,
+    user: &CurrentUser,
+    to: &str,
+    purpose: Purpose,
+    new_email: Option<&str>,
+) -> Result<MailLink, AppError> {
+    Ok(MailLink {
         user_id: user.id.clone(),
         to: to.to_owned(),
         purpose,
         new_email: new_email.map(str::to_owned),
         issued_for: LinkIssuedFor::now(&state.db, &user.id).await?,
-    };
-    state.jobs.enqueue(&job).await.map(|_| ())
+    })
 }
 
 async fn mail_verification(state: &AppState, user: &CurrentUser) -> Result<(), AppError> {

@@ -9,9 +9,15 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
+pub mod account_data;
+#[cfg(feature = "ssr")]
 pub mod accounts;
 #[cfg(feature = "ssr")]
+pub mod deletion;
+#[cfg(feature = "ssr")]
 pub mod device;
+#[cfg(feature = "ssr")]
+pub mod export;
 #[cfg(feature = "ssr")]
 pub mod guard;
 #[cfg(feature = "ssr")]
@@ -182,6 +188,68 @@ pub struct TwoFactorSetup {
     pub link: String,
     /// The QR code, an SVG image made on the server.
     pub qr_svg: String,
+}
+
+/// When an account whose owner asked to delete it goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ScheduledDeletion {
+    /// Unix seconds.
+    pub deletes_at: i64,
+    /// The day, in words (`17 December 2026`, UTC).
+    pub date: String,
+}
+
+/// Everything an account holds, as its owner downloads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct AccountExport {
+    /// When this was read, Unix seconds.
+    pub exported_at: i64,
+    /// The account itself.
+    pub account: ExportedAccount,
+    /// The providers it signs in with.
+    pub providers: Vec<ExportedProvider>,
+    /// Its two-factor sign-in (never its secret or codes).
+    pub two_factor: TwoFactorStatus,
+    /// Its signed-in sessions.
+    pub sessions: Vec<SessionInfo>,
+    /// The app's own rows of it (`null` when the app keeps none).
+    pub app: serde_json::Value,
+}
+
+/// An account's own fields, as its export shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ExportedAccount {
+    /// Stable id.
+    pub id: String,
+    /// Email address.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// What the account may do.
+    pub role: Role,
+    /// Whether it is active.
+    pub is_active: bool,
+    /// Whether it has a password.
+    pub has_password: bool,
+    /// When its address was proven, Unix seconds.
+    pub email_verified_at: Option<i64>,
+    /// When it was made, Unix seconds.
+    pub created_at: i64,
+    /// When it last signed in, Unix seconds.
+    pub last_login_at: Option<i64>,
+    /// When it goes, if its owner asked to delete it, Unix seconds.
+    pub deletes_at: Option<i64>,
+}
+
+/// A provider linked to an account, as its export shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ExportedProvider {
+    /// The provider's name in URLs (`github`).
+    pub provider: String,
+    /// The address the provider gave, if any.
+    pub email: Option<String>,
+    /// When it was linked, Unix seconds.
+    pub linked_at: i64,
 }
 
 /// Who may call a server function.

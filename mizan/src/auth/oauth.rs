@@ -550,11 +550,13 @@ pub async fn sign_in_with(
 }
 
 /// The proven owner of an address takes back the account someone made with it: every
-/// provider linked to it goes, and any two-factor sign-in set up on it, then its password
-/// (which ends its sessions and voids its links), and its open connections close.
+/// provider linked to it goes, any two-factor sign-in set up on it and any deletion asked
+/// of it, then its password (which ends its sessions and voids its links), and its open
+/// connections close.
 async fn take_back(state: &AppState, user_id: &str) -> Result<(), AppError> {
     unlink_all(&state.db, user_id).await?;
     super::two_factor::disable(&state.db, user_id).await?;
+    super::deletion::forget(&state.db, user_id).await?;
     super::known_browsers::forget_skips(&state.db, user_id).await?;
     users::set_password(&state.db, user_id, "").await?;
     super::accounts::sessions_ended(state, user_id).await;

@@ -19,11 +19,13 @@ pub struct AccountPages {
     pub reset_password: &'static str,
     /// Opens an email-change link (`?token=…`).
     pub confirm_email: &'static str,
+    /// Opens the link that keeps an account its owner asked to delete (`?token=…`).
+    pub keep_account: &'static str,
 }
 
 impl AccountPages {
     /// Each page's path, with the field that names it.
-    pub fn named(&self) -> [(&'static str, &'static str); 6] {
+    pub fn named(&self) -> [(&'static str, &'static str); 7] {
         [
             ("login", self.login),
             ("second_factor", self.second_factor),
@@ -31,6 +33,7 @@ impl AccountPages {
             ("verify_email", self.verify_email),
             ("reset_password", self.reset_password),
             ("confirm_email", self.confirm_email),
+            ("keep_account", self.keep_account),
         ]
     }
 
@@ -58,6 +61,7 @@ mod tests {
         verify_email: "/verify",
         reset_password: "/reset",
         confirm_email: "/confirm",
+        keep_account: "/keep",
     };
 
     #[test]
@@ -65,7 +69,11 @@ mod tests {
         let routes = ["/", "/sign-in", "/sign-in/code", "/me", "/verify"];
         assert_eq!(
             PAGES.missing_from(routes.iter().copied()),
-            ["reset_password (/reset)", "confirm_email (/confirm)"]
+            [
+                "reset_password (/reset)",
+                "confirm_email (/confirm)",
+                "keep_account (/keep)"
+            ]
         );
         let all = [
             "/sign-in",
@@ -74,6 +82,7 @@ mod tests {
             "/verify",
             "/reset",
             "/confirm",
+            "/keep",
         ];
         assert!(PAGES.missing_from(all.iter().copied()).is_empty());
     }

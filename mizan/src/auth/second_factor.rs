@@ -294,30 +294,45 @@ pub async fn new_recovery_codes(user: &CurrentUser, code: &str) -> Result<Vec<St
 /// [`AppError::Internal`].
 pub async fn turn_off(user: &CurrentUser, proof: &str) -> Result<(), AppError> {
     let state = state()?;
-    // Six digits are a code of the app (no password is that short); anything else is
-    // the password, or else a recovery code. Only a wrong proof is answered as one: a
-    // limit or a failure passes as it is.
-    let proven = if totp::normalise(proof).is_some() {
-        proved(prove(&state, user, proof).await)?
-    } else {
-        let (hash, _) = users::credentials(&state.db, &user.id).await?;
-        let password = Some(proof.to_owned());
-        (!hash.is_empty()
-            && proved(
-                super::accounts::check_password(&state, user, hash, password, "proof").await,
-            )?)
-            || (two_factor::is_recovery_code(proof) && proved(prove(&state, user, proof).await)?)
-    };
-    if !proven {
-        return Err(AppError::field(
-            "proof",
-            "this is neither your password nor a valid code",
-        ));
-    }
+    confirm_identity(&state, user, proof).await?;
     two_factor::disable(&state.db, &user.id).await?;
     known_browsers::forget_skips(&state.db, &user.id).await?;
     notices::two_factor_changed(&state, user, TwoFactorChange::TurnedOff).await;
     Ok(())
+}
+
+/// Checks that `proof` (field `proof` of a form) is `user`'s password, a fresh code of
+/// their app, or one of their recovery codes (which it uses up): what a signed-in session
+/// shows before a change that a stolen session must not make.
+///
+/// # Errors
+/// [`AppError::Validation`] (on `proof`) for anything else; [`AppError::RateLimited`];
+/// [`AppError::Internal`].
+pub async fn confirm_identity(
+    state: &AppState,
+    user: &CurrentUser,
+    proof: &str,
+) -> Result<(), AppError> {
+    // Six digits are a code of the app (no password is that short); anything else is
+    // the password, or else a recovery code. Only a wrong proof is answered as one: a
+    // limit or a failure passes as it is.
+    let proven = if totp::normalise(proof).is_some() {
+        proved(prove(state, user, proof).await)?
+    } else {
+        let (hash, _) = users::credentials(&state.db, &user.id).await?;
+        let password = Some(proof.to_owned());
+        (!hash.is_empty()
+            && proved(super::accounts::check_password(state, user, hash, password, "proof").await)?)
+            || (two_factor::is_recovery_code(proof) && proved(prove(state, user, proof).await)?)
+    };
+    if proven {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            "proof",
+            "this is neither your password nor a valid code",
+        ))
+    }
 }
 
 /// Whether a check proved what it checked: `false` for a wrong answer, the error itself

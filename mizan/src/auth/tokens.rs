@@ -24,14 +24,19 @@ pub enum Purpose {
     ResetPassword,
     /// Move the account to a new, confirmed email (24 hours).
     ChangeEmail,
+    /// Keep an account its owner asked to delete (as long as the longest grace, 90 days:
+    /// the account's deletion takes the token with it).
+    KeepAccount,
 }
 
 impl Purpose {
-    fn name(self) -> &'static str {
+    /// Its name in the database.
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
             Self::ChangeEmail => "change_email",
+            Self::KeepAccount => "keep_account",
         }
     }
 
@@ -40,6 +45,12 @@ impl Purpose {
         match self {
             Self::ResetPassword => 60 * 60,
             Self::VerifyEmail | Self::ChangeEmail => 24 * 60 * 60,
+            Self::KeepAccount => {
+                i64::try_from(crate::config::MAX_DELETION_GRACE_DAYS).unwrap_or(i64::MAX)
+                    * 24
+                    * 60
+                    * 60
+            }
         }
     }
 }
@@ -131,6 +142,26 @@ pub async fn issue(
     .execute(pool)
     .await?;
     Ok(format!("{id}.{secret}"))
+}
+
+/// Deletes `user_id`'s token of `purpose`, if it has one: its link no longer works.
+///
+/// # Errors
+/// [`AppError::Internal`] when the database fails.
+pub async fn revoke_purpose<'e, E>(
+    executor: E,
+    user_id: &str,
+    purpose: Purpose,
+) -> Result<(), AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2")
+        .bind(user_id)
+        .bind(purpose.name())
+        .execute(executor)
+        .await?;
+    Ok(())
 }
 
 /// Deletes `token` (issued by [`issue`]) if it is still there; a newer token of the same

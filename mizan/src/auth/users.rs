@@ -39,19 +39,20 @@ pub struct LoginRecord {
 
 // sqlx's Any driver cannot read SQLite booleans, so flags are read as 0/1 integers; the
 // CASE makes the same SQL work on PostgreSQL, which casts no boolean to BIGINT.
-const USER_COLUMNS: &str = "id, email, name, \
+pub(crate) const USER_COLUMNS: &str = "id, email, name, \
      CAST(CASE WHEN is_staff THEN 1 ELSE 0 END AS BIGINT) AS is_staff, \
      CAST(CASE WHEN is_superuser THEN 1 ELSE 0 END AS BIGINT) AS is_superuser, \
      CAST(CASE WHEN email_verified_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS email_verified";
 
 /// The active flag, read as 0/1 like the others.
-const IS_ACTIVE: &str = "CAST(CASE WHEN is_active THEN 1 ELSE 0 END AS BIGINT) AS is_active";
+pub(crate) const IS_ACTIVE: &str =
+    "CAST(CASE WHEN is_active THEN 1 ELSE 0 END AS BIGINT) AS is_active";
 
-fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+pub(crate) fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     row.try_get::<i64, _>(column).map(|value| value != 0)
 }
 
-fn to_user(row: &AnyRow) -> Result<CurrentUser, sqlx::Error> {
+pub(crate) fn to_user(row: &AnyRow) -> Result<CurrentUser, sqlx::Error> {
     Ok(CurrentUser {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
@@ -280,10 +281,12 @@ async fn close_sessions(pool: &AnyPool, id: &str) {
 }
 
 /// Deletes every mailed token of the account: after its password or email changed, old
-/// links must not work.
+/// links must not work. The one that keeps an account its owner asked to delete stays
+/// (keeping an account harms no one, and the owner must be able to).
 async fn forget_tokens(pool: &AnyPool, id: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM account_tokens WHERE user_id = $1")
+    sqlx::query("DELETE FROM account_tokens WHERE user_id = $1 AND purpose <> $2")
         .bind(id)
+        .bind(super::tokens::Purpose::KeepAccount.name())
         .execute(pool)
         .await?;
     Ok(())

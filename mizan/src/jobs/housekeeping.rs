@@ -18,7 +18,9 @@ pub const KEEP_DONE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 pub const EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// Removes expired sessions (those in the database: Redis expires its own) and their rows
-/// on the sessions lists, expired mailed-link tokens, and jobs finished more than [`KEEP_DONE`] ago.
+/// on the sessions lists, expired mailed-link tokens, jobs finished more than
+/// [`KEEP_DONE`] ago, and the accounts whose owners asked to delete them once their grace
+/// is over ([`crate::auth::deletion::delete_due_accounts`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Housekeeping;
 
@@ -38,11 +40,13 @@ impl Job for Housekeeping {
             .rows_affected();
         let jobs = queue::prune_done(&state.db, now_ms().saturating_sub(millis(KEEP_DONE))).await?;
         let session_rows = crate::auth::user_sessions::prune(&state.db).await?;
+        let accounts = crate::auth::deletion::delete_due_accounts(&state).await?;
         tracing::info!(
             tokens,
             jobs,
             session_rows,
-            "housekeeping: expired sessions, tokens and jobs removed"
+            accounts,
+            "housekeeping: expired sessions, tokens and jobs, and accounts due, removed"
         );
         Ok(())
     }

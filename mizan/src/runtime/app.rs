@@ -61,6 +61,7 @@ use super::dispatch::{self, MAX_ARGUMENTS};
 use super::middleware::MiddlewareLayer;
 use super::{AppState, Services, health, metrics};
 use crate::api::{self, ApiInfo, Document};
+use crate::auth::account_data::{AccountData, AppAccountData};
 use crate::auth::signed_in_cache::SignedInCache;
 use crate::auth::tokens::TokenKey;
 use crate::auth::totp::SealKey;
@@ -132,6 +133,7 @@ pub struct AppBuilder {
     pages: Option<Pages>,
     page_paths: Option<PagePaths>,
     account_pages: Option<AccountPages>,
+    account_data: AppAccountData,
     extensions: axum::http::Extensions,
     api_info: ApiInfo,
     jobs: Registry,
@@ -142,6 +144,13 @@ impl AppBuilder {
     /// return to them. Start-up fails naming any path the app's pages lack.
     pub fn account_pages(mut self, pages: AccountPages) -> Self {
         self.account_pages = Some(pages);
+        self
+    }
+
+    /// What the app keeps of an account beside the framework's tables: its owner's export
+    /// shows it, and it goes with the account.
+    pub fn account_data(mut self, data: impl AccountData) -> Self {
+        self.account_data = AppAccountData::new(data);
         self
     }
 
@@ -236,6 +245,7 @@ impl AppBuilder {
             pages,
             page_paths,
             account_pages,
+            account_data,
             extensions,
             api_info,
             jobs: job_kinds,
@@ -310,6 +320,7 @@ impl AppBuilder {
             // is signed in for a few seconds. With Redis they are shared: look them up.
             signed_in: redis.is_none().then(|| Arc::new(SignedInCache::default())),
             account_pages,
+            account_data,
             extensions,
         });
         let pages = pages.map(|pages| pages(&state));
@@ -359,6 +370,7 @@ impl App {
             pages: None,
             page_paths: None,
             account_pages: None,
+            account_data: AppAccountData::default(),
             extensions: axum::http::Extensions::new(),
             api_info: ApiInfo::default(),
             // Every kind registered with `job!`: the framework's (mail, mailed links,

@@ -79,6 +79,8 @@ pub struct Services {
     pub signed_in: Option<Arc<SignedInCache>>,
     /// Where the app's account pages live ([`super::AppBuilder::account_pages`]).
     pub account_pages: Option<AccountPages>,
+    /// The app's own rows of an account ([`super::AppBuilder::account_data`]).
+    pub account_data: crate::auth::account_data::AppAccountData,
     /// The app's own values, by type ([`super::AppBuilder::with`]).
     pub extensions: axum::http::Extensions,
 }

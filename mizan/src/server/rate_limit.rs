@@ -343,6 +343,8 @@ pub struct AccountLimits {
     pub second_factor_codes: Limit,
     /// Mails about a right password and a wrong second-factor code, per account.
     pub second_factor_notices: Limit,
+    /// Deletions asked, per account (each mails its owner).
+    pub deletion_requests: Limit,
 }
 
 impl AccountLimits {
@@ -350,7 +352,7 @@ impl AccountLimits {
     /// requests per client, 5 email changes per user, 60 OAuth sign-ins per client,
     /// 120 sign-up checks per client (a sign-up from the form is two: its check and
     /// the account made), 3 notices per address, 10 new-browser notices per account, and
-    /// 20 second-factor codes and 3 mails about wrong ones per account.
+    /// 20 second-factor codes, 3 mails about wrong ones and 3 deletions asked per account.
     pub fn new(shared: Option<Shared>) -> Self {
         let hourly = |name, max| Limit::per_hour(name, max, shared.clone());
         Self {
@@ -364,6 +366,7 @@ impl AccountLimits {
             new_browser_notices: hourly("new-browser-notices", 10),
             second_factor_codes: hourly("second-factor-codes", 20),
             second_factor_notices: hourly("second-factor-notices", 3),
+            deletion_requests: hourly("deletion-requests", 3),
         }
     }
 
@@ -380,6 +383,7 @@ impl AccountLimits {
             &self.new_browser_notices,
             &self.second_factor_codes,
             &self.second_factor_notices,
+            &self.deletion_requests,
         ] {
             limit.prune();
         }

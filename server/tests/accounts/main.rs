@@ -10,6 +10,7 @@ mod helpers;
 
 mod account_flows;
 mod auth;
+mod deletion;
 mod forms;
 mod oauth;
 mod pages;

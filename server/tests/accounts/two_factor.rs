@@ -16,8 +16,8 @@ fn step_now() -> u64 {
 
 /// What enrolling gave: the app's secret and the recovery codes.
 pub(crate) struct Enrolled {
-    secret: Secret,
-    recovery_codes: Vec<String>,
+    pub(crate) secret: Secret,
+    pub(crate) recovery_codes: Vec<String>,
 }
 
 impl Enrolled {
