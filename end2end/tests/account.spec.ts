@@ -150,4 +150,3 @@ test("download the account's data, ask to delete it, and keep it from the mailed
   await page.goto("/account");
   await expect(page.getByTestId("deletion-status")).toContainText("Deleting it removes everything");
 });
-

@@ -1,3 +1,3 @@
--- Deleting an account: when its owner asks, `deletes_at` says when it goes (a job removes
--- it then); NULL: not asked, or cancelled. Same SQL for SQLite and PostgreSQL.
+-- Deleting an account: when its owner asks, `deletes_at` says when it goes (the hourly
+-- housekeeping removes it then); NULL: not asked, or kept. Same SQL for SQLite and PostgreSQL.
 ALTER TABLE users ADD COLUMN deletes_at BIGINT;

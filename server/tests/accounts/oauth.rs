@@ -379,13 +379,21 @@ async fn providers_connect_and_disconnect_but_never_the_last_way_in() {
 #[tokio::test]
 async fn an_unverified_account_with_the_email_is_taken_back_by_its_proven_owner() {
     let (fake, app) = provider_and_app().await;
-    // Someone signs up with an address that is not theirs and never verifies it.
+    // Someone signs up with an address that is not theirs and never verifies it, and
+    // asks for its deletion.
     let squatter = app.signed_up("owner@example.com").await;
+    let ask = [("proof", TEST_PASSWORD)];
+    let (status, _) = app
+        .call_json(&squatter, "delete_account.submit", &ask)
+        .await;
+    assert_eq!(status, StatusCode::OK);
     person(&fake, "p-7", "owner@example.com", true);
     let owner = app.visitor();
     let callback = to_callback(&app, &owner, "/auth/fake/start").await;
     follow(&owner, callback).await;
     assert_eq!(who(&app, &owner).await["email"], "owner@example.com");
+    let (_, deletion) = app.call_json(&owner, "account_deletion", &[]).await;
+    assert_eq!(deletion, Value::Null, "nor its deletion");
 
     assert_eq!(
         app.call(&squatter, "account_summary", &[]).await.status(),

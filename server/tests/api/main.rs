@@ -6,6 +6,7 @@ mod chat;
 #[path = "../support/mod.rs"]
 mod helpers;
 
+mod account_rows;
 mod cache;
 mod channels;
 mod commands;

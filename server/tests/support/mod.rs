@@ -92,3 +92,25 @@ pub async fn token_mailed(app: &TestApp, to: &str, path: &str) -> String {
     }
     panic!("no mail to {to} with a link to {path}")
 }
+
+/// Asks for the deletion of the account signed in on `client`, with its password; the
+/// answer (when it goes).
+pub async fn ask_deletion(app: &TestApp, client: &reqwest::Client) -> serde_json::Value {
+    let (status, body) = app
+        .call_json(client, "delete_account.submit", &[("proof", TEST_PASSWORD)])
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    body
+}
+
+/// Brings every scheduled deletion's time to now, then runs the hourly housekeeping, which
+/// deletes the accounts due.
+pub async fn deletion_grace_over(app: &TestApp) {
+    use mizan::jobs::Job;
+    app.sql("UPDATE users SET deletes_at = 1 WHERE deletes_at IS NOT NULL")
+        .await;
+    mizan::jobs::housekeeping::Housekeeping
+        .run(app.state.clone())
+        .await
+        .expect("housekeeping runs");
+}
