@@ -217,6 +217,11 @@ pub fn read_dotenv() -> Result<(), ConfigError> {
 }
 
 impl Config {
+    /// Whether the database is PostgreSQL (otherwise SQLite), where their SQL differs.
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.expose().starts_with("postgres")
+    }
+
     /// Reads `.env` (if present) and the process environment, for the project `name`
     /// (see [`Config::name`]).
     ///

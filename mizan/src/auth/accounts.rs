@@ -529,7 +529,7 @@ async fn confirmed_notice(state: &AppState, user: &CurrentUser) -> Result<Email,
 
 /// Redeems `token` for `purpose` on behalf of whoever is signed in (if anyone: it must be
 /// theirs). Returns the state, the token's contents and the signed-in user.
-async fn redeem(
+pub(crate) async fn redeem(
     token: &str,
     purpose: Purpose,
 ) -> Result<(AppState, tokens::Redeemed, Option<CurrentUser>), AppError> {

@@ -119,16 +119,7 @@ pub async fn keep(user: &CurrentUser) -> Result<(), AppError> {
 /// for another account's token; [`AppError::BadRequest`] when the account was not to be
 /// deleted; [`AppError::Internal`].
 pub async fn keep_with_link(token: &str) -> Result<(), AppError> {
-    let state = state()?;
-    let me = super::current_user().await?;
-    let redeemed = tokens::redeem(
-        &state.db,
-        &state.tokens,
-        token,
-        Purpose::KeepAccount,
-        me.as_ref().map(|u| u.id.as_str()),
-    )
-    .await?;
+    let (state, redeemed, _) = super::accounts::redeem(token, Purpose::KeepAccount).await?;
     keep_account(&state.db, &redeemed.user_id).await
 }
 
@@ -194,7 +185,7 @@ pub async fn delete_due(state: &AppState, user_id: &str) -> Result<bool, AppErro
     // The claim holds the account until the end: on PostgreSQL `FOR UPDATE` makes a row
     // about to reference it (a message sent meanwhile) wait and then fail, and a "keep"
     // wait and then find nothing; on SQLite the first write holds the whole database.
-    let claim = if state.config.database_url.expose().starts_with("postgres") {
+    let claim = if state.config.is_postgres() {
         "SELECT id FROM users WHERE id = $1 AND deletes_at <= $2 FOR UPDATE"
     } else {
         "UPDATE users SET deletes_at = deletes_at WHERE id = $1 AND deletes_at <= $2 \

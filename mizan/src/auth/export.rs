@@ -3,10 +3,7 @@
 
 use sqlx::Row;
 
-use super::{
-    AccountExport, CurrentUser, ExportedAccount, ExportedProvider, TwoFactorStatus, two_factor,
-    user_sessions, users,
-};
+use super::{AccountExport, CurrentUser, ExportedAccount, ExportedProvider, user_sessions, users};
 use crate::error::AppError;
 use crate::runtime::state;
 use crate::server::db::now;
@@ -65,10 +62,7 @@ pub async fn export(user: &CurrentUser) -> Result<AccountExport, AppError> {
         exported_at: now(),
         account,
         providers,
-        two_factor: TwoFactorStatus {
-            enabled: two_factor::is_enabled(db, &user.id).await?,
-            recovery_codes_left: two_factor::recovery_codes_left(db, &user.id).await?,
-        },
+        two_factor: super::second_factor::status(user).await?,
         sessions: user_sessions::list(db, &user.id, &current).await?,
         app: state.account_data.export(db, &user.id).await?,
     })

@@ -402,7 +402,7 @@ impl App {
                 concurrency,
                 poll: config.job_poll,
                 backoff: config.job_backoff,
-                postgres: config.database_url.expose().starts_with("postgres"),
+                postgres: config.is_postgres(),
             },
         )
     }

@@ -7,8 +7,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{
-    SignUp, TEST_PASSWORD, TestApp, ask_deletion, deletion_grace_over, spawn_app, spawn_app_with,
-    token_mailed,
+    SignUp, TEST_PASSWORD, TestApp, ask_deletion, deletion_grace_over, exported_data, spawn_app,
+    spawn_app_with, token_mailed,
 };
 use crate::two_factor::enrol;
 
@@ -222,13 +222,7 @@ async fn the_export_holds_the_account_and_nothing_secret() {
     let enrolled = enrol(&app, &ada).await;
 
     // A GET, so that a plain link downloads it.
-    let response = ada
-        .get(app.url("/api/my_data"))
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(response.status(), StatusCode::OK);
-    let data: Value = response.json().await.expect("JSON");
+    let data = exported_data(&app, &ada).await;
     assert_eq!(data["account"]["email"], "ada@example.com", "{data}");
     assert_eq!(data["account"]["has_password"], true);
     assert_eq!(data["account"]["deletes_at"], Value::Null);

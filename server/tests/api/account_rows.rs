@@ -1,10 +1,9 @@
 //! The showcase's rows of an account (`app::showcase::AccountRows`): its owner's export
 //! lists them, and they go with the account, while other accounts' stay.
 
-use reqwest::StatusCode;
-use serde_json::Value;
-
-use crate::helpers::{SignUp, TestApp, ask_deletion, deletion_grace_over, spawn_app};
+use crate::helpers::{
+    SignUp, TestApp, ask_deletion, deletion_grace_over, exported_data, spawn_app,
+};
 
 /// A contact message and a chat message of ada's and of bob's.
 async fn some_messages(app: &TestApp) {
@@ -29,13 +28,7 @@ async fn the_export_lists_the_showcases_rows_of_the_account_only() {
     let ada = app.signed_up("ada@example.com").await;
     app.signed_up("bob@example.com").await;
     some_messages(&app).await;
-    let response = ada
-        .get(app.url("/api/my_data"))
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(response.status(), StatusCode::OK);
-    let data: Value = response.json().await.expect("JSON");
+    let data = exported_data(&app, &ada).await;
     let rows = &data["app"];
     assert_eq!(
         rows["contact_messages"][0]["subject"], "Hello from ada",

@@ -114,3 +114,15 @@ pub async fn deletion_grace_over(app: &TestApp) {
         .await
         .expect("housekeeping runs");
 }
+
+/// The data of the account signed in on `client`, downloaded as its page's link does (a
+/// `GET`).
+pub async fn exported_data(app: &TestApp, client: &reqwest::Client) -> serde_json::Value {
+    let response = client
+        .get(app.url("/api/my_data"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    response.json().await.expect("JSON")
+}
